@@ -1,0 +1,95 @@
+# Xueshi (学时): `make run` serves the demo site, `make test` runs every check.
+# Both install what is missing first (idempotently), so a fresh machine needs only
+# the Rust toolchain, Node.js and npm, and apt for Chromium.
+
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -euo pipefail -c
+
+# Build outputs outside the clone, so a fresh clone on this machine (CI) reuses what
+# is already compiled. Everything still builds from empty.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/xueshi/target
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
+RELEASE_BIN := $(CARGO_TARGET_DIR)/release/xueshi
+DEBUG_BIN := $(CARGO_TARGET_DIR)/debug/xueshi
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: help run build tools rust-tools node-tools test-tools test fmt-check lint unit-and-integration e2e bench clean
+
+help:
+	@echo "make run    build the release site, migrate, seed the demo data, serve at http://127.0.0.1:3000"
+	@echo "make test   formatting, clippy (ssr and hydrate), unit and integration tests (SQLite and PostgreSQL), Playwright"
+	@echo "make bench  load-test the release build and report throughput, latency, memory and wasm size"
+
+# ---- tools -------------------------------------------------------------------------
+
+tools: rust-tools node-tools
+
+rust-tools:
+	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	if ! cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then
+	  echo "Installing cargo-leptos $(CARGO_LEPTOS_VERSION) (15-25 minutes on 2 cores, once per machine)"
+	  cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked
+	fi
+	if ! wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then
+	  echo "Installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"
+	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
+	fi
+
+node-tools:
+	if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package.json -nt node_modules/.package-lock.json ]; then
+	  npm ci --no-audit --no-fund
+	fi
+
+test-tools: node-tools
+	if [ ! -x /usr/bin/chromium ]; then
+	  echo "Installing Debian's Chromium for the browser tests"
+	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk
+	fi
+	if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
+	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+	fi
+
+# ---- run ---------------------------------------------------------------------------
+
+build: tools
+	cargo leptos build --release --precompress
+
+run: build
+	export XUESHI_SITE_ROOT=target/site
+	$(RELEASE_BIN) seed-demo
+	echo "Serving at http://127.0.0.1:3000 (Ctrl-C to stop)"
+	exec $(RELEASE_BIN) serve
+
+# ---- test --------------------------------------------------------------------------
+
+test: tools test-tools fmt-check lint unit-and-integration e2e
+	@echo "All checks passed."
+
+fmt-check:
+	cargo fmt --all -- --check
+
+lint:
+	cargo clippy --locked -p app -p xueshi --features app/ssr --all-targets -- -D warnings
+	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Unit tests, then the integration tests once per engine (server/tests runs each
+# test against both when XUESHI_TEST_POSTGRES_URL is set; it is, and required).
+unit-and-integration:
+	XUESHI_TEST_POSTGRES_URL=$(POSTGRES_URL) cargo test --locked -p app -p xueshi --features app/ssr
+
+e2e:
+	cargo leptos build
+	cd end2end && XUESHI_BIN=$(DEBUG_BIN) npx playwright test
+
+# ---- bench -------------------------------------------------------------------------
+
+bench: build
+	if ! command -v wrk >/dev/null; then apt-get update -qq && apt-get install -y -qq wrk; fi
+	python3 scripts/bench.py --bin $(RELEASE_BIN) --site-root target/site
+
+clean:
+	rm -rf target data .bench end2end/test-results

@@ -1,0 +1,92 @@
+//! Server functions for signing in and out.
+
+use super::roles::CurrentUser;
+use crate::error::AppResult;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::server::{captcha, guard, login, session},
+    crate::{
+        platform::{
+            server::{
+                app_state,
+                request::{client_ip, request_parts, user_agent},
+                respond,
+            },
+            time::now_ms,
+        },
+        shell::errors::safe_next,
+    },
+    http::header::SET_COOKIE,
+    leptos_axum::ResponseOptions,
+};
+
+/// The signed-in user, or `None` for a visitor.
+#[server(prefix = "/api", endpoint = "accounts/me")]
+pub async fn get_current_user() -> AppResult<Option<CurrentUser>> {
+    respond(guard::current_user()).await
+}
+
+/// A fresh captcha id for a form; the image is drawn at `/captcha/<id>`.
+#[server(prefix = "/api", endpoint = "accounts/captcha")]
+pub async fn new_captcha() -> AppResult<String> {
+    Ok(captcha::new_id())
+}
+
+#[server(prefix = "/api", endpoint = "accounts/login")]
+pub async fn login(
+    account: String,
+    password: String,
+    captcha_id: String,
+    captcha: String,
+    #[server(default)] next: Option<String>,
+) -> AppResult<()> {
+    respond(async move {
+        let state = app_state()?;
+        let parts = request_parts()?;
+        let previous = session::token_from_headers(&parts.headers, &state.config);
+        let logged_in = login::login(
+            &state,
+            login::LoginAttempt {
+                account,
+                password,
+                captcha_id,
+                captcha_answer: captcha,
+                ip: client_ip(&parts, &state.config),
+                user_agent: user_agent(&parts),
+            },
+            now_ms(),
+        )
+        .await?;
+        if let Some(previous) = previous {
+            session::delete(&state.db, &state.config, &previous).await?;
+        }
+        let response = expect_context::<ResponseOptions>();
+        response.append_header(SET_COOKIE, session::set_cookie(&state.config, &logged_in.session_token));
+        let user = super::server::users::load_current_user(&state.db, logged_in.user_id).await?;
+        let target = match next.as_deref().and_then(safe_next) {
+            Some(next) => next.to_owned(),
+            None if user.is_some_and(|u| u.is_staff()) => "/admin".to_owned(),
+            None => "/me".to_owned(),
+        };
+        leptos_axum::redirect(&target);
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "accounts/logout")]
+pub async fn logout() -> AppResult<()> {
+    respond(async move {
+        let state = app_state()?;
+        let parts = request_parts()?;
+        if let Some(token) = session::token_from_headers(&parts.headers, &state.config) {
+            session::delete(&state.db, &state.config, &token).await?;
+        }
+        expect_context::<ResponseOptions>().append_header(SET_COOKIE, session::clear_cookie(&state.config));
+        leptos_axum::redirect("/");
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,84 @@
+//! The login rule: captcha first, then the lock, then the password, answering a
+//! wrong account and a wrong password with the same words and the same work.
+
+use super::{captcha, passwords, session, throttle, users};
+use crate::{
+    accounts::identity::LoginAccount,
+    error::{AppError, AppResult, ErrorKind},
+    platform::server::AppState,
+};
+
+pub const WRONG_CREDENTIALS: &str = "账号或密码错误";
+
+pub struct LoginAttempt {
+    pub account: String,
+    pub password: String,
+    pub captcha_id: String,
+    pub captcha_answer: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+pub struct LoggedIn {
+    pub user_id: i64,
+    pub session_token: String,
+}
+
+pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResult<LoggedIn> {
+    if attempt.captcha_answer.trim().is_empty() {
+        return Err(AppError::invalid_field("captcha", "请输入验证码"));
+    }
+    if !captcha::check(&state.db, &attempt.captcha_id, &attempt.captcha_answer, now).await? {
+        return Err(AppError::invalid_field("captcha", "验证码错误或已过期，请重新输入"));
+    }
+
+    let parsed = LoginAccount::parse(&attempt.account);
+    let canonical = parsed
+        .as_ref()
+        .map(|a| a.canonical().to_owned())
+        .unwrap_or_else(|| attempt.account.trim().to_uppercase());
+    let account_key = throttle::account_key(&canonical);
+    let address_key = throttle::address_key(&attempt.ip);
+    if let Some(remaining_ms) = throttle::locked_for(&state.db, &[&account_key, &address_key], now).await? {
+        let minutes = (remaining_ms + 59_999) / 60_000;
+        return Err(AppError::too_many_requests(format!("登录失败次数过多，请{minutes}分钟后再试")));
+    }
+
+    let candidate = match &parsed {
+        Some(account) => users::find_for_login(&state.db, account).await?,
+        None => None,
+    };
+    // Verify against a real hash even when there is no account, so both cost the same.
+    let hash = candidate
+        .as_ref()
+        .map(|c| c.password_hash.clone())
+        .unwrap_or_else(|| state.dummy_password_hash.to_string());
+    let password_ok = passwords::verify(state, attempt.password, hash).await;
+
+    let Some(user) = candidate.filter(|_| password_ok) else {
+        throttle::record_failure(&state.db, &account_key, throttle::ACCOUNT_LIMIT, now).await?;
+        throttle::record_failure(&state.db, &address_key, throttle::ADDRESS_LIMIT, now).await?;
+        return Err(AppError::new(ErrorKind::Unauthenticated, WRONG_CREDENTIALS));
+    };
+    throttle::clear(&state.db, &account_key).await?;
+
+    // Only someone who knows the password learns the account's state.
+    match user.status.as_str() {
+        users::status::ACTIVE => {}
+        users::status::PENDING => {
+            return Err(AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"));
+        }
+        _ => {
+            return Err(AppError::new(ErrorKind::Forbidden, "此帐号已停用，请联系管理员"));
+        }
+    }
+
+    let session_token = session::create(
+        &state.db,
+        &state.config,
+        session::NewSession { user_id: user.id, ip: &attempt.ip, user_agent: &attempt.user_agent },
+        now,
+    )
+    .await?;
+    Ok(LoggedIn { user_id: user.id, session_token })
+}

@@ -1,0 +1,11 @@
+//! Server-only account code: sessions, password hashing, captchas, throttling, the
+//! guard every server function calls, and the demo accounts.
+
+pub mod captcha;
+pub mod guard;
+pub mod login;
+pub mod passwords;
+pub mod seed;
+pub mod session;
+pub mod throttle;
+pub mod users;

@@ -1,0 +1,124 @@
+//! The administration area (管理后台): its guard, navigation and overview. Each
+//! feature keeps its own admin pages (for example `announcements::admin`).
+
+pub mod api;
+#[cfg(feature = "ssr")]
+mod server;
+
+use crate::{
+    accounts::{
+        pages::use_auth,
+        roles::{CurrentUser, Role},
+    },
+    platform::time::format_datetime,
+    shell::{
+        components::{Card, EmptyState},
+        errors::{ErrorPage, ForbiddenPage, LoginRequiredPage},
+    },
+};
+use api::load_admin_overview;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::{A, Outlet},
+    hooks::use_location,
+};
+
+/// Shows the admin area to staff roles only. This decides what is shown; every
+/// admin server function checks the caller again.
+#[component]
+pub fn AdminLayout() -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) if user.is_staff() => view! {
+                        <div class="md:flex md:gap-6">
+                            <AdminNav user />
+                            <div class="min-w-0 flex-1"><Outlet /></div>
+                        </div>
+                    }
+                        .into_any(),
+                    Ok(Some(_)) => view! { <ForbiddenPage /> }.into_any(),
+                    Ok(None) => view! { <LoginRequiredPage next=location.pathname.get_untracked() /> }.into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+const SIDE_LINK: &str = "block whitespace-nowrap rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:font-medium aria-[current=page]:text-blue-700";
+
+#[component]
+fn AdminNav(user: CurrentUser) -> impl IntoView {
+    view! {
+        <nav aria-label="管理菜单" class="mb-4 flex gap-1 overflow-x-auto rounded-xl border border-slate-200 bg-white p-2 md:mb-0 md:w-48 md:shrink-0 md:flex-col md:self-start">
+            <A href="/admin" exact=true attr:class=SIDE_LINK>"概览"</A>
+            {user.has_role(Role::PlatformAdmin).then(|| view! {
+                <A href="/admin/announcements" attr:class=SIDE_LINK>"通知公告管理"</A>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+pub fn AdminHome() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| load_admin_overview());
+    view! {
+        <Title text="管理后台" />
+        <h1 class="mb-4 text-xl font-semibold text-slate-900">"管理后台"</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match overview.await {
+                    Ok(overview) => view! {
+                        <div class="space-y-4">
+                            <Card title="我的角色">
+                                <p class="text-slate-700">{overview.roles.join("、")}</p>
+                            </Card>
+                            {overview.platform.map(|p| view! {
+                                <div class="grid grid-cols-3 gap-3">
+                                    <Stat label="用户" value=p.users />
+                                    <Stat label="已发布公告" value=p.published_announcements />
+                                    <Stat label="草稿" value=p.draft_announcements />
+                                </div>
+                                <Card title="最近操作">
+                                    {if p.recent.is_empty() {
+                                        view! { <EmptyState message="暂无操作记录" /> }.into_any()
+                                    } else {
+                                        view! {
+                                            <ul class="divide-y divide-slate-100 text-sm">
+                                                {p.recent.into_iter().map(|entry| view! {
+                                                    <li class="flex flex-wrap gap-x-3 py-2">
+                                                        <time class="text-slate-400">{format_datetime(entry.at)}</time>
+                                                        <span class="text-slate-700">{entry.actor}</span>
+                                                        <span class="text-slate-900">{entry.action}</span>
+                                                        <span class="min-w-0 truncate text-slate-500">{entry.detail}</span>
+                                                    </li>
+                                                }).collect_view()}
+                                            </ul>
+                                        }.into_any()
+                                    }}
+                                </Card>
+                            })}
+                        </div>
+                    }
+                        .into_any(),
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Stat(label: &'static str, value: i64) -> impl IntoView {
+    view! {
+        <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+            <p class="text-sm text-slate-500">{label}</p>
+            <p class="mt-1 text-2xl font-semibold text-slate-900">{value}</p>
+        </div>
+    }
+}

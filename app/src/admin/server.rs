@@ -1,0 +1,36 @@
+//! Queries behind the admin overview.
+
+use super::api::{AuditLine, PlatformFigures, action_label};
+use crate::platform::server::db::Db;
+
+pub async fn platform_figures(db: &Db) -> Result<PlatformFigures, sqlx::Error> {
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(db.reader()).await?;
+    let published_announcements: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM announcements WHERE published = 1")
+            .fetch_one(db.reader())
+            .await?;
+    let draft_announcements: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM announcements WHERE published = 0")
+            .fetch_one(db.reader())
+            .await?;
+    let recent: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
+        "SELECT a.created_at, u.name, a.action, a.detail FROM audit_log a
+         LEFT JOIN users u ON u.id = a.actor_user_id ORDER BY a.created_at DESC, a.id DESC LIMIT 10",
+    )
+    .fetch_all(db.reader())
+    .await?;
+    Ok(PlatformFigures {
+        users,
+        published_announcements,
+        draft_announcements,
+        recent: recent
+            .into_iter()
+            .map(|(at, actor, action, detail)| AuditLine {
+                at,
+                actor: actor.unwrap_or_else(|| "系统".to_owned()),
+                action: action_label(&action).to_owned(),
+                detail,
+            })
+            .collect(),
+    })
+}

@@ -1,0 +1,237 @@
+//! Server functions for announcements: public reading, and editing by the platform
+//! admin. Each one checks its caller first, then calls the domain and storage code.
+
+use super::domain::{Announcement, AnnouncementForEdit, AnnouncementSummary, HomeFeed};
+use crate::{error::AppResult, platform::paging::Page};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+
+#[cfg(feature = "ssr")]
+use {
+    super::{
+        domain::{Category, PAGE_SIZE, validate_draft},
+        server::{markdown, repo},
+    },
+    crate::{
+        accounts::{roles::Role, server::guard},
+        error::AppError,
+        platform::{
+            paging::clamp_page,
+            server::{
+                app_state, audit,
+                files::{self, Upload},
+                request::{client_ip, request_parts},
+                respond,
+                storage::FileKind,
+            },
+            time::now_ms,
+        },
+    },
+};
+
+/// The most pages a visitor can page through; deeper pages are clamped.
+#[cfg(feature = "ssr")]
+const MAX_PAGE: u32 = 10_000;
+
+#[server(prefix = "/api", endpoint = "announcements/list")]
+pub async fn list_announcements(
+    category: Option<String>,
+    page: Option<u32>,
+) -> AppResult<Page<AnnouncementSummary>> {
+    respond(async move {
+        let category = match category.as_deref() {
+            None | Some("") | Some("all") => None,
+            Some(code) => Some(Category::from_code(code).ok_or_else(|| AppError::not_found("没有这个栏目"))?),
+        };
+        let state = app_state()?;
+        Ok(repo::list_published(&state.db, category, clamp_page(page, MAX_PAGE), PAGE_SIZE).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "announcements/home")]
+pub async fn load_home_feed() -> AppResult<HomeFeed> {
+    respond(async move { Ok(repo::home_feed(&app_state()?.db, 6).await?) }).await
+}
+
+/// One announcement. Drafts are visible to the platform admin only (preview).
+#[server(prefix = "/api", endpoint = "announcements/get")]
+pub async fn get_announcement(id: i64) -> AppResult<Announcement> {
+    respond(async move {
+        let state = app_state()?;
+        let is_admin = guard::current_user().await?.is_some_and(|u| u.has_role(Role::PlatformAdmin));
+        repo::find(&state.db, id, is_admin).await?.ok_or_else(|| AppError::not_found("该公告不存在或已下线"))
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/announcements/list")]
+pub async fn admin_list_announcements(page: Option<u32>) -> AppResult<Page<AnnouncementSummary>> {
+    respond(async move {
+        guard::require_role(Role::PlatformAdmin).await?;
+        Ok(repo::list_all(&app_state()?.db, clamp_page(page, MAX_PAGE), 20).await?)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/announcements/get")]
+pub async fn admin_get_announcement(id: i64) -> AppResult<AnnouncementForEdit> {
+    respond(async move {
+        guard::require_role(Role::PlatformAdmin).await?;
+        repo::load_for_edit(&app_state()?.db, id).await?.ok_or_else(|| AppError::not_found("该公告不存在"))
+    })
+    .await
+}
+
+/// Creates (`id` empty) or updates an announcement, then shows the edit page.
+#[server(prefix = "/api", endpoint = "admin/announcements/save")]
+pub async fn save_announcement(
+    id: Option<i64>,
+    category: String,
+    title: String,
+    body: String,
+    #[server(default)] published: Option<String>,
+) -> AppResult<i64> {
+    respond(async move {
+        let admin = guard::require_role(Role::PlatformAdmin).await?;
+        let draft = validate_draft(&category, &title, &body, published.is_some())?;
+        let body_html = markdown::render(&draft.body_markdown);
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        let now = now_ms();
+        let mut tx = state.db.begin().await?;
+        let (saved_id, action) = match id {
+            Some(id) => {
+                if !repo::update(&mut tx, id, &draft, &body_html, admin.id, now).await? {
+                    return Err(AppError::not_found("该公告不存在"));
+                }
+                (id, "announcement.update")
+            }
+            None => (repo::create(&mut tx, &draft, &body_html, admin.id, now).await?, "announcement.create"),
+        };
+        audit::record(
+            &mut tx,
+            audit::AuditEntry {
+                actor_user_id: admin.id,
+                action,
+                object_type: "announcement",
+                object_id: saved_id.to_string(),
+                detail: format!(
+                    "{} · {}{}",
+                    draft.category.label(),
+                    draft.title,
+                    if draft.published { " · 发布" } else { " · 草稿" }
+                ),
+                ip: &ip,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/admin/announcements/{saved_id}?saved=1"));
+        Ok(saved_id)
+    })
+    .await
+}
+
+/// Adds an attachment (PDF, JPEG or PNG, checked by content) to an announcement.
+/// A multipart form: `announcement_id`, then `file`.
+#[server(prefix = "/api", endpoint = "admin/announcements/attachments/upload", input = MultipartFormData)]
+pub async fn attach_file(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let admin = guard::require_role(Role::PlatformAdmin).await?;
+        let state = app_state()?;
+        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
+        let mut announcement_id: Option<i64> = None;
+        let mut upload: Option<(String, bytes::Bytes)> = None;
+        while let Ok(Some(field)) = data.next_field().await {
+            match field.name().unwrap_or_default() {
+                "announcement_id" => {
+                    announcement_id = field.text().await.ok().and_then(|t| t.trim().parse().ok());
+                }
+                "file" => {
+                    let filename = field.file_name().unwrap_or("附件").to_owned();
+                    let bytes =
+                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
+                    upload = Some((filename, bytes));
+                }
+                _ => {}
+            }
+        }
+        let announcement_id = announcement_id.ok_or_else(|| AppError::bad_request("缺少公告编号"))?;
+        let (filename, bytes) =
+            upload.ok_or_else(|| AppError::invalid_field("file", "请选择要上传的文件"))?;
+        let ip = client_ip(&request_parts()?, &state.config);
+
+        let mut tx = state.db.begin().await?;
+        if !repo::exists(&mut tx, announcement_id).await? {
+            return Err(AppError::not_found("该公告不存在"));
+        }
+        let record = files::store(
+            &state.storage,
+            &mut tx,
+            Upload {
+                purpose: "announcement",
+                filename: &filename,
+                bytes,
+                max_bytes: state.config.upload_limit_bytes,
+                accepted: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+                owner_user_id: admin.id,
+            },
+        )
+        .await?;
+        let linked = async {
+            repo::add_attachment(&mut tx, announcement_id, &record.id).await?;
+            audit::record(
+                &mut tx,
+                audit::AuditEntry {
+                    actor_user_id: admin.id,
+                    action: "announcement.attach",
+                    object_type: "announcement",
+                    object_id: announcement_id.to_string(),
+                    detail: record.filename.clone(),
+                    ip: &ip,
+                },
+            )
+            .await?;
+            tx.commit().await
+        }
+        .await;
+        if let Err(err) = linked {
+            // Nothing refers to the stored object now; remove it.
+            files::discard(&state.storage, &record).await;
+            return Err(err.into());
+        }
+        leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}?attached=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/announcements/detach")]
+pub async fn detach_file(announcement_id: i64, file_id: String) -> AppResult<()> {
+    respond(async move {
+        let admin = guard::require_role(Role::PlatformAdmin).await?;
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        let mut tx = state.db.begin().await?;
+        if !repo::remove_attachment(&mut tx, announcement_id, &file_id).await? {
+            return Err(AppError::not_found("该附件不存在"));
+        }
+        audit::record(
+            &mut tx,
+            audit::AuditEntry {
+                actor_user_id: admin.id,
+                action: "announcement.detach",
+                object_type: "announcement",
+                object_id: announcement_id.to_string(),
+                detail: file_id,
+                ip: &ip,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}"));
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,3 @@
+pub mod markdown;
+pub mod repo;
+pub mod seed;

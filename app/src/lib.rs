@@ -1,0 +1,19 @@
+//! Xueshi (学时): the application shared by the server (feature `ssr`) and the
+//! browser (feature `hydrate`). Organised by feature; each feature keeps its pages,
+//! its server functions and, behind `ssr`, its server-only code.
+
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod admin;
+pub mod announcements;
+pub mod catalogue;
+pub mod error;
+pub mod learning;
+pub mod platform;
+pub mod shell;
+
+#[cfg(feature = "ssr")]
+pub mod seed;
+
+pub use shell::{App, shell};

@@ -1,0 +1,8 @@
+//! Cross-cutting pieces every feature uses: paging, time display, and (server only)
+//! configuration, the database, storage, sessions' plumbing and the request context.
+
+pub mod paging;
+pub mod time;
+
+#[cfg(feature = "ssr")]
+pub mod server;

@@ -1,0 +1,313 @@
+//! Typed configuration, read once at start from `XUESHI_*` environment variables.
+//! Every problem is reported at start with the variable's name, never later.
+
+use figment::{Figment, providers::Env};
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunMode {
+    Development,
+    Production,
+}
+
+/// The raw variables as the environment gives them; validated into [`Config`].
+#[derive(Debug, Deserialize)]
+struct RawConfig {
+    #[serde(default = "defaults::mode")]
+    env: RunMode,
+    #[serde(default = "defaults::database_url")]
+    database_url: String,
+    #[serde(default = "defaults::listen")]
+    listen: SocketAddr,
+    #[serde(default)]
+    public_url: Option<String>,
+    #[serde(default)]
+    session_secret: Option<String>,
+    #[serde(default = "defaults::session_idle_minutes")]
+    session_idle_minutes: u64,
+    #[serde(default = "defaults::session_absolute_hours")]
+    session_absolute_hours: u64,
+    #[serde(default)]
+    captcha_fixed: Option<String>,
+    #[serde(default = "defaults::storage_dir")]
+    storage_dir: PathBuf,
+    #[serde(default = "defaults::site_root")]
+    site_root: PathBuf,
+    #[serde(default = "defaults::body_limit_kib")]
+    body_limit_kib: usize,
+    #[serde(default = "defaults::upload_limit_mib")]
+    upload_limit_mib: usize,
+    #[serde(default)]
+    trust_forwarded_for: bool,
+    #[serde(default = "defaults::db_max_connections")]
+    db_max_connections: u32,
+}
+
+mod defaults {
+    use super::RunMode;
+    use std::{net::SocketAddr, path::PathBuf};
+    pub fn mode() -> RunMode {
+        RunMode::Development
+    }
+    pub fn database_url() -> String {
+        "sqlite://data/xueshi.db".into()
+    }
+    pub fn listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 3000))
+    }
+    pub fn session_idle_minutes() -> u64 {
+        30
+    }
+    pub fn session_absolute_hours() -> u64 {
+        12
+    }
+    pub fn storage_dir() -> PathBuf {
+        "data/files".into()
+    }
+    pub fn site_root() -> PathBuf {
+        "target/site".into()
+    }
+    pub fn body_limit_kib() -> usize {
+        256
+    }
+    pub fn upload_limit_mib() -> usize {
+        10
+    }
+    pub fn db_max_connections() -> u32 {
+        16
+    }
+}
+
+/// A secret that never prints and never serialises.
+#[derive(Clone)]
+pub struct Secret(Vec<u8>);
+
+impl Secret {
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: RunMode,
+    pub database_url: String,
+    pub listen: SocketAddr,
+    /// The origin browsers use (scheme://host[:port]); accepted by the cross-site check
+    /// in addition to the request's own Host.
+    pub public_origin: Option<String>,
+    pub session_secret: Secret,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    /// A captcha answer fixed for browser tests; refused in production.
+    pub captcha_fixed: Option<String>,
+    pub storage_dir: PathBuf,
+    pub site_root: PathBuf,
+    pub body_limit_bytes: usize,
+    pub upload_limit_bytes: usize,
+    pub trust_forwarded_for: bool,
+    pub db_max_connections: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("配置错误 (configuration error): {0}")]
+pub struct ConfigError(String);
+
+impl Config {
+    /// Reads `XUESHI_*` from the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_figment(Figment::new().merge(Env::prefixed("XUESHI_")))
+    }
+
+    /// Reads from explicit key/value pairs (keys without the prefix); used by tests.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::new();
+        for (key, value) in pairs {
+            // Parsed the way the environment provider parses, so "30" is a number.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|never| match never {});
+            figment = figment.merge((key.to_ascii_lowercase(), value));
+        }
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let raw: RawConfig = figment.extract().map_err(|errors| {
+            let described: Vec<String> = errors
+                .into_iter()
+                .map(|e| match e.path.last() {
+                    Some(key) => format!("XUESHI_{}: {}", key.to_ascii_uppercase(), e.kind),
+                    None => e.kind.to_string(),
+                })
+                .collect();
+            ConfigError(described.join("; "))
+        })?;
+        Self::validate(raw)
+    }
+
+    fn validate(raw: RawConfig) -> Result<Self, ConfigError> {
+        let production = raw.mode() == RunMode::Production;
+        if !(raw.database_url.starts_with("sqlite:")
+            || raw.database_url.starts_with("postgres://")
+            || raw.database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError(
+                "XUESHI_DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+            ));
+        }
+        let session_secret = match raw.session_secret {
+            Some(secret) if secret.len() >= 32 => Secret(secret.into_bytes()),
+            Some(_) => {
+                return Err(ConfigError("XUESHI_SESSION_SECRET must be at least 32 characters".into()));
+            }
+            None if production => {
+                return Err(ConfigError(
+                    "XUESHI_SESSION_SECRET is required when XUESHI_ENV=production".into(),
+                ));
+            }
+            // Development without a secret: a random one per process. Sessions then end
+            // with the process, which is what a developer expects.
+            None => Secret(random_secret()),
+        };
+        if production && raw.captcha_fixed.is_some() {
+            return Err(ConfigError(
+                "XUESHI_CAPTCHA_FIXED is for browser tests and is refused when XUESHI_ENV=production".into(),
+            ));
+        }
+        if let Some(answer) = &raw.captcha_fixed
+            && (answer.len() < 4 || !answer.chars().all(|c| c.is_ascii_alphanumeric()))
+        {
+            return Err(ConfigError("XUESHI_CAPTCHA_FIXED must be at least 4 letters or digits".into()));
+        }
+        if raw.session_idle_minutes == 0 || raw.session_absolute_hours == 0 {
+            return Err(ConfigError(
+                "XUESHI_SESSION_IDLE_MINUTES and XUESHI_SESSION_ABSOLUTE_HOURS must be positive".into(),
+            ));
+        }
+        let public_origin =
+            match raw.public_url {
+                Some(url) => Some(origin_of(&url).ok_or_else(|| {
+                    ConfigError("XUESHI_PUBLIC_URL must look like https://host[:port]".into())
+                })?),
+                None => None,
+            };
+        if production && public_origin.as_deref().is_some_and(|o| !o.starts_with("https://")) {
+            return Err(ConfigError("XUESHI_PUBLIC_URL must use https when XUESHI_ENV=production".into()));
+        }
+        Ok(Self {
+            mode: raw.env,
+            database_url: raw.database_url,
+            listen: raw.listen,
+            public_origin,
+            session_secret,
+            session_idle: Duration::from_secs(raw.session_idle_minutes * 60),
+            session_absolute: Duration::from_secs(raw.session_absolute_hours * 3600),
+            captcha_fixed: raw.captcha_fixed.map(|a| a.to_ascii_uppercase()),
+            storage_dir: raw.storage_dir,
+            site_root: raw.site_root,
+            body_limit_bytes: raw.body_limit_kib * 1024,
+            upload_limit_bytes: raw.upload_limit_mib * 1024 * 1024,
+            trust_forwarded_for: raw.trust_forwarded_for,
+            db_max_connections: raw.db_max_connections.max(2),
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.mode == RunMode::Production
+    }
+
+    /// Cookies carry `Secure` in production, where the site is served over HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.is_production()
+    }
+}
+
+impl RawConfig {
+    fn mode(&self) -> RunMode {
+        self.env
+    }
+}
+
+fn random_secret() -> Vec<u8> {
+    use rand::RngCore;
+    let mut bytes = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+/// `https://example.cn/path` → `https://example.cn`.
+fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "http" && scheme != "https" {
+        return None;
+    }
+    let host = rest.split('/').next()?;
+    if host.is_empty() {
+        return None;
+    }
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_defaults() {
+        let config = Config::from_pairs([]).unwrap();
+        assert_eq!(config.mode, RunMode::Development);
+        assert!(config.database_url.starts_with("sqlite:"));
+        assert!(!config.secure_cookies());
+        assert_eq!(config.session_secret.expose().len(), 32);
+    }
+
+    #[test]
+    fn production_needs_a_secret() {
+        let err = Config::from_pairs([("env", "production")]).unwrap_err();
+        assert!(err.to_string().contains("XUESHI_SESSION_SECRET"));
+    }
+
+    #[test]
+    fn production_refuses_fixed_captcha() {
+        let secret = "s".repeat(40);
+        let err = Config::from_pairs([
+            ("env", "production"),
+            ("session_secret", secret.as_str()),
+            ("captcha_fixed", "1234"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("XUESHI_CAPTCHA_FIXED"));
+    }
+
+    #[test]
+    fn production_with_secret_sets_secure_cookies() {
+        let secret = "s".repeat(40);
+        let config =
+            Config::from_pairs([("env", "production"), ("session_secret", secret.as_str())]).unwrap();
+        assert!(config.secure_cookies());
+    }
+
+    #[test]
+    fn refuses_unknown_database() {
+        let err = Config::from_pairs([("database_url", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("XUESHI_DATABASE_URL"));
+    }
+
+    #[test]
+    fn refuses_bad_numbers() {
+        assert!(Config::from_pairs([("session_idle_minutes", "abc")]).is_err());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(origin_of("https://Xueshi.example.cn/a"), Some("https://xueshi.example.cn".into()));
+        assert_eq!(origin_of("ftp://x"), None);
+    }
+}

@@ -1,0 +1,13 @@
+//! Server-only infrastructure shared by every feature.
+
+pub mod audit;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod files;
+pub mod request;
+pub mod state;
+pub mod storage;
+
+pub use request::{app_state, respond};
+pub use state::AppState;

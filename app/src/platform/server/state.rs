@@ -1,0 +1,26 @@
+use super::{config::Config, db::Db, storage::Storage};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// Everything a request may need, built once at start and shared by reference.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub storage: Storage,
+    pub leptos_options: LeptosOptions,
+    /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of
+    /// logins queues instead of exhausting memory.
+    pub password_permits: Arc<Semaphore>,
+    /// A real argon2 hash to verify against when an account does not exist, so that
+    /// a wrong account costs as much time as a wrong password.
+    pub dummy_password_hash: Arc<str>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

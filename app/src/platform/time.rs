@@ -1,0 +1,58 @@
+//! Times are stored as Unix milliseconds in UTC and shown in China Standard Time
+//! (UTC+8, no daylight saving).
+
+use time::{OffsetDateTime, UtcOffset};
+
+const CHINA: UtcOffset = match UtcOffset::from_hms(8, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => panic!("valid offset"),
+};
+
+fn in_china(unix_ms: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(unix_ms) * 1_000_000)
+        .ok()
+        .map(|t| t.to_offset(CHINA))
+}
+
+/// `2026-11-22`
+pub fn format_date(unix_ms: i64) -> String {
+    in_china(unix_ms)
+        .map(|t| format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day()))
+        .unwrap_or_default()
+}
+
+/// `2026-11-22 08:05`
+pub fn format_datetime(unix_ms: i64) -> String {
+    in_china(unix_ms)
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The current time in Unix milliseconds.
+#[cfg(feature = "ssr")]
+pub fn now_ms() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shows_china_time() {
+        // 2026-11-21T16:30:00Z is 2026-11-22 00:30 in Beijing.
+        let ms = 1_795_278_600_000;
+        assert_eq!(format_datetime(ms), "2026-11-22 00:30");
+        assert_eq!(format_date(ms), "2026-11-22");
+    }
+}

@@ -1,0 +1,117 @@
+//! The application shell: the HTML document, the router, the navigation for desktop
+//! (top bar) and phone (bottom tab bar), and the error pages.
+
+pub mod components;
+pub mod errors;
+pub mod icons;
+mod layout;
+
+use crate::{
+    accounts::pages::{LoginPage, MePage, provide_auth},
+    admin::{AdminHome, AdminLayout},
+    announcements::{
+        admin::{AdminAnnouncementEdit, AdminAnnouncementList, AdminAnnouncementNew},
+        pages::{HomePage, NewsDetailPage, NewsListPage},
+    },
+    catalogue::EnrollPage,
+    learning::LearnPage,
+};
+use errors::NotFoundPage;
+use layout::{SiteFooter, SiteHeader, TabBar};
+use leptos::prelude::*;
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{ParentRoute, Route, Router, Routes},
+    path,
+};
+
+/// The whole HTML document, rendered on the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy(&options);
+    view! {
+        <!DOCTYPE html>
+        <html lang="zh-CN">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
+                <meta name="theme-color" content="#1d4ed8" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options=options.clone() />
+                <HashedStylesheet options id="leptos" />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-800 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// A per-response policy: scripts only from this site or carrying this response's
+/// nonce (the hydration script), wasm compilation allowed, nothing framed.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy(options: &LeptosOptions) {
+    use http::{HeaderValue, header::CONTENT_SECURITY_POLICY};
+    let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
+        return;
+    };
+    // `cargo leptos watch` reloads the page through a websocket on its own port.
+    let reload = if std::env::var_os("LEPTOS_WATCH").is_some() {
+        format!(" ws://{}:{}", options.site_addr.ip(), options.reload_port)
+    } else {
+        String::new()
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'{reload}; \
+         media-src 'self' blob:; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    );
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response.insert_header(CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_auth();
+    // Every route waits for its data on the server, so the first HTML is complete
+    // (pages work without JavaScript) and statuses such as 404 and 403 are real.
+    let ssr = SsrMode::Async;
+    view! {
+        <Title formatter=|text: String| {
+            if text.is_empty() { "学时 · 专业技术人员继续教育平台".to_owned() } else { format!("{text} - 学时") }
+        } />
+        <Router>
+            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+                "跳到主要内容"
+            </a>
+            <SiteHeader />
+            <main id="main" class="mx-auto w-full max-w-6xl px-4 pb-24 pt-4 md:pb-10 md:pt-6">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("") view=HomePage ssr=ssr.clone() />
+                    <Route path=path!("/news") view=NewsListPage ssr=ssr.clone() />
+                    <Route path=path!("/news/:id") view=NewsDetailPage ssr=ssr.clone() />
+                    <Route path=path!("/login") view=LoginPage ssr=ssr.clone() />
+                    <Route path=path!("/me") view=MePage ssr=ssr.clone() />
+                    <Route path=path!("/enroll") view=EnrollPage ssr=ssr.clone() />
+                    <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
+                    <ParentRoute path=path!("/admin") view=AdminLayout ssr=ssr.clone()>
+                        <Route path=path!("") view=AdminHome ssr=ssr.clone() />
+                        <Route path=path!("/announcements") view=AdminAnnouncementList ssr=ssr.clone() />
+                        <Route path=path!("/announcements/new") view=AdminAnnouncementNew ssr=ssr.clone() />
+                        <Route path=path!("/announcements/:id") view=AdminAnnouncementEdit ssr=ssr.clone() />
+                    </ParentRoute>
+                </Routes>
+            </main>
+            <SiteFooter />
+            <TabBar />
+        </Router>
+    }
+}

@@ -1,0 +1,7 @@
+//! Plain HTTP endpoints and the middleware around every request.
+
+pub mod assets;
+pub mod captcha;
+pub mod files;
+pub mod health;
+pub mod security;

@@ -1,0 +1,7 @@
+//! The Xueshi web server: state construction, the axum router with its middleware,
+//! and the few plain HTTP endpoints that are not pages or server functions.
+
+pub mod http;
+pub mod startup;
+
+pub use startup::{build_state, router, spawn_housekeeping};

@@ -1,0 +1,122 @@
+use crate::http::{assets, captcha, files, health, security};
+use app::{
+    App,
+    accounts::server::{captcha as captcha_store, guard::AuthCache, passwords, session, throttle},
+    platform::{
+        server::{AppState, config::Config, db::Db, storage::Storage},
+        time::now_ms,
+    },
+    shell,
+};
+use axum::{Router, middleware, routing::get};
+use leptos::{config::LeptosOptions, prelude::*};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use std::{path::Path, sync::Arc, time::Duration};
+use tokio::sync::Semaphore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("数据库连接失败 (database connection failed): {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("数据库迁移失败 (migration failed): {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("文件存储不可用 (storage unavailable): {0}")]
+    Storage(#[from] std::io::Error),
+}
+
+/// Connects, migrates and assembles the shared state.
+pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let db = Db::connect(&config.database_url, config.db_max_connections).await?;
+    db.migrate().await?;
+    let storage = Storage::local(&config.storage_dir)?;
+    let leptos_options = leptos_options(&config);
+    let dummy_password_hash: Arc<str> =
+        tokio::task::spawn_blocking(|| passwords::hash_blocking("no such account"))
+            .await
+            .expect("hashing task")
+            .into();
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    Ok(AppState {
+        db,
+        config: Arc::new(config),
+        storage,
+        leptos_options,
+        password_permits: Arc::new(Semaphore::new(cores * 2)),
+        dummy_password_hash,
+    })
+}
+
+fn leptos_options(config: &Config) -> LeptosOptions {
+    // cargo-leptos writes the asset hashes next to the server binary; without that
+    // file (a plain `cargo build`, or the tests) assets keep their plain names.
+    let hash_file = "hash.txt";
+    let hashed = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)))
+        .is_some_and(|path| path.exists());
+    LeptosOptions::builder()
+        .output_name("xueshi")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(config.listen)
+        .env(if config.is_production() { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .hash_files(hashed)
+        .hash_file(Arc::from(hash_file))
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            provide_context(AuthCache::default());
+        }
+    };
+    let shell_fn = {
+        let options = state.leptos_options.clone();
+        move || shell(options.clone())
+    };
+    let site_root = Path::new(state.leptos_options.site_root.as_ref()).to_path_buf();
+    let hashed_assets = state.leptos_options.hash_files;
+
+    let production = state.config.is_production();
+    let router = Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/captcha/{id}", get(captcha::image))
+        .route("/files/{id}", get(files::download))
+        .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
+        .nest("/pkg", assets::pkg_router(&site_root.join("pkg"), hashed_assets))
+        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
+        .layer(middleware::from_fn_with_state(state.clone(), security::reject_cross_site))
+        .with_state(state);
+    // Outermost last: tracing sees everything, compression wraps the final headers.
+    security::with_tracing(security::with_compression(security::with_headers(router, production)))
+}
+
+/// Deletes expired sessions, captchas and stale login counters every few minutes.
+pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            let now = now_ms();
+            let outcome = async {
+                let sessions = session::purge_expired(&state.db, &state.config, now).await?;
+                let captchas = captcha_store::purge_expired(&state.db, now).await?;
+                let counters = throttle::purge_stale(&state.db, now).await?;
+                Ok::<_, sqlx::Error>((sessions, captchas, counters))
+            }
+            .await;
+            match outcome {
+                Ok((sessions, captchas, counters)) => {
+                    tracing::debug!(sessions, captchas, counters, "housekeeping")
+                }
+                Err(err) => tracing::warn!(error = %err, "housekeeping failed"),
+            }
+        }
+    })
+}

@@ -1,0 +1,239 @@
+//! The test application: the real router over a fresh database (SQLite file or a
+//! new PostgreSQL database), seeded with the demo data, driven in-process.
+
+#![allow(dead_code)]
+
+use app::platform::server::{AppState, config::Config};
+use axum::{
+    Router,
+    body::Body,
+    extract::ConnectInfo,
+    http::{HeaderMap, Method, Request, StatusCode, header},
+};
+use http_body_util::BodyExt;
+use sqlx::{Connection, Executor};
+use std::{net::SocketAddr, path::PathBuf};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "Xueshi@2026";
+pub const ADMIN_PHONE: &str = "13800000001";
+pub const FINANCE_PHONE: &str = "13800000005";
+pub const TRAINEE_PHONE: &str = "13800000011";
+pub const TRAINEE_ID_NUMBER: &str = "510101199003074578";
+pub const CAPTCHA: &str = "TEST";
+
+#[derive(Clone, Copy, Debug)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    dir: PathBuf,
+    postgres_db: Option<String>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `Set-Cookie` for the session, as a `Cookie` header value.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("xueshi_sid=") && !c.starts_with("xueshi_sid=;"))
+            .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+    }
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("XUESHI_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        let dir = std::env::temp_dir().join(format!("xueshi-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (database_url, postgres_db) = match engine {
+            Engine::Sqlite => (format!("sqlite://{}/test.db", dir.display()), None),
+            Engine::Postgres => {
+                let admin_url = postgres_admin_url();
+                let name = format!("xueshi_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is required for the tests: {e}"));
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.unwrap();
+                conn.close().await.unwrap();
+                let (base, _) = admin_url.rsplit_once('/').unwrap();
+                (format!("{base}/{name}"), Some(name))
+            }
+        };
+        let storage = dir.join("files");
+        let site = dir.join("site");
+        let config = Config::from_pairs([
+            ("database_url", database_url.as_str()),
+            ("captcha_fixed", CAPTCHA),
+            ("storage_dir", storage.to_str().unwrap()),
+            ("site_root", site.to_str().unwrap()),
+            ("db_max_connections", "8"),
+        ])
+        .unwrap();
+        let state = xueshi::build_state(config).await.unwrap();
+        app::seed::seed_demo(&state.db).await.unwrap();
+        let router = xueshi::router(state.clone());
+        Self { router, state, dir, postgres_db }
+    }
+
+    /// Closes the pools and removes the database.
+    pub async fn finish(self) {
+        self.state.db.close().await;
+        if let Some(name) = self.postgres_db {
+            let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
+            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+
+    pub async fn send(&self, mut request: Request<Body>, ip: &str) -> TestResponse {
+        let addr: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(addr));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {
+        let mut builder = Request::builder().method(Method::GET).uri(path).header(header::HOST, "localhost");
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        self.send(builder.body(Body::empty()).unwrap(), "10.0.0.1").await
+    }
+
+    /// Calls a server function as the hydrated page does (form-encoded, JSON back,
+    /// same-origin).
+    pub async fn call(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> TestResponse {
+        self.call_from(path, form, cookie, "10.0.0.1").await
+    }
+
+    pub async fn call_from(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        cookie: Option<&str>,
+        ip: &str,
+    ) -> TestResponse {
+        let body = form_encode(form);
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        self.send(builder.body(Body::from(body)).unwrap(), ip).await
+    }
+
+    /// Fetches a captcha image for a new id (which stores the answer) and returns the id.
+    pub async fn captcha(&self) -> String {
+        let id = self.call("/api/accounts/captcha", &[], None).await.json().as_str().unwrap().to_owned();
+        let image = self.get(&format!("/captcha/{id}"), None).await;
+        assert_eq!(image.status, StatusCode::OK);
+        id
+    }
+
+    pub async fn try_login_from(&self, account: &str, password: &str, ip: &str) -> TestResponse {
+        let captcha_id = self.captcha().await;
+        self.call_from(
+            "/api/accounts/login",
+            &[
+                ("account", account),
+                ("password", password),
+                ("captcha_id", &captcha_id),
+                ("captcha", CAPTCHA),
+            ],
+            None,
+            ip,
+        )
+        .await
+    }
+
+    pub async fn try_login(&self, account: &str, password: &str) -> TestResponse {
+        self.try_login_from(account, password, "10.0.0.1").await
+    }
+
+    /// Logs in and returns the `Cookie` header value.
+    pub async fn login(&self, account: &str) -> String {
+        let response = self.try_login(account, PASSWORD).await;
+        assert_eq!(response.status, StatusCode::OK, "login failed: {}", response.body);
+        response.session_cookie().expect("session cookie")
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(self.state.db.reader()).await.unwrap()
+    }
+}
+
+pub fn form_encode(form: &[(&str, &str)]) -> String {
+    form.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// Runs one test on a fresh app, failing (instead of hanging CI) after two minutes.
+pub async fn run(
+    engine: Engine,
+    test: impl for<'a> FnOnce(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+) {
+    let app = TestApp::spawn(engine).await;
+    tokio::time::timeout(std::time::Duration::from_secs(120), test(&app))
+        .await
+        .expect("the test did not finish within two minutes");
+    app.finish().await;
+}
+
+/// Runs each listed test once on SQLite and once on PostgreSQL:
+/// `engine_tests!(my_test, …)` where `async fn my_test(app: &TestApp)`.
+#[macro_export]
+macro_rules! engine_tests {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use super::*;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    $crate::common::run(Engine::Sqlite, |app| Box::pin(super::$name(app))).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    $crate::common::run(Engine::Postgres, |app| Box::pin(super::$name(app))).await;
+                }
+            }
+        )*
+    };
+}
