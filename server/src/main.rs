@@ -7,6 +7,10 @@ use app::{
 use std::{net::SocketAddr, process::ExitCode};
 use tracing_subscriber::{EnvFilter, fmt};
 
+// Rendering pages allocates many small strings; mimalloc serves them faster than glibc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const USAGE: &str = "\
 用法 (usage): xueshi [command]
 

@@ -3,7 +3,7 @@ use app::{
     App,
     accounts::server::{captcha as captcha_store, guard::AuthCache, passwords, session, throttle},
     platform::{
-        server::{AppState, config::Config, db::Db, storage::Storage},
+        server::{AppState, cache::PublicCache, config::Config, db::Db, storage::Storage},
         time::now_ms,
     },
     shell,
@@ -36,10 +36,12 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
             .expect("hashing task")
             .into();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let public_cache = PublicCache::new(config.public_cache_ttl);
     Ok(AppState {
         db,
         config: Arc::new(config),
         storage,
+        public_cache,
         leptos_options,
         password_permits: Arc::new(Semaphore::new(cores * 2)),
         dummy_password_hash,

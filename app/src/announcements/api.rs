@@ -44,14 +44,28 @@ pub async fn list_announcements(
             Some(code) => Some(Category::from_code(code).ok_or_else(|| AppError::not_found("没有这个栏目"))?),
         };
         let state = app_state()?;
-        Ok(repo::list_published(&state.db, category, clamp_page(page, MAX_PAGE), PAGE_SIZE).await?)
+        let page = clamp_page(page, MAX_PAGE);
+        let key = format!("announcements:list:{}:{page}", category.map_or("all", Category::code));
+        let list = state
+            .public_cache
+            .get_or_load(key, repo::list_published(&state.db, category, page, PAGE_SIZE))
+            .await?;
+        Ok(Page::clone(&list))
     })
     .await
 }
 
 #[server(prefix = "/api", endpoint = "announcements/home")]
 pub async fn load_home_feed() -> AppResult<HomeFeed> {
-    respond(async move { Ok(repo::home_feed(&app_state()?.db, 6).await?) }).await
+    respond(async move {
+        let state = app_state()?;
+        let feed = state
+            .public_cache
+            .get_or_load("announcements:home".into(), repo::home_feed(&state.db, 6))
+            .await?;
+        Ok(HomeFeed::clone(&feed))
+    })
+    .await
 }
 
 /// One announcement. Drafts are visible to the platform admin only (preview).
@@ -127,6 +141,7 @@ pub async fn save_announcement(
         )
         .await?;
         tx.commit().await?;
+        state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{saved_id}?saved=1"));
         Ok(saved_id)
     })
@@ -201,6 +216,7 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
             files::discard(&state.storage, &record).await;
             return Err(err.into());
         }
+        state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}?attached=1"));
         Ok(())
     })
@@ -230,6 +246,7 @@ pub async fn detach_file(announcement_id: i64, file_id: String) -> AppResult<()>
         )
         .await?;
         tx.commit().await?;
+        state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}"));
         Ok(())
     })

@@ -36,7 +36,7 @@ pub fn with_tracing(router: Router) -> Router {
 /// (the precompressed assets) and images pass through. A fast level: pages are
 /// small and compressed per request.
 pub fn with_compression(router: Router) -> Router {
-    router.layer(CompressionLayer::new().gzip(true).br(true).quality(CompressionLevel::Precise(4)))
+    router.layer(CompressionLayer::new().gzip(true).br(true).quality(CompressionLevel::Fastest))
 }
 
 /// Headers for every response. The page shell sets its own per-response CSP with the

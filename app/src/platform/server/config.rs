@@ -43,6 +43,8 @@ struct RawConfig {
     trust_forwarded_for: bool,
     #[serde(default = "defaults::db_max_connections")]
     db_max_connections: u32,
+    #[serde(default = "defaults::public_cache_seconds")]
+    public_cache_seconds: u64,
 }
 
 mod defaults {
@@ -77,6 +79,9 @@ mod defaults {
     }
     pub fn db_max_connections() -> u32 {
         16
+    }
+    pub fn public_cache_seconds() -> u64 {
+        5
     }
 }
 
@@ -115,6 +120,8 @@ pub struct Config {
     pub upload_limit_bytes: usize,
     pub trust_forwarded_for: bool,
     pub db_max_connections: u32,
+    /// How long public lists may be served from memory (0: never).
+    pub public_cache_ttl: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -216,6 +223,7 @@ impl Config {
             upload_limit_bytes: raw.upload_limit_mib * 1024 * 1024,
             trust_forwarded_for: raw.trust_forwarded_for,
             db_max_connections: raw.db_max_connections.max(2),
+            public_cache_ttl: Duration::from_secs(raw.public_cache_seconds),
         })
     }
 

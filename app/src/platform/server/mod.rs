@@ -1,6 +1,7 @@
 //! Server-only infrastructure shared by every feature.
 
 pub mod audit;
+pub mod cache;
 pub mod config;
 pub mod crypto;
 pub mod db;

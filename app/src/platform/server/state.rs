@@ -1,4 +1,4 @@
-use super::{config::Config, db::Db, storage::Storage};
+use super::{cache::PublicCache, config::Config, db::Db, storage::Storage};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -10,6 +10,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub storage: Storage,
+    /// Public, visitor-independent query results, kept for a few seconds.
+    pub public_cache: PublicCache,
     pub leptos_options: LeptosOptions,
     /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of
     /// logins queues instead of exhausting memory.
