@@ -76,10 +76,12 @@ lint:
 	cargo clippy --locked -p app -p xueshi --features app/ssr --all-targets -- -D warnings
 	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-# Unit tests, then the integration tests once per engine (server/tests runs each
-# test against both when XUESHI_TEST_POSTGRES_URL is set; it is, and required).
+# Unit tests, then the integration tests, each on SQLite and on PostgreSQL (required).
+# The same RUSTFLAGS as cargo-leptos uses for debug builds, so the e2e server build
+# below reuses these compiled dependencies instead of building them a second time.
 unit-and-integration:
-	XUESHI_TEST_POSTGRES_URL=$(POSTGRES_URL) cargo test --locked -p app -p xueshi --features app/ssr
+	RUSTFLAGS="--cfg erase_components" XUESHI_TEST_POSTGRES_URL=$(POSTGRES_URL) \
+	  cargo test --locked -p app -p xueshi --features app/ssr
 
 e2e:
 	cargo leptos build
