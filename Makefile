@@ -39,9 +39,12 @@ rust-tools:
 	  cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force
 	fi
 
+# `npm install` rather than `npm ci`: npm 11 writes lock files without the optional
+# per-platform packages of Tailwind's oxide, which `npm ci` then refuses; `npm install`
+# installs what the lock file says and leaves it unchanged.
 node-tools:
-	if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package.json -nt node_modules/.package-lock.json ]; then
-	  npm ci --no-audit --no-fund
+	if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+	  npm install --no-audit --no-fund
 	fi
 
 test-tools: node-tools
@@ -49,8 +52,8 @@ test-tools: node-tools
 	  echo "Installing Debian's Chromium for the browser tests"
 	  apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk
 	fi
-	if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package.json -nt end2end/node_modules/.package-lock.json ]; then
-	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+	if [ ! -d end2end/node_modules/@playwright/test ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
+	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund)
 	fi
 
 # ---- run ---------------------------------------------------------------------------
