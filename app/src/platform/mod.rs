@@ -3,6 +3,7 @@
 
 pub mod paging;
 pub mod time;
+pub mod url;
 
 #[cfg(feature = "ssr")]
 pub mod server;

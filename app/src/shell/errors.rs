@@ -1,7 +1,10 @@
 //! Error pages. They set the response status during server rendering and never show
 //! internal detail: an error's message is already written for users.
 
-use crate::error::{AppError, ErrorKind};
+use crate::{
+    error::{AppError, ErrorKind},
+    platform::url::percent_encode,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -49,7 +52,7 @@ pub fn ForbiddenPage() -> impl IntoView {
 
 #[component]
 pub fn LoginRequiredPage(#[prop(into)] next: String) -> impl IntoView {
-    let href = format!("/login?next={}", encode_next(&next));
+    let href = format!("/login?next={}", percent_encode(&next));
     view! {
         <ErrorPanel code=401 title="请先登录" message="登录后即可使用此功能。".to_owned()>
             <a href=href class="rounded-md bg-blue-700 px-4 py-2 text-white hover:bg-blue-800">"登录"</a>
@@ -83,15 +86,6 @@ pub fn safe_next(next: &str) -> Option<&str> {
     (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
 }
 
-fn encode_next(next: &str) -> String {
-    next.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +96,5 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), None);
         assert_eq!(safe_next("/\\evil.example"), None);
         assert_eq!(safe_next("https://evil.example"), None);
-        assert_eq!(encode_next("/news?page=2"), "/news%3Fpage%3D2");
     }
 }

@@ -3,7 +3,10 @@
 use app::{
     accounts::{roles::Role, server::guard},
     announcements::server::repo as announcements,
-    platform::server::{AppState, files},
+    platform::{
+        server::{AppState, files},
+        url::percent_encode,
+    },
 };
 use axum::{
     extract::{Path, State},
@@ -70,16 +73,6 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
     Ok(response)
 }
 
-/// RFC 5987 encoding for `filename*`.
-fn percent_encode(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => (b as char).to_string(),
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 /// The plain `filename=` for old clients: ASCII only.
 fn ascii_fallback(name: &str) -> String {
     let ascii: String =
@@ -93,7 +86,6 @@ mod tests {
 
     #[test]
     fn encodes_chinese_file_names() {
-        assert_eq!(percent_encode("手册 v1.pdf"), "%E6%89%8B%E5%86%8C%20v1.pdf");
         assert_eq!(ascii_fallback("手册.pdf"), "__.pdf");
     }
 }

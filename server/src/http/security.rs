@@ -11,12 +11,13 @@ use axum::{
     response::{IntoResponse, Response},
 };
 use tower_http::{
-    CompressionLevel,
+    CompressionLevel, LatencyUnit,
     compression::CompressionLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     set_header::SetResponseHeaderLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
+use tracing::Level;
 
 /// A span per request (method, path, request id), and one line per response.
 pub fn with_tracing(router: Router) -> Router {
@@ -28,7 +29,11 @@ pub fn with_tracing(router: Router) -> Router {
     // Layers run outside-in from the last added: the id is set, then the span opens.
     router
         .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(TraceLayer::new_for_http().make_span_with(span as fn(&Request) -> tracing::Span))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(span as fn(&Request) -> tracing::Span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO).latency_unit(LatencyUnit::Micros)),
+        )
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
