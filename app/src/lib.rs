@@ -12,7 +12,10 @@ pub mod error;
 pub mod learning;
 pub mod platform;
 pub mod shell;
+pub mod units;
 
+#[cfg(feature = "ssr")]
+pub mod downloads;
 #[cfg(feature = "ssr")]
 pub mod seed;
 

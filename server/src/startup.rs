@@ -1,9 +1,16 @@
 use crate::http::{assets, captcha, files, health, security};
 use app::{
     App,
-    accounts::server::{captcha as captcha_store, guard::AuthCache, passwords, session, throttle},
+    accounts::server::{
+        captcha as captcha_store,
+        guard::AuthCache,
+        passwords::{self, CommonPasswords},
+        session, throttle,
+    },
     platform::{
-        server::{AppState, cache::PublicCache, config::Config, db::Db, storage::Storage},
+        server::{
+            AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage,
+        },
         time::now_ms,
     },
     shell,
@@ -42,6 +49,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         storage,
         public_cache,
+        messenger: Messenger::outbox(),
+        common_passwords: Arc::new(CommonPasswords::load()),
         leptos_options,
         password_permits: Arc::new(Semaphore::new(cores * 2)),
         dummy_password_hash,

@@ -244,7 +244,7 @@ async fn pending_and_disabled_accounts_cannot_log_in(app: &TestApp) {
 }
 
 async fn seed_is_idempotent(app: &TestApp) {
-    let tables = ["users", "user_roles", "units", "providers", "announcements"];
+    let tables = ["users", "user_roles", "units", "providers", "announcements", "departments"];
     let mut before = Vec::new();
     for table in tables {
         before.push(app.count(&format!("SELECT COUNT(*) FROM {table}")).await);

@@ -41,6 +41,7 @@ pub async fn login(
     captcha_id: String,
     captcha: String,
     #[server(default)] next: Option<String>,
+    #[server(default)] credit_code: Option<String>,
 ) -> AppResult<()> {
     respond(async move {
         let state = app_state()?;
@@ -49,6 +50,7 @@ pub async fn login(
         let logged_in = login::login(
             &state,
             login::LoginAttempt {
+                credit_code,
                 account,
                 password,
                 captcha_id,
@@ -65,10 +67,11 @@ pub async fn login(
         let response = expect_context::<ResponseOptions>();
         response.append_header(SET_COOKIE, session::set_cookie(&state.config, &logged_in.session_token));
         let user = super::server::users::load_current_user(&state.db, logged_in.user_id).await?;
-        let target = match next.as_deref().and_then(safe_next) {
-            Some(next) => next.to_owned(),
-            None if user.is_some_and(|u| u.is_staff()) => "/admin".to_owned(),
-            None => "/me".to_owned(),
+        let target = match (next.as_deref().and_then(safe_next), user) {
+            (_, Some(user)) if user.must_change_password => "/me/password".to_owned(),
+            (Some(next), _) => next.to_owned(),
+            (None, Some(user)) if user.is_staff() => "/admin".to_owned(),
+            (None, _) => "/me".to_owned(),
         };
         leptos_axum::redirect(&target);
         Ok(())

@@ -125,6 +125,93 @@ impl Phone {
     }
 }
 
+/// Shows the first three and last four digits: 138****0011.
+pub fn mask_phone(phone: &str) -> String {
+    if phone.len() == 11 && phone.is_ascii() {
+        format!("{}****{}", &phone[..3], &phone[7..])
+    } else {
+        "***".to_owned()
+    }
+}
+
+/// A unified social credit code (统一社会信用代码) per GB 32100-2015: 18 characters
+/// from a 31-letter alphabet, the 3rd to 8th being the region code, the last a check
+/// character (MOD 31).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CreditCode(String);
+
+const CREDIT_ALPHABET: &str = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+const CREDIT_WEIGHTS: [usize; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreditCodeError {
+    Length,
+    Characters,
+    Region,
+    CheckCharacter,
+}
+
+impl CreditCodeError {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Length => "统一社会信用代码应为18位",
+            Self::Characters => "统一社会信用代码只能包含数字和大写字母（不含I、O、Z、S、V）",
+            Self::Region => "统一社会信用代码中的行政区划码无效",
+            Self::CheckCharacter => "统一社会信用代码校验位不正确，请核对后重新输入",
+        }
+    }
+}
+
+impl CreditCode {
+    pub fn parse(input: &str) -> Result<Self, CreditCodeError> {
+        let code = input.trim().to_ascii_uppercase();
+        if code.chars().count() != 18 {
+            return Err(CreditCodeError::Length);
+        }
+        let values: Vec<usize> = code
+            .chars()
+            .map(|c| CREDIT_ALPHABET.find(c))
+            .collect::<Option<_>>()
+            .ok_or(CreditCodeError::Characters)?;
+        let region_digits = &code.as_bytes()[2..8];
+        if !region_digits.iter().all(u8::is_ascii_digit)
+            || !PROVINCE_PREFIXES.contains(&region_prefix(region_digits))
+        {
+            return Err(CreditCodeError::Region);
+        }
+        if credit_check_char(&values[..17]) != code.as_bytes()[17] as char {
+            return Err(CreditCodeError::CheckCharacter);
+        }
+        Ok(Self(code))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The administrative division (GB/T 2260) the code was issued in.
+    pub fn region_code(&self) -> &str {
+        &self.0[2..8]
+    }
+}
+
+fn region_prefix(digits: &[u8]) -> u32 {
+    u32::from(digits[0] - b'0') * 10 + u32::from(digits[1] - b'0')
+}
+
+/// The check character for the values of the first 17 characters.
+fn credit_check_char(values: &[usize]) -> char {
+    let sum: usize = values.iter().zip(CREDIT_WEIGHTS).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    CREDIT_ALPHABET.as_bytes()[check] as char
+}
+
+/// The check character for 17 characters of the alphabet (for tests and tools).
+pub fn credit_code_check_char(first17: &str) -> Option<char> {
+    let values: Vec<usize> = first17.chars().map(|c| CREDIT_ALPHABET.find(c)).collect::<Option<_>>()?;
+    (values.len() == 17).then(|| credit_check_char(&values))
+}
+
 /// What a login form's account field holds: an ID number or a phone number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginAccount {
@@ -196,6 +283,28 @@ mod tests {
         let mut leap = String::from("51010120000229001");
         leap.push(check_char(&leap));
         assert!(IdNumber::parse(&leap).is_ok());
+    }
+
+    #[test]
+    fn credit_codes() {
+        // A published code (Fuzhou) and the demo unit's.
+        assert_eq!(CreditCode::parse("91350100M000100Y43").unwrap().region_code(), "350100");
+        assert!(CreditCode::parse(" 91510100ma6cx00019 ").is_ok());
+        assert_eq!(credit_code_check_char("91510100MA6CX0001"), Some('9'));
+        assert_eq!(CreditCode::parse("91350100M000100Y44"), Err(CreditCodeError::CheckCharacter));
+        assert_eq!(CreditCode::parse("91350100M000100Y4"), Err(CreditCodeError::Length));
+        assert_eq!(CreditCode::parse("91350100M000100I43"), Err(CreditCodeError::Characters));
+        let mut bad_region = String::from("919901");
+        bad_region.push_str("00MA6CX0001");
+        let check = credit_code_check_char(&bad_region).unwrap();
+        bad_region.push(check);
+        assert_eq!(CreditCode::parse(&bad_region), Err(CreditCodeError::Region));
+    }
+
+    #[test]
+    fn masks_phones() {
+        assert_eq!(mask_phone("13800000011"), "138****0011");
+        assert_eq!(mask_phone("x"), "***");
     }
 
     #[test]

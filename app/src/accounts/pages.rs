@@ -5,9 +5,9 @@ use super::{
     roles::CurrentUser,
 };
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     shell::{
-        components::{Card, FormError, INPUT, LABEL, PRIMARY_BUTTON},
+        components::{Card, Field, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON},
         errors::{ErrorPage, LoginRequiredPage},
     },
 };
@@ -44,39 +44,45 @@ pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let captcha_id = Resource::new(|| (), |_| new_captcha());
+    let as_unit = move || query.read().get("type").as_deref() == Some("unit");
+    let tab = |active: bool| {
+        if active {
+            "rounded-md bg-white py-1.5 font-medium text-blue-700 shadow-sm"
+        } else {
+            "rounded-md py-1.5 text-slate-600"
+        }
+    };
     let captcha_version = RwSignal::new(0u32);
     let captcha_input = NodeRef::<leptos::html::Input>::new();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
-
-    // After an attempt the captcha is spent: draw a new one and clear the answer.
-    // (The first run only reads the value a no-JS round trip left in the URL.)
-    Effect::new(move |previous: Option<()>| {
-        let outcome = login.value().get();
-        if previous.is_none() {
-            return;
-        }
-        match outcome {
-            Some(Ok(())) => auth.refresh(),
-            Some(Err(_)) => {
-                captcha_version.update(|v| *v += 1);
-                if let Some(input) = captcha_input.get() {
-                    input.set_value("");
-                }
-            }
-            None => {}
+    let notice = Signal::derive(move || {
+        let query = query.read();
+        if query.get("registered").is_some() {
+            Some("注册成功，请登录".to_owned())
+        } else if query.get("reset").is_some() {
+            Some("密码已重置，请使用新密码登录".to_owned())
+        } else {
+            None
         }
     });
+    refresh_captcha_after(login.value(), captcha_version, captcha_input, move || auth.refresh());
 
     view! {
         <Title text="登录" />
         <div class="mx-auto max-w-md py-4 md:py-10">
             <Card>
-                <h1 class="mb-1 text-xl font-semibold text-slate-900">"登录"</h1>
-                <p class="mb-5 text-sm text-slate-500">"使用手机号或身份证号登录"</p>
+                <h1 class="mb-3 text-xl font-semibold text-slate-900">"登录"</h1>
+                <nav aria-label="用户类型" class="mb-4 grid grid-cols-2 gap-1 rounded-lg bg-slate-100 p-1 text-center text-sm">
+                    <a href="/login" class=move || tab(!as_unit()) aria-current=move || (!as_unit()).then_some("page")>"个人"</a>
+                    <a href="/login?type=unit" class=move || tab(as_unit()) aria-current=move || as_unit().then_some("page")>"单位"</a>
+                </nav>
                 <ActionForm action=login attr:class="space-y-4" attr:novalidate="">
+                    <Notice message=notice />
                     <FormError error />
                     <input type="hidden" name="next" value=next />
+                    {move || as_unit().then(|| view! {
+                        <Field label="统一社会信用代码" name="credit_code" error maxlength=18 autocomplete="organization" />
+                    })}
                     <div>
                         <label for="account" class=LABEL>"账号"</label>
                         <input
@@ -84,7 +90,7 @@ pub fn LoginPage() -> impl IntoView {
                             name="account"
                             class=INPUT
                             autocomplete="username"
-                            placeholder="手机号或身份证号"
+                            placeholder=move || if as_unit() { "单位管理员的手机号或身份证号" } else { "手机号或身份证号" }
                             required
                         />
                     </div>
@@ -99,35 +105,83 @@ pub fn LoginPage() -> impl IntoView {
                             required
                         />
                     </div>
-                    <div>
-                        <label for="captcha" class=LABEL>"验证码"</label>
-                        <div class="mt-1 flex items-stretch gap-2">
-                            <input
-                                id="captcha"
-                                name="captcha"
-                                node_ref=captcha_input
-                                class="block w-full rounded-md border border-slate-300 px-3 py-2 text-base uppercase shadow-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 aria-[invalid=true]:border-red-500"
-                                autocomplete="off"
-                                autocapitalize="characters"
-                                maxlength="8"
-                                required
-                                aria-invalid=move || error.get().is_some_and(|e| e.field("captcha").is_some()).to_string()
-                            />
-                            <Suspense fallback=|| view! { <span class="h-11 w-[120px] rounded bg-slate-100"></span> }>
-                                {move || Suspend::new(async move {
-                                    captcha_id.await.map(|id| view! { <CaptchaImage id version=captcha_version /> })
-                                })}
-                            </Suspense>
-                        </div>
-                        <noscript>
-                            <a href="/login" class="mt-1 inline-block text-sm text-blue-700">"看不清？换一张"</a>
-                        </noscript>
-                    </div>
+                    <CaptchaField error version=captcha_version input=captcha_input />
                     <button type="submit" class=format!("{PRIMARY_BUTTON} w-full py-2.5") disabled=move || login.pending().get()>
                         {move || if login.pending().get() { "正在登录…" } else { "登录" }}
                     </button>
                 </ActionForm>
+                <p class="mt-4 flex flex-wrap justify-between gap-2 text-sm">
+                    <a href="/register" class="text-blue-700 hover:underline">"个人用户注册"</a>
+                    <a href="/register/unit" class="text-blue-700 hover:underline">"单位注册"</a>
+                    <a href="/recover" class="text-blue-700 hover:underline">"找回密码"</a>
+                </p>
             </Card>
+        </div>
+    }
+}
+
+/// After a form with a captcha is submitted the captcha is spent: on an error this draws
+/// a new one and clears the answer; on success it runs `on_success`. (The first run
+/// only reads the value a no-JS round trip left in the URL.)
+pub fn refresh_captcha_after<T: Clone + Send + Sync + 'static>(
+    value: impl Get<Value = Option<AppResult<T>>> + Send + Sync + 'static,
+    version: RwSignal<u32>,
+    input: NodeRef<leptos::html::Input>,
+    on_success: impl Fn() + Send + Sync + 'static,
+) {
+    Effect::new(move |previous: Option<()>| {
+        let outcome = value.get();
+        if previous.is_none() {
+            return;
+        }
+        match outcome {
+            Some(Ok(_)) => on_success(),
+            Some(Err(_)) => {
+                version.update(|v| *v += 1);
+                if let Some(input) = input.get() {
+                    input.set_value("");
+                }
+            }
+            None => {}
+        }
+    });
+}
+
+/// The 验证码 input with its image; the image is drawn for a fresh captcha id.
+#[component]
+pub fn CaptchaField(
+    #[prop(into)] error: Signal<Option<AppError>>,
+    version: RwSignal<u32>,
+    input: NodeRef<leptos::html::Input>,
+) -> impl IntoView {
+    let captcha_id = Resource::new(|| (), |_| new_captcha());
+    let message = move || error.get().and_then(|e| e.field("captcha").map(str::to_owned));
+    view! {
+        <div>
+            <label for="captcha" class=LABEL>"验证码"</label>
+            <div class="mt-1 flex items-stretch gap-2">
+                <input
+                    id="captcha"
+                    name="captcha"
+                    node_ref=input
+                    class="block w-full rounded-md border border-slate-300 px-3 py-2 text-base uppercase shadow-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 aria-[invalid=true]:border-red-500"
+                    autocomplete="off"
+                    autocapitalize="characters"
+                    maxlength="8"
+                    required
+                    aria-invalid=move || error.get().is_some_and(|e| e.field("captcha").is_some()).to_string()
+                    aria-describedby="captcha-error"
+                />
+                <Suspense fallback=|| view! { <span class="h-11 w-[120px] rounded bg-slate-100"></span> }>
+                    {move || Suspend::new(async move {
+                        captcha_id.await.map(|id| view! { <CaptchaImage id version /> })
+                    })}
+                </Suspense>
+            </div>
+            <p id="captcha-error" class="mt-1 text-sm text-red-600">{message}</p>
+            <noscript>
+                <a href="" class="mt-1 inline-block text-sm text-blue-700">"看不清？换一张"</a>
+            </noscript>
         </div>
     }
 }
@@ -157,12 +211,23 @@ fn CaptchaImage(id: String, version: RwSignal<u32>) -> impl IntoView {
 #[component]
 pub fn MePage() -> impl IntoView {
     let auth = use_auth();
+    let query = use_query_map();
+    let notice = Signal::derive(move || {
+        let query = query.read();
+        if query.get("verified").is_some() {
+            Some("实名认证成功，现在可以报名和缴费了".to_owned())
+        } else if query.get("password").is_some() {
+            Some("密码已修改，其他设备上的登录已退出".to_owned())
+        } else {
+            None
+        }
+    });
     view! {
         <Title text="个人中心" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(user)) => view! { <Profile user /> }.into_any(),
+                    Ok(Some(user)) => view! { <Notice message=notice /> <Profile user /> }.into_any(),
                     Ok(None) => view! { <LoginRequiredPage next="/me" /> }.into_any(),
                     Err(error) => view! { <ErrorPage error path="/me" /> }.into_any(),
                 }
@@ -177,8 +242,10 @@ fn Profile(user: CurrentUser) -> impl IntoView {
     let verified = user.real_name_verified;
     let staff = user.is_staff();
     let roles = user.role_labels();
+    let name = if user.name.is_empty() { "未实名用户".to_owned() } else { user.name.clone() };
+    let link = "flex items-center justify-between px-4 py-3 text-slate-800 hover:bg-slate-50";
     view! {
-        <div class="space-y-4">
+        <div class="mt-4 space-y-4">
             <h1 class="sr-only">"个人中心"</h1>
             <Card>
                 <div class="flex items-center gap-4">
@@ -186,7 +253,7 @@ fn Profile(user: CurrentUser) -> impl IntoView {
                         {initial}
                     </div>
                     <div class="min-w-0">
-                        <p class="truncate text-lg font-semibold text-slate-900">{user.name.clone()}</p>
+                        <p class="truncate text-lg font-semibold text-slate-900">{name}</p>
                         <p class="text-sm text-slate-500">{roles}</p>
                     </div>
                     <span class=if verified {
@@ -196,11 +263,21 @@ fn Profile(user: CurrentUser) -> impl IntoView {
                     }>{if verified { "已实名认证" } else { "未实名认证" }}</span>
                 </div>
             </Card>
-            {staff.then(|| view! {
-                <Card title="工作台">
-                    <a href="/admin" class="text-blue-700 hover:underline">"进入管理后台"</a>
-                </Card>
+            {(!verified).then(|| view! {
+                <p role="note" class="rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                    {UNVERIFIED_NOTICE} " " <a href="/me/verify" class="font-medium underline">"实名认证"</a>
+                </p>
             })}
+            <nav aria-label="个人中心" class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+                <a href="/me/info" class=link>"我的信息" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/invoices" class=link>"发票信息" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/password" class=link>"修改密码" <span aria-hidden="true">"›"</span></a>
+                {(!verified).then(|| view! { <a href="/me/verify" class=link>"实名认证" <span aria-hidden="true">"›"</span></a> })}
+                {staff.then(|| view! { <a href="/admin" class=link>"管理后台" <span aria-hidden="true">"›"</span></a> })}
+            </nav>
         </div>
     }
 }
+
+/// Why an unverified account cannot order (000: 注册并返回登录).
+pub const UNVERIFIED_NOTICE: &str = "您的账号尚未实名认证：可以登录，但不能提交订单和缴费。";

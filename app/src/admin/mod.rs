@@ -2,6 +2,7 @@
 //! feature keeps its own admin pages (for example `announcements::admin`).
 
 pub mod api;
+pub mod outbox;
 #[cfg(feature = "ssr")]
 mod server;
 
@@ -59,6 +60,17 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
             <A href="/admin" exact=true attr:class=SIDE_LINK>"概览"</A>
             {user.has_role(Role::PlatformAdmin).then(|| view! {
                 <A href="/admin/announcements" attr:class=SIDE_LINK>"通知公告管理"</A>
+                <A href="/admin/outbox" attr:class=SIDE_LINK>"发件箱"</A>
+            })}
+            {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
+                <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
+            })}
+            {user.has_role(Role::UnitAdmin).then(|| view! {
+                <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>
+                <A href="/admin/unit/reviews" attr:class=SIDE_LINK>"审核注册账号"</A>
+                <A href="/admin/unit/staff" attr:class=SIDE_LINK>"人员管理"</A>
+                <A href="/admin/unit/departments" attr:class=SIDE_LINK>"部门管理"</A>
+                <A href="/admin/unit/managers" attr:class=SIDE_LINK>"单位管理员"</A>
             })}
         </nav>
     }

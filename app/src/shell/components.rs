@@ -93,3 +93,123 @@ pub const INPUT: &str = "mt-1 block w-full rounded-md border border-slate-300 bg
 pub const LABEL: &str = "block text-sm font-medium text-slate-700";
 pub const PRIMARY_BUTTON: &str = "inline-flex items-center justify-center rounded-md bg-blue-700 px-4 py-2 text-sm font-medium text-white shadow-sm hover:bg-blue-800 disabled:cursor-not-allowed disabled:opacity-60";
 pub const SECONDARY_BUTTON: &str = "inline-flex items-center justify-center rounded-md border border-slate-300 bg-white px-4 py-2 text-sm font-medium text-slate-700 hover:bg-slate-50";
+
+/// A labelled input with its hint and its error, wired for screen readers.
+#[component]
+pub fn Field(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] value: String,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] readonly: bool,
+    #[prop(optional)] maxlength: Option<u32>,
+    #[prop(optional)] inputmode: Option<&'static str>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let hint_id = format!("{name}-hint");
+    let described = if hint.is_some() { format!("{hint_id} {error_id}") } else { error_id.clone() };
+    let invalid = move || error.get().is_some_and(|e| e.field(name).is_some()).to_string();
+    let message = move || error.get().and_then(|e| e.field(name).map(str::to_owned));
+    view! {
+        <div>
+            <label for=name class=LABEL>{label}</label>
+            <input
+                id=name
+                name=name
+                type=input_type
+                value=value
+                class=if readonly { format!("{INPUT} bg-slate-50 text-slate-500") } else { INPUT.to_owned() }
+                autocomplete=autocomplete
+                placeholder=placeholder
+                readonly=readonly
+                maxlength=maxlength
+                inputmode=inputmode
+                aria-invalid=invalid
+                aria-describedby=described
+            />
+            {hint.map(|h| view! { <p id=hint_id class="mt-1 text-xs text-slate-500">{h}</p> })}
+            <p id=error_id class="mt-1 text-sm text-red-600">{message}</p>
+        </div>
+    }
+}
+
+/// A labelled select of (value, label) options.
+#[component]
+pub fn SelectField(
+    label: &'static str,
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] selected: String,
+    #[prop(default = "请选择")] placeholder: &'static str,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    let invalid = move || error.get().is_some_and(|e| e.field(name).is_some()).to_string();
+    let message = move || error.get().and_then(|e| e.field(name).map(str::to_owned));
+    let nothing_selected = selected.is_empty();
+    view! {
+        <div>
+            <label for=name class=LABEL>{label}</label>
+            <select id=name name=name class=INPUT aria-invalid=invalid aria-describedby=error_id.clone()>
+                <option value="" selected=nothing_selected>{placeholder}</option>
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is_selected = value == selected;
+                        view! { <option value=value selected=is_selected>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            <p id=error_id class="mt-1 text-sm text-red-600">{message}</p>
+        </div>
+    }
+}
+
+/// A green confirmation line (role=status).
+#[component]
+pub fn Notice(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|text| {
+            view! {
+                <p role="status" class="rounded-md border border-green-200 bg-green-50 px-3 py-2 text-sm text-green-700">
+                    {text}
+                </p>
+            }
+        })
+    }
+}
+
+/// Options from a fixed list where value and label are the same words.
+pub fn same_options(items: &[&str]) -> Vec<(String, String)> {
+    items.iter().map(|item| (item.to_string(), item.to_string())).collect()
+}
+
+/// A labelled file input with its error (for multipart forms).
+#[component]
+pub fn FileField(
+    label: &'static str,
+    name: &'static str,
+    accept: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let error_id = format!("{name}-error");
+    view! {
+        <div>
+            <label for=name class=LABEL>{label}</label>
+            <input
+                id=name
+                name=name
+                type="file"
+                accept=accept
+                class="mt-1 block w-full text-sm"
+                aria-invalid=move || error.get().is_some_and(|e| e.field(name).is_some()).to_string()
+                aria-describedby=error_id.clone()
+            />
+            <p id=error_id class="mt-1 text-sm text-red-600">{move || error.get().and_then(|e| e.field(name).map(str::to_owned))}</p>
+        </div>
+    }
+}

@@ -7,14 +7,27 @@ pub mod icons;
 mod layout;
 
 use crate::{
-    accounts::pages::{LoginPage, MePage, provide_auth},
-    admin::{AdminHome, AdminLayout},
+    accounts::{
+        pages::{LoginPage, MePage, provide_auth, use_auth},
+        profile::{InvoiceTitlesPage, MyInfoPage, PasswordPage},
+        recover::RecoverPage,
+        register::{RegisterDonePage, RegisterPage},
+        verify::VerifyPage,
+    },
+    admin::{AdminHome, AdminLayout, outbox::OutboxPage},
     announcements::{
         admin::{AdminAnnouncementEdit, AdminAnnouncementList, AdminAnnouncementNew},
         pages::{HomePage, NewsDetailPage, NewsListPage},
     },
     catalogue::EnrollPage,
     learning::LearnPage,
+    units::{
+        console::{
+            DepartmentsPage, ImportReportPage, ManagersPage, StaffPage, StaffReviewPage, UnitInfoPage,
+        },
+        register::UnitRegisterPage,
+        review::{UnitReviewDetail, UnitReviewList},
+    },
 };
 use errors::NotFoundPage;
 use layout::{SiteFooter, SiteHeader, TabBar};
@@ -22,7 +35,8 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{ParentRoute, Route, Router, Routes},
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    hooks::use_location,
     path,
 };
 
@@ -93,6 +107,7 @@ pub fn App() -> impl IntoView {
                 "跳到主要内容"
             </a>
             <SiteHeader />
+            <PasswordGate />
             <main id="main" class="mx-auto w-full max-w-6xl px-4 pb-24 pt-4 md:pb-10 md:pt-6">
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("") view=HomePage ssr=ssr.clone() />
@@ -100,6 +115,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/news/:id") view=NewsDetailPage ssr=ssr.clone() />
                     <Route path=path!("/login") view=LoginPage ssr=ssr.clone() />
                     <Route path=path!("/me") view=MePage ssr=ssr.clone() />
+                    <Route path=path!("/me/info") view=MyInfoPage ssr=ssr.clone() />
+                    <Route path=path!("/me/verify") view=VerifyPage ssr=ssr.clone() />
+                    <Route path=path!("/me/password") view=PasswordPage ssr=ssr.clone() />
+                    <Route path=path!("/me/invoices") view=InvoiceTitlesPage ssr=ssr.clone() />
+                    <Route path=path!("/register") view=RegisterPage ssr=ssr.clone() />
+                    <Route path=path!("/register/done") view=RegisterDonePage ssr=ssr.clone() />
+                    <Route path=path!("/register/unit") view=UnitRegisterPage ssr=ssr.clone() />
+                    <Route path=path!("/recover") view=RecoverPage ssr=ssr.clone() />
                     <Route path=path!("/enroll") view=EnrollPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=ssr.clone()>
@@ -107,11 +130,36 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/announcements") view=AdminAnnouncementList ssr=ssr.clone() />
                         <Route path=path!("/announcements/new") view=AdminAnnouncementNew ssr=ssr.clone() />
                         <Route path=path!("/announcements/:id") view=AdminAnnouncementEdit ssr=ssr.clone() />
+                        <Route path=path!("/outbox") view=OutboxPage ssr=ssr.clone() />
+                        <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
+                        <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
+                        <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/staff") view=StaffPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/imports/:id") view=ImportReportPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/departments") view=DepartmentsPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/managers") view=ManagersPage ssr=ssr.clone() />
                     </ParentRoute>
                 </Routes>
             </main>
             <SiteFooter />
             <TabBar />
         </Router>
+    }
+}
+
+/// An account created by its unit must set its own password before anything else.
+#[component]
+fn PasswordGate() -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
+                let path = location.pathname.get();
+                (must_change && path != "/me/password").then(|| view! { <Redirect path="/me/password" /> })
+            })}
+        </Transition>
     }
 }

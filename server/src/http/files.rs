@@ -1,8 +1,8 @@
 //! `GET /files/<id>`: uploaded files, each readable only by who may see it.
 
 use app::{
-    accounts::{roles::Role, server::guard},
-    announcements::server::repo as announcements,
+    accounts::server::guard,
+    downloads,
     platform::{
         server::{AppState, files},
         url::percent_encode,
@@ -32,20 +32,14 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
     };
     let record =
         files::find(state.db.reader(), id).await.map_err(|e| internal(&e))?.ok_or(StatusCode::NOT_FOUND)?;
-    let public = match record.purpose.as_str() {
-        "announcement" => {
-            announcements::file_is_public(&state.db, &record.id).await.map_err(|e| internal(&e))?
-        }
-        _ => false,
-    };
+    let public = downloads::is_public(state, &record).await.map_err(|e| internal(&e))?;
     if !public {
-        // Private files: their owner, and for announcement drafts the platform admin.
         // Refusals look like absence, so ids cannot be probed.
         let user = guard::user_from_headers(state, headers).await.map_err(|e| internal(&e))?;
-        let allowed = user.is_some_and(|u| {
-            record.owner_user_id == Some(u.id)
-                || (record.purpose == "announcement" && u.has_role(Role::PlatformAdmin))
-        });
+        let allowed = match user {
+            Some(user) => downloads::may_read(state, &record, &user).await.map_err(|e| internal(&e))?,
+            None => false,
+        };
         if !allowed {
             return Err(StatusCode::NOT_FOUND);
         }

@@ -41,8 +41,31 @@ pub async fn current_user() -> AppResult<Option<CurrentUser>> {
     }
 }
 
+/// The signed-in user. An account that still has the one-time password a unit sent
+/// it may do nothing else until it sets its own.
 pub async fn require_user() -> AppResult<CurrentUser> {
+    let user = require_user_even_with_initial_password().await?;
+    if user.must_change_password {
+        return Err(AppError::new(crate::error::ErrorKind::Forbidden, "请先修改初始密码"));
+    }
+    Ok(user)
+}
+
+/// For the password change itself.
+pub async fn require_user_even_with_initial_password() -> AppResult<CurrentUser> {
     current_user().await?.ok_or_else(AppError::unauthenticated)
+}
+
+/// A unit admin and the unit they administer.
+pub async fn require_unit_admin() -> AppResult<(CurrentUser, i64)> {
+    let user = require_user().await?;
+    let unit_id = user
+        .grants
+        .iter()
+        .find(|g| g.role == Role::UnitAdmin)
+        .and_then(|g| g.scope_id)
+        .ok_or_else(AppError::forbidden)?;
+    Ok((user, unit_id))
 }
 
 pub async fn require_role(role: Role) -> AppResult<CurrentUser> {

@@ -3,7 +3,7 @@
 
 use super::{captcha, passwords, session, throttle, users};
 use crate::{
-    accounts::identity::LoginAccount,
+    accounts::identity::{CreditCode, LoginAccount},
     error::{AppError, AppResult, ErrorKind},
     platform::server::AppState,
 };
@@ -11,6 +11,8 @@ use crate::{
 pub const WRONG_CREDENTIALS: &str = "账号或密码错误";
 
 pub struct LoginAttempt {
+    /// Set for the user type 单位: the unit the account administers.
+    pub credit_code: Option<String>,
     pub account: String,
     pub password: String,
     pub captcha_id: String,
@@ -31,6 +33,12 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
     if !captcha::check(&state.db, &attempt.captcha_id, &attempt.captcha_answer, now).await? {
         return Err(AppError::invalid_field("captcha", "验证码错误或已过期，请重新输入"));
     }
+    let credit_code = match attempt.credit_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            Some(CreditCode::parse(code).map_err(|e| AppError::invalid_field("credit_code", e.message()))?)
+        }
+        None => None,
+    };
 
     let parsed = LoginAccount::parse(&attempt.account);
     let canonical = parsed
@@ -55,7 +63,16 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
         .unwrap_or_else(|| state.dummy_password_hash.to_string());
     let password_ok = passwords::verify(state, attempt.password, hash).await;
 
-    let Some(user) = candidate.filter(|_| password_ok) else {
+    // For 单位, the account must administer the unit with that code: otherwise the
+    // answer is the same as for a wrong password.
+    let unit = match (&candidate, &credit_code) {
+        (Some(user), Some(code)) if password_ok => {
+            users::administered_unit(&state.db, user.id, code.as_str()).await?
+        }
+        _ => None,
+    };
+    let unit_ok = credit_code.is_none() || unit.is_some();
+    let Some(user) = candidate.filter(|_| password_ok && unit_ok) else {
         throttle::record_failure(&state.db, &account_key, throttle::ACCOUNT_LIMIT, now).await?;
         throttle::record_failure(&state.db, &address_key, throttle::ADDRESS_LIMIT, now).await?;
         return Err(AppError::new(ErrorKind::Unauthenticated, WRONG_CREDENTIALS));
@@ -65,12 +82,17 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
     // Only someone who knows the password learns the account's state.
     match user.status.as_str() {
         users::status::ACTIVE => {}
-        users::status::PENDING => {
-            return Err(AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"));
+        users::status::PENDING => return Err(AppError::new(ErrorKind::Forbidden, "此帐号还未被审核")),
+        users::status::REJECTED => {
+            let reason = users::rejection_reason(&state.db, user.id).await?;
+            return Err(AppError::new(ErrorKind::Forbidden, format!("注册申请未通过审核：{reason}")));
         }
-        _ => {
-            return Err(AppError::new(ErrorKind::Forbidden, "此帐号已停用，请联系管理员"));
-        }
+        _ => return Err(AppError::new(ErrorKind::Forbidden, "此帐号已停用，请联系管理员")),
+    }
+    if let Some((_, unit_status)) = &unit
+        && unit_status != "approved"
+    {
+        return Err(AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"));
     }
 
     let session_token = session::create(

@@ -47,3 +47,56 @@ mod tests {
         assert!(!verify_blocking("x", "not a hash"));
     }
 }
+
+/// The shipped list of commonly used passwords (zxcvbn 4.5.0's frequency list, MIT,
+/// Copyright (c) 2016 Daniel Wolf, filtered to 8+ characters, plus common Chinese
+/// ones), held in memory for the password rules.
+pub struct CommonPasswords(std::collections::HashSet<&'static str>);
+
+impl CommonPasswords {
+    pub fn load() -> Self {
+        Self(include_str!("common_passwords.txt").lines().collect())
+    }
+
+    pub fn contains(&self, password: &str) -> bool {
+        self.0.contains(password.trim().to_lowercase().as_str())
+    }
+}
+
+impl std::fmt::Debug for CommonPasswords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CommonPasswords({} entries)", self.0.len())
+    }
+}
+
+/// Every password rule, for a new password; the error names the field `field`.
+pub fn check_new(
+    common: &CommonPasswords,
+    field: &str,
+    password: &str,
+    identifiers: &[&str],
+) -> crate::error::AppResult<()> {
+    use crate::{accounts::password, error::AppError};
+    password::check_shape(password, identifiers)
+        .map_err(|message| AppError::invalid_field(field, message))?;
+    if common.contains(password) {
+        return Err(AppError::invalid_field(field, password::TOO_COMMON));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod common_tests {
+    use super::*;
+
+    #[test]
+    fn refuses_common_passwords() {
+        let common = CommonPasswords::load();
+        assert!(common.contains("password"));
+        assert!(common.contains("Woaini1314"));
+        assert!(common.contains("12345678"));
+        assert!(!common.contains("Xueshi@2026"));
+        assert!(check_new(&common, "password", "qwertyuiop", &[]).is_err());
+        assert!(check_new(&common, "password", "correct horse battery", &[]).is_ok());
+    }
+}

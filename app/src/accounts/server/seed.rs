@@ -2,7 +2,10 @@
 //! the seed command refuses to run in production mode.
 
 use super::{passwords, users::status};
-use crate::{accounts::roles::Role, platform::server::db::Tx};
+use crate::{
+    accounts::{identity::IdNumber, roles::Role},
+    platform::server::db::Tx,
+};
 
 pub const DEMO_PASSWORD: &str = "Xueshi@2026";
 
@@ -17,6 +20,7 @@ pub const DEMO_UNIT_NAME: &str = "四川示范水利工程有限公司";
 pub const DEMO_UNIT_CREDIT_CODE: &str = "91510100MA6CX00019";
 pub const DEMO_UNIT_REGION: &str = "510100";
 pub const DEMO_PROVIDER_NAME: &str = "四川水利职业培训中心";
+pub const DEMO_DEPARTMENTS: [&str; 3] = ["工程管理部", "设计部", "质量安全部"];
 /// The authority's scope: the province of Sichuan.
 pub const DEMO_AUTHORITY_REGION: i64 = 510_000;
 
@@ -79,6 +83,18 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
         .fetch_one(&mut **tx)
         .await?;
 
+    for department in DEMO_DEPARTMENTS {
+        sqlx::query(
+            "INSERT INTO departments (unit_id, parent_id, name, created_at)
+             SELECT $1, NULL, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM departments WHERE unit_id = $1 AND name = $2)",
+        )
+        .bind(unit_id)
+        .bind(department)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+
     let mut admin_id = 0;
     for account in &DEMO_ACCOUNTS {
         let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
@@ -89,10 +105,13 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
             Some(id) => id,
             None => {
                 let affiliated = matches!(account.role, Role::Trainee | Role::UnitAdmin).then_some(unit_id);
+                let id = IdNumber::parse(account.id_number).expect("demo ID numbers are valid");
+                let (year, month, day) = id.birth_date();
                 sqlx::query_scalar(
                     "INSERT INTO users (phone, id_number, name, password_hash, status, real_name_verified,
-                                        must_change_password, unit_id, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, 1, 0, $6, $7, $7) RETURNING id",
+                                        must_change_password, unit_id, unit_status, gender, birth_date, ethnicity,
+                                        email, verified_at, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, 1, 0, $6, $7, $8, $9, '汉族', $10, $11, $11, $11) RETURNING id",
                 )
                 .bind(account.phone)
                 .bind(account.id_number)
@@ -100,6 +119,10 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
                 .bind(passwords::hash_blocking(DEMO_PASSWORD))
                 .bind(status::ACTIVE)
                 .bind(affiliated)
+                .bind(if affiliated.is_some() { "approved" } else { "" })
+                .bind(if id.is_male() { "male" } else { "female" })
+                .bind(format!("{year:04}-{month:02}-{day:02}"))
+                .bind(format!("{}@demo.xueshi.cn", account.phone))
                 .bind(now)
                 .fetch_one(&mut **tx)
                 .await?

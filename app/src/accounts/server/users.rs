@@ -14,6 +14,35 @@ pub mod status {
     /// Registered under a unit that has not approved the account yet.
     pub const PENDING: &str = "pending";
     pub const DISABLED: &str = "disabled";
+    /// A unit applicant whose unit registration the authority turned down.
+    pub const REJECTED: &str = "rejected";
+}
+
+/// The unit (id, status) with this credit code, if the user is one of its admins.
+pub async fn administered_unit(
+    db: &Db,
+    user_id: i64,
+    credit_code: &str,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.status FROM units u JOIN user_roles r ON r.scope_id = u.id AND r.role = 'unit_admin'
+         WHERE u.credit_code = $1 AND r.user_id = $2",
+    )
+    .bind(credit_code)
+    .bind(user_id)
+    .fetch_optional(db.reader())
+    .await
+}
+
+/// Why the authority turned down the unit this user applied for.
+pub async fn rejection_reason(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
+    let reason: Option<String> = sqlx::query_scalar(
+        "SELECT review_reason FROM units WHERE applicant_user_id = $1 AND status = 'rejected' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .fetch_optional(db.reader())
+    .await?;
+    Ok(reason.unwrap_or_default())
 }
 
 pub struct LoginCandidate {

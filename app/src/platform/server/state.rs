@@ -1,4 +1,5 @@
-use super::{cache::PublicCache, config::Config, db::Db, storage::Storage};
+use super::{cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage};
+use crate::accounts::server::passwords::CommonPasswords;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -12,6 +13,9 @@ pub struct AppState {
     pub storage: Storage,
     /// Public, visitor-independent query results, kept for a few seconds.
     pub public_cache: PublicCache,
+    /// SMS and e-mail providers.
+    pub messenger: Messenger,
+    pub common_passwords: Arc<CommonPasswords>,
     pub leptos_options: LeptosOptions,
     /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of
     /// logins queues instead of exhausting memory.

@@ -1,0 +1,120 @@
+//! 找回密码: name and ID number, then a code to the bound phone, then a new password.
+//! Both steps answer the same whether or not the account exists.
+
+use super::{passwords, sms_codes, users::status};
+use crate::{
+    accounts::{identity::IdNumber, profile_rules::check_real_name},
+    error::{AppError, AppResult, Validation},
+    platform::server::{AppState, crypto},
+};
+
+const TICKET_TTL_MS: i64 = 15 * 60 * 1000;
+
+fn ticket_id(state: &AppState, ticket: &str) -> String {
+    crypto::keyed_hash(state.config.session_secret.expose(), &format!("reset:{ticket}"))
+}
+
+/// Step one: returns the ticket for step two. Sends the code only when the name and
+/// ID number match an active account with a phone; the caller cannot tell.
+pub async fn start(state: &AppState, name: &str, id_number: &str, ip: &str, now: i64) -> AppResult<String> {
+    let mut v = Validation::new();
+    if let Err(e) = check_real_name(name) {
+        v.add("name", e);
+    }
+    let id = IdNumber::parse(id_number);
+    if let Err(e) = &id {
+        v.add("id_number", e.message());
+    }
+    v.finish()?;
+    let id = id.expect("validated");
+    let ticket = crypto::random_token(24);
+    sqlx::query(
+        "INSERT INTO password_resets (id, id_number, name, expires_at, used_at, created_at) VALUES ($1, $2, $3, $4, NULL, $5)",
+    )
+    .bind(ticket_id(state, &ticket))
+    .bind(id.as_str())
+    .bind(name.trim())
+    .bind(now + TICKET_TTL_MS)
+    .bind(now)
+    .execute(state.db.writer())
+    .await?;
+    if let Some((_, phone)) = account(state, id.as_str(), name.trim()).await?
+        && let Err(err) = sms_codes::send(state, &phone, sms_codes::Purpose::ResetPassword, ip, now).await
+    {
+        // Saying so would tell that the account exists.
+        tracing::info!(error = %err, "password reset code not sent");
+    }
+    Ok(ticket)
+}
+
+async fn account(state: &AppState, id_number: &str, name: &str) -> AppResult<Option<(i64, String)>> {
+    let row: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, phone FROM users WHERE id_number = $1 AND name = $2 AND status = $3")
+            .bind(id_number)
+            .bind(name)
+            .bind(status::ACTIVE)
+            .fetch_optional(state.db.reader())
+            .await?;
+    Ok(row.and_then(|(id, phone)| phone.map(|phone| (id, phone))))
+}
+
+pub struct NewPassword<'a> {
+    pub ticket: &'a str,
+    pub code: &'a str,
+    pub password: &'a str,
+    pub password_confirm: &'a str,
+}
+
+/// Step two: sets the new password and ends every session of the account.
+pub async fn finish(state: &AppState, form: NewPassword<'_>, now: i64) -> AppResult<()> {
+    let ticket: Option<(String, String)> = sqlx::query_as(
+        "SELECT id_number, name FROM password_resets WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
+    )
+    .bind(ticket_id(state, form.ticket))
+    .bind(now)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let Some((id_number, name)) = ticket else {
+        return Err(AppError::bad_request("找回密码的操作已超时，请重新开始"));
+    };
+    let account = account(state, &id_number, &name).await?;
+    let mut v = Validation::new();
+    v.check(form.code.trim().len() == 6, "code", "请输入6位短信验证码");
+    let identifiers = [account.as_ref().map_or("", |(_, phone)| phone.as_str()), id_number.as_str()];
+    if let Err(err) = passwords::check_new(&state.common_passwords, "password", form.password, &identifiers) {
+        v.add("password", err.message);
+    }
+    v.check(form.password == form.password_confirm, "password_confirm", "两次输入的密码不一致");
+    v.finish()?;
+    let Some((user_id, phone)) = account else {
+        // No code was ever sent: the same answer as a wrong code.
+        return Err(AppError::invalid_field("code", "验证码错误或已失效，请重新获取"));
+    };
+    let hash = passwords::hash(state, form.password.to_owned()).await;
+    let tx = state.db.begin().await?;
+    let mut tx =
+        sms_codes::require(state, tx, &phone, sms_codes::Purpose::ResetPassword, form.code, "code", now)
+            .await?;
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, must_change_password = 0, updated_at = $2 WHERE id = $3",
+    )
+    .bind(&hash)
+    .bind(now)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(ticket_id(state, form.ticket))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
+    // A locked account is usable again with its new password.
+    sqlx::query("DELETE FROM login_throttle WHERE throttle_key = $1 OR throttle_key = $2")
+        .bind(super::throttle::account_key(&id_number))
+        .bind(super::throttle::account_key(&phone))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}

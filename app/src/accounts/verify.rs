@@ -1,0 +1,107 @@
+//! 实名认证: the ID number (GB 11643), the real name and both sides of the ID card.
+//! The photos are checked by content, stored through the storage interface and shown
+//! only to their owner and the reviewers (platform admin, the owner's unit admin).
+
+use super::pages::use_auth;
+use crate::{
+    error::AppResult,
+    shell::{
+        components::{Card, Field, FileField, FormError, PRIMARY_BUTTON, url_error},
+        errors::{ErrorPage, LoginRequiredPage},
+    },
+};
+use leptos::{
+    prelude::*,
+    server_fn::{
+        ServerFn,
+        codec::{MultipartData, MultipartFormData},
+    },
+};
+use leptos_meta::Title;
+
+#[cfg(feature = "ssr")]
+use {
+    super::server::{guard, verification},
+    crate::{
+        error::AppError,
+        platform::{
+            server::{app_state, respond},
+            time::now_ms,
+        },
+    },
+};
+
+/// A multipart form: `id_number`, `name`, `front`, `back`.
+#[server(prefix = "/api", endpoint = "accounts/verify/upload", input = MultipartFormData)]
+pub async fn submit_verification(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let state = app_state()?;
+        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
+        let mut form = verification::VerificationForm::default();
+        while let Ok(Some(field)) = data.next_field().await {
+            let name = field.name().unwrap_or_default().to_owned();
+            match name.as_str() {
+                "id_number" => form.id_number = field.text().await.unwrap_or_default(),
+                "name" => form.name = field.text().await.unwrap_or_default(),
+                "front" | "back" => {
+                    let filename = field.file_name().unwrap_or("身份证.jpg").to_owned();
+                    let bytes =
+                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
+                    let upload = (!bytes.is_empty()).then_some((filename, bytes));
+                    if name == "front" {
+                        form.front = upload;
+                    } else {
+                        form.back = upload;
+                    }
+                }
+                _ => {}
+            }
+        }
+        verification::verify(&state, user.id, form, now_ms()).await?;
+        leptos_axum::redirect("/me?verified=1");
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let auth = use_auth();
+    let error = url_error::<SubmitVerification>();
+    view! {
+        <Title text="实名认证" />
+        <div class="mx-auto max-w-xl">
+            <h1 class="mb-4 text-xl font-semibold text-slate-900">"实名认证"</h1>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if user.real_name_verified => view! {
+                            <Card>
+                                <p role="status" class="text-green-700">"您已完成实名认证，可以报名和缴费。"</p>
+                                <a href="/me" class="mt-3 inline-block text-blue-700 hover:underline">"返回个人中心"</a>
+                            </Card>
+                        }.into_any(),
+                        Ok(Some(_)) => view! {
+                            <Card>
+                                <p class="mb-4 text-sm text-slate-600">
+                                    "请输入正确的身份证号和姓名，并上传身份证正反面清晰的照片（JPEG 或 PNG，每张不超过 5 MB）。认证后姓名、性别和身份证号不能修改。"
+                                </p>
+                                <form method="post" enctype="multipart/form-data" action=SubmitVerification::url() class="space-y-4">
+                                    <FormError error />
+                                    <Field label="身份证号" name="id_number" error maxlength=18 />
+                                    <Field label="真实姓名" name="name" error maxlength=30 autocomplete="name" />
+                                    <FileField label="身份证正面照片（人像面）" name="front" accept="image/jpeg,image/png" error />
+                                    <FileField label="身份证反面照片（国徽面）" name="back" accept="image/jpeg,image/png" error />
+                                    <button type="submit" class=format!("{PRIMARY_BUTTON} w-full")>"提交"</button>
+                                </form>
+                            </Card>
+                        }.into_any(),
+                        Ok(None) => view! { <LoginRequiredPage next="/me/verify" /> }.into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

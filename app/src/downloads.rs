@@ -1,0 +1,50 @@
+//! Who may read an uploaded file, by the purpose it was uploaded for. `/files/{id}`
+//! asks here; the answer is no unless a rule says yes.
+
+use crate::{
+    accounts::roles::{CurrentUser, Role},
+    announcements::server::repo as announcements,
+    error::AppResult,
+    platform::server::{AppState, files::FileRecord},
+    units::domain::region_covers,
+};
+
+/// Whether anyone, signed in or not, may read the file.
+pub async fn is_public(state: &AppState, record: &FileRecord) -> AppResult<bool> {
+    Ok(match record.purpose.as_str() {
+        "announcement" => announcements::file_is_public(&state.db, &record.id).await?,
+        _ => false,
+    })
+}
+
+/// Whether this signed-in user may read the file.
+pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUser) -> AppResult<bool> {
+    if record.owner_user_id == Some(viewer.id) || viewer.has_role(Role::PlatformAdmin) {
+        return Ok(true);
+    }
+    Ok(match record.purpose.as_str() {
+        // ID card photos: the reviewers are the admins of the owner's unit.
+        "id_card" => {
+            let unit: Option<Option<i64>> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+                .bind(record.owner_user_id)
+                .fetch_optional(state.db.reader())
+                .await?;
+            unit.flatten().is_some_and(|unit_id| viewer.has_scoped_role(Role::UnitAdmin, unit_id))
+        }
+        // A unit's licence: the authority of the unit's region.
+        "licence" => {
+            let region: Option<String> =
+                sqlx::query_scalar("SELECT region_code FROM units WHERE licence_file_id = $1")
+                    .bind(&record.id)
+                    .fetch_optional(state.db.reader())
+                    .await?;
+            region.is_some_and(|region| {
+                viewer.grants.iter().any(|g| {
+                    g.role == Role::Authority
+                        && g.scope_id.is_some_and(|scope| region_covers(&format!("{scope:06}"), &region))
+                })
+            })
+        }
+        _ => false,
+    })
+}

@@ -1,0 +1,240 @@
+//! The authority's review of unit registrations (单位审核), scoped to its region.
+
+use super::domain::UnitStatus;
+use crate::{
+    error::AppResult,
+    platform::{paging::Page, time::format_datetime},
+    shell::{
+        components::{
+            Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON,
+        },
+        errors::ErrorPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::server::units,
+    crate::{
+        accounts::{roles::Role, server::guard},
+        error::AppError,
+        platform::{
+            paging::clamp_page,
+            server::{
+                app_state,
+                request::{client_ip, request_parts},
+                respond,
+            },
+            time::now_ms,
+        },
+    },
+};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitApplicationLine {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub region_name: String,
+    pub status: UnitStatus,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitApplicationDetail {
+    pub id: i64,
+    pub name: String,
+    pub credit_code: String,
+    pub nature: String,
+    pub industry: String,
+    pub supervisor: String,
+    pub level: String,
+    pub region_name: String,
+    pub address: String,
+    pub licence_url: Option<String>,
+    pub applicant_name: String,
+    pub applicant_phone_masked: String,
+    pub status: UnitStatus,
+    pub review_reason: String,
+    pub created_at: i64,
+}
+
+#[server(prefix = "/api", endpoint = "admin/units/list")]
+pub async fn list_unit_applications(
+    status: Option<String>,
+    page: Option<u32>,
+) -> AppResult<Page<UnitApplicationLine>> {
+    respond(async move {
+        let reviewer = guard::require_any_role(&[Role::Authority, Role::PlatformAdmin]).await?;
+        let status = status.as_deref().and_then(UnitStatus::from_code).unwrap_or(UnitStatus::Pending);
+        units::list_applications(&app_state()?, &reviewer, status, clamp_page(page, 10_000)).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/units/get")]
+pub async fn get_unit_application(id: i64) -> AppResult<UnitApplicationDetail> {
+    respond(async move {
+        let reviewer = guard::require_any_role(&[Role::Authority, Role::PlatformAdmin]).await?;
+        units::application(&app_state()?, &reviewer, id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/units/review")]
+pub async fn review_unit(id: i64, decision: String, #[server(default)] reason: String) -> AppResult<()> {
+    respond(async move {
+        let reviewer = guard::require_any_role(&[Role::Authority, Role::PlatformAdmin]).await?;
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(AppError::bad_request("请选择审核结果")),
+        };
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        units::review(&state, &reviewer, id, approve, &reason, &ip, now_ms()).await?;
+        leptos_axum::redirect(&format!("/admin/units/{id}?reviewed=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[component]
+pub fn UnitReviewList() -> impl IntoView {
+    let query = use_query_map();
+    let status = move || query.read().get("status");
+    let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
+    let list =
+        Resource::new(move || (status(), page()), |(status, page)| list_unit_applications(status, page));
+    let tab = move |code: &'static str| {
+        let active = status().as_deref().unwrap_or("pending") == code;
+        if active {
+            "rounded-full bg-blue-700 px-3 py-1.5 text-sm text-white"
+        } else {
+            "rounded-full border border-slate-200 bg-white px-3 py-1.5 text-sm text-slate-600"
+        }
+    };
+    view! {
+        <Title text="单位注册审核" />
+        <h1 class="mb-3 text-xl font-semibold text-slate-900">"单位注册审核"</h1>
+        <nav aria-label="审核状态" class="mb-4 flex gap-2">
+            {[UnitStatus::Pending, UnitStatus::Approved, UnitStatus::Rejected].into_iter().map(|s| view! {
+                <a href=format!("/admin/units?status={}", s.code()) class=move || tab(s.code())>{s.label()}</a>
+            }).collect_view()}
+        </nav>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(page) => {
+                        let status = status().unwrap_or_else(|| "pending".to_owned());
+                        let total_pages = page.total_pages();
+                        let current = page.page;
+                        view! {
+                            <Card>
+                                {if page.items.is_empty() {
+                                    view! { <EmptyState message="没有记录" /> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="divide-y divide-slate-100">
+                                            {page.items.into_iter().map(|u| view! {
+                                                <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-3">
+                                                    <a href=format!("/admin/units/{}", u.id) class="min-w-0 flex-1 font-medium text-slate-900 hover:text-blue-700">{u.name}</a>
+                                                    <span class="text-sm text-slate-500">{u.credit_code}</span>
+                                                    <span class="text-sm text-slate-500">{u.region_name}</span>
+                                                    <time class="text-xs text-slate-400">{format_datetime(u.created_at)}</time>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                            </Card>
+                            <Pager page=current total_pages href=move |p| format!("/admin/units?status={status}&page={p}") />
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn UnitReviewDetail() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let review = ServerAction::<ReviewUnit>::new();
+    let detail = Resource::new(move || (id(), review.version().get()), |(id, _)| get_unit_application(id));
+    let error = Signal::derive(move || review.value().get().and_then(Result::err));
+    let notice = Signal::derive(move || {
+        query.read().get("reviewed").map(|_| "审核结果已保存，已通知申请人".to_owned())
+    });
+    view! {
+        <Title text="单位注册审核" />
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => {
+                        let pending = d.status == UnitStatus::Pending;
+                        view! {
+                            <div class="mb-4 flex items-center justify-between">
+                                <h1 class="text-xl font-semibold text-slate-900">{d.name.clone()}</h1>
+                                <a href="/admin/units" class=SECONDARY_BUTTON>"返回列表"</a>
+                            </div>
+                            <div class="space-y-4">
+                                <Notice message=notice />
+                                <Card title="单位信息">
+                                    <dl class="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
+                                        <Item label="统一社会信用代码" value=d.credit_code.clone() />
+                                        <Item label="单位性质" value=d.nature.clone() />
+                                        <Item label="所属行业" value=d.industry.clone() />
+                                        <Item label="行业主管部门" value=d.supervisor.clone() />
+                                        <Item label="单位级别" value=d.level.clone() />
+                                        <Item label="所在地区" value=d.region_name.clone() />
+                                        <Item label="详细地址" value=d.address.clone() />
+                                        <Item label="申请人" value=format!("{}（{}）", d.applicant_name, d.applicant_phone_masked) />
+                                        <Item label="申请时间" value=format_datetime(d.created_at) />
+                                        <Item label="状态" value=d.status.label().to_owned() />
+                                        {(!d.review_reason.is_empty()).then(|| view! { <Item label="未通过原因" value=d.review_reason.clone() /> })}
+                                    </dl>
+                                    {d.licence_url.clone().map(|url| view! {
+                                        <a href=url class="mt-3 inline-block text-blue-700 hover:underline">"查看营业执照扫描件"</a>
+                                    })}
+                                </Card>
+                                {pending.then(|| view! {
+                                    <Card title="审核">
+                                        <ActionForm action=review attr:class="space-y-3">
+                                            <FormError error />
+                                            <input type="hidden" name="id" value=d.id />
+                                            <label for="reason" class=LABEL>"不通过原因（驳回时必填）"</label>
+                                            <textarea id="reason" name="reason" rows="3" class=INPUT></textarea>
+                                            <div class="flex gap-3">
+                                                <button type="submit" name="decision" value="approve" class=PRIMARY_BUTTON>"审核通过"</button>
+                                                <button type="submit" name="decision" value="reject" class=SECONDARY_BUTTON>"驳回"</button>
+                                            </div>
+                                        </ActionForm>
+                                    </Card>
+                                })}
+                            </div>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn Item(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
+    view! {
+        <div class="flex gap-2">
+            <dt class="w-28 shrink-0 text-slate-500">{label}</dt>
+            <dd class="min-w-0 text-slate-900">{value}</dd>
+        </div>
+    }
+}

@@ -1,0 +1,3 @@
+pub mod directory;
+pub mod staff;
+pub mod units;

@@ -1,0 +1,656 @@
+//! Unit registration, the authority's review, and the unit's own records (overview,
+//! departments, managers).
+
+use super::directory;
+use crate::{
+    accounts::{
+        identity::{CreditCode, IdNumber, LoginAccount, mask_phone},
+        roles::{CurrentUser, Role},
+        server::{passwords, users::status},
+    },
+    error::{AppError, AppResult},
+    platform::{
+        paging::{Page, limit_offset},
+        server::{
+            AppState, audit,
+            db::is_unique_violation,
+            files::{self, Upload},
+            storage::FileKind,
+        },
+    },
+    units::{
+        console::{ManagerLine, UnitOverview},
+        domain::{UnitApplication, UnitStatus, region_covers, region_prefix, validate_application},
+        review::{UnitApplicationDetail, UnitApplicationLine},
+    },
+};
+use bytes::Bytes;
+
+pub const LICENCE_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// 单位注册: the unit (pending), its applicant (pending, unit admin) and the licence,
+/// in one transaction.
+pub async fn register(
+    state: &AppState,
+    form: &UnitApplication,
+    licence: Option<(String, Bytes)>,
+    now: i64,
+) -> AppResult<()> {
+    let mut fields = validate_application(form).err().map(|e| e.fields).unwrap_or_default();
+    let id_number = IdNumber::parse(&form.applicant_id_number).ok();
+    let identifiers = [form.applicant_phone.trim(), id_number.as_ref().map_or("", IdNumber::as_str)];
+    if let Err(err) = passwords::check_new(&state.common_passwords, "password", &form.password, &identifiers)
+    {
+        fields.extend(err.fields);
+    }
+    if licence.is_none() {
+        fields.push(crate::error::FieldError {
+            field: "licence".into(),
+            message: "请上传营业执照或登记证书扫描件".into(),
+        });
+    }
+    if directory::region_name(&state.db, &form.region_code).await?.is_none()
+        && !fields.iter().any(|f| f.field == "region_code")
+    {
+        fields
+            .push(crate::error::FieldError {
+                field: "region_code".into(), message: "请选择所在地区".into()
+            });
+    }
+    if !fields.is_empty() {
+        return Err(AppError::invalid_fields(fields));
+    }
+    let code = CreditCode::parse(&form.credit_code).expect("validated");
+    let id_number = id_number.expect("validated");
+    let phone = form.applicant_phone.trim();
+    let (licence_name, licence_bytes) = licence.expect("validated");
+    let hash = passwords::hash(state, form.password.clone()).await;
+
+    let mut tx = state.db.begin().await?;
+    let code_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE credit_code = $1")
+        .bind(code.as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if code_taken.is_some() {
+        return Err(AppError::invalid_field("credit_code", "该统一社会信用代码已注册"));
+    }
+    let person_taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE phone = $1 OR id_number = $2")
+            .bind(phone)
+            .bind(id_number.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+    if person_taken.is_some() {
+        return Err(AppError::invalid_field(
+            "applicant_id_number",
+            "该身份证号或手机号已有账号，请使用其他管理员的信息，或联系人社部门",
+        ));
+    }
+    let (year, month, day) = id_number.birth_date();
+    let user_id: i64 = match sqlx::query_scalar(
+        "INSERT INTO users (phone, id_number, name, password_hash, status, gender, birth_date, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
+    )
+    .bind(phone)
+    .bind(id_number.as_str())
+    .bind(form.applicant_name.trim())
+    .bind(&hash)
+    .bind(status::PENDING)
+    .bind(if id_number.is_male() { "male" } else { "female" })
+    .bind(format!("{year:04}-{month:02}-{day:02}"))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    {
+        Ok(id) => id,
+        Err(err) if is_unique_violation(&err) => return Err(AppError::conflict("该身份证号或手机号已有账号")),
+        Err(err) => return Err(err.into()),
+    };
+    let record = files::store(
+        &state.storage,
+        &mut tx,
+        Upload {
+            purpose: "licence",
+            filename: &licence_name,
+            bytes: licence_bytes,
+            max_bytes: LICENCE_MAX_BYTES,
+            accepted: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
+            owner_user_id: user_id,
+        },
+    )
+    .await
+    .map_err(|mut err| {
+        for f in &mut err.fields {
+            f.field = "licence".into();
+        }
+        err
+    })?;
+    let rest = async {
+        let unit_id: i64 = sqlx::query_scalar(
+            "INSERT INTO units (name, credit_code, region_code, status, created_at, nature, industry, supervisor,
+                                unit_level, address, licence_file_id, applicant_user_id)
+             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(form.name.trim())
+        .bind(code.as_str())
+        .bind(&form.region_code)
+        .bind(now)
+        .bind(&form.nature)
+        .bind(&form.industry)
+        .bind(form.supervisor.trim())
+        .bind(&form.level)
+        .bind(form.address.trim())
+        .bind(&record.id)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE users SET unit_id = $1, unit_status = 'pending' WHERE id = $2")
+            .bind(unit_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for (role, scope) in [(Role::UnitAdmin, unit_id), (Role::Trainee, 0)] {
+            sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, $2, $3)")
+                .bind(user_id)
+                .bind(role.code())
+                .bind(scope)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await
+    }
+    .await;
+    if let Err(err) = rest {
+        files::discard(&state.storage, &record).await;
+        return Err(if is_unique_violation(&err) {
+            AppError::invalid_field("credit_code", "该统一社会信用代码已注册")
+        } else {
+            err.into()
+        });
+    }
+    Ok(())
+}
+
+/// The region an authority reviews: its scope (a region code); the platform admin
+/// reviews all.
+fn reviewer_scope(reviewer: &CurrentUser) -> Option<String> {
+    if reviewer.has_role(Role::PlatformAdmin) {
+        return None;
+    }
+    reviewer
+        .grants
+        .iter()
+        .find(|g| g.role == Role::Authority)
+        .and_then(|g| g.scope_id)
+        .map(|scope| format!("{scope:06}"))
+}
+
+fn covers(reviewer: &CurrentUser, region_code: &str) -> bool {
+    match reviewer_scope(reviewer) {
+        None => reviewer.has_role(Role::PlatformAdmin),
+        Some(scope) => region_covers(&scope, region_code),
+    }
+}
+
+pub async fn list_applications(
+    state: &AppState,
+    reviewer: &CurrentUser,
+    status: UnitStatus,
+    page: u32,
+) -> AppResult<Page<UnitApplicationLine>> {
+    let pattern = match reviewer_scope(reviewer) {
+        Some(scope) => format!("{}%", region_prefix(&scope)),
+        None => "%".to_owned(),
+    };
+    let per_page = 20;
+    let (limit, offset) = limit_offset(page, per_page);
+    let total: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM units WHERE status = $1 AND region_code LIKE $2")
+            .bind(status.code())
+            .bind(&pattern)
+            .fetch_one(state.db.reader())
+            .await?;
+    let rows: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.credit_code, r.name, u.created_at FROM units u
+         LEFT JOIN regions r ON r.code = u.region_code
+         WHERE u.status = $1 AND u.region_code LIKE $2 ORDER BY u.created_at DESC, u.id DESC LIMIT $3 OFFSET $4",
+    )
+    .bind(status.code())
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(Page {
+        items: rows
+            .into_iter()
+            .map(|(id, name, credit_code, region_name, created_at)| UnitApplicationLine {
+                id,
+                name,
+                credit_code,
+                region_name: region_name.unwrap_or_default(),
+                status,
+                created_at,
+            })
+            .collect(),
+        page,
+        per_page,
+        total,
+    })
+}
+
+type DetailRow =
+    (i64, String, String, String, String, String, String, String, String, Option<String>, String, i64);
+
+pub async fn application(
+    state: &AppState,
+    reviewer: &CurrentUser,
+    id: i64,
+) -> AppResult<UnitApplicationDetail> {
+    let row: Option<DetailRow> = sqlx::query_as(
+        "SELECT u.id, u.name, u.credit_code, u.nature, u.industry, u.supervisor, u.unit_level, u.region_code,
+                u.address, u.licence_file_id, u.status, u.created_at
+         FROM units u WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let Some((
+        id,
+        name,
+        credit_code,
+        nature,
+        industry,
+        supervisor,
+        level,
+        region_code,
+        address,
+        licence,
+        status,
+        created_at,
+    )) = row
+    else {
+        return Err(AppError::not_found("该单位不存在"));
+    };
+    // Outside the reviewer's region the unit does not exist for them.
+    if !covers(reviewer, &region_code) {
+        return Err(AppError::not_found("该单位不存在"));
+    }
+    let applicant: Option<(String, Option<String>)> = sqlx::query_as(
+        "SELECT p.name, p.phone FROM units u JOIN users p ON p.id = u.applicant_user_id WHERE u.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let review_reason: String = sqlx::query_scalar("SELECT review_reason FROM units WHERE id = $1")
+        .bind(id)
+        .fetch_one(state.db.reader())
+        .await?;
+    let (applicant_name, applicant_phone) = applicant.unwrap_or_default();
+    Ok(UnitApplicationDetail {
+        id,
+        name,
+        credit_code,
+        nature,
+        industry,
+        supervisor,
+        level,
+        region_name: directory::region_name(&state.db, &region_code).await?.unwrap_or(region_code),
+        address,
+        licence_url: licence.map(|file_id| format!("/files/{file_id}")),
+        applicant_name,
+        applicant_phone_masked: applicant_phone.as_deref().map(mask_phone).unwrap_or_default(),
+        status: UnitStatus::from_code(&status).unwrap_or(UnitStatus::Pending),
+        review_reason,
+        created_at,
+    })
+}
+
+/// Approves or rejects a pending unit in the reviewer's region and tells the applicant.
+pub async fn review(
+    state: &AppState,
+    reviewer: &CurrentUser,
+    unit_id: i64,
+    approve: bool,
+    reason: &str,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(AppError::invalid_field("reason", "驳回时请填写不通过原因"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
+    }
+    let mut tx = state.db.begin().await?;
+    let unit: Option<(String, String, String, Option<i64>)> =
+        sqlx::query_as("SELECT name, region_code, status, applicant_user_id FROM units WHERE id = $1")
+            .bind(unit_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let Some((name, region_code, current, applicant)) = unit else {
+        return Err(AppError::not_found("该单位不存在"));
+    };
+    if !covers(reviewer, &region_code) {
+        return Err(AppError::not_found("该单位不存在"));
+    }
+    if current != "pending" {
+        return Err(AppError::conflict("该单位已审核，请刷新页面"));
+    }
+    // The condition keeps two reviewers from deciding twice.
+    let updated = sqlx::query(
+        "UPDATE units SET status = $1, review_reason = $2, reviewed_by = $3, reviewed_at = $4
+         WHERE id = $5 AND status = 'pending'",
+    )
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(if approve { "" } else { reason })
+    .bind(reviewer.id)
+    .bind(now)
+    .bind(unit_id)
+    .execute(&mut *tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(AppError::conflict("该单位已审核，请刷新页面"));
+    }
+    if let Some(applicant) = applicant {
+        if approve {
+            sqlx::query(
+                "UPDATE users SET status = 'active', unit_status = 'approved', updated_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(applicant)
+            .execute(&mut *tx)
+            .await?;
+        } else {
+            sqlx::query("UPDATE users SET status = 'rejected', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(applicant)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let contact: (Option<String>, String) =
+            sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
+                .bind(applicant)
+                .fetch_one(&mut *tx)
+                .await?;
+        let text = if approve {
+            format!("您提交的“{name}”单位注册申请已审核通过，请在登录页选择“单位”登录。")
+        } else {
+            format!("您提交的“{name}”单位注册申请未通过审核，原因：{reason}。")
+        };
+        if let Some(phone) = contact.0 {
+            state.messenger.sms(&mut tx, &phone, &text).await?;
+        }
+        state.messenger.email(&mut tx, &contact.1, "单位注册审核结果", &text).await?;
+    }
+    audit::record(
+        &mut tx,
+        audit::AuditEntry {
+            actor_user_id: reviewer.id,
+            action: if approve { "unit.approve" } else { "unit.reject" },
+            object_type: "unit",
+            object_id: unit_id.to_string(),
+            detail: if approve { name } else { format!("{name}：{reason}") },
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn overview(state: &AppState, unit_id: i64) -> AppResult<UnitOverview> {
+    let (name, credit_code, nature, industry, level, region_code, address): (String, String, String, String, String, String, String) =
+        sqlx::query_as(
+            "SELECT name, credit_code, nature, industry, unit_level, region_code, address FROM units WHERE id = $1",
+        )
+        .bind(unit_id)
+        .fetch_one(state.db.reader())
+        .await?;
+    let staff_count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE unit_id = $1 AND unit_status = 'approved'")
+            .bind(unit_id)
+            .fetch_one(state.db.reader())
+            .await?;
+    let pending_count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE unit_id = $1 AND unit_status = 'pending'")
+            .bind(unit_id)
+            .fetch_one(state.db.reader())
+            .await?;
+    Ok(UnitOverview {
+        name,
+        credit_code,
+        nature,
+        industry,
+        level,
+        region_name: directory::region_name(&state.db, &region_code).await?.unwrap_or(region_code),
+        address,
+        staff_count,
+        pending_count,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn save_department(
+    state: &AppState,
+    admin: &CurrentUser,
+    unit_id: i64,
+    id: Option<i64>,
+    name: &str,
+    parent_id: Option<i64>,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 50 || name.contains('/') {
+        return Err(AppError::invalid_field("name", "请输入部门名称（不超过50个字，不含“/”）"));
+    }
+    let mut tx = state.db.begin().await?;
+    if let Some(parent) = parent_id
+        && !directory::department_in_unit(&mut *tx, parent, unit_id).await?
+    {
+        return Err(AppError::invalid_field("parent_id", "请选择本单位的部门"));
+    }
+    let sibling: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM departments WHERE unit_id = $1 AND name = $2
+         AND ((parent_id IS NULL AND $3 = 0) OR parent_id = $3) AND id <> $4",
+    )
+    .bind(unit_id)
+    .bind(name)
+    .bind(parent_id.unwrap_or(0))
+    .bind(id.unwrap_or(0))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if sibling.is_some() {
+        return Err(AppError::invalid_field("name", "同一上级下已有同名部门"));
+    }
+    let (object_id, action) = match id {
+        Some(id) => {
+            let renamed = sqlx::query("UPDATE departments SET name = $1 WHERE id = $2 AND unit_id = $3")
+                .bind(name)
+                .bind(id)
+                .bind(unit_id)
+                .execute(&mut *tx)
+                .await?;
+            if renamed.rows_affected() != 1 {
+                return Err(AppError::not_found("该部门不存在"));
+            }
+            (id, "department.rename")
+        }
+        None => {
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO departments (unit_id, parent_id, name, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(unit_id)
+            .bind(parent_id)
+            .bind(name)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            (id, "department.create")
+        }
+    };
+    audit::record(
+        &mut tx,
+        audit::AuditEntry {
+            actor_user_id: admin.id,
+            action,
+            object_type: "department",
+            object_id: object_id.to_string(),
+            detail: name.to_owned(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_department(
+    state: &AppState,
+    admin: &CurrentUser,
+    unit_id: i64,
+    id: i64,
+    ip: &str,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    if !directory::department_in_unit(&mut *tx, id, unit_id).await? {
+        return Err(AppError::not_found("该部门不存在"));
+    }
+    let children: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departments WHERE parent_id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE department_id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if children > 0 || members > 0 {
+        return Err(AppError::conflict("该部门下还有下级部门或人员，不能删除"));
+    }
+    sqlx::query("UPDATE staff_invitations SET department_id = NULL WHERE department_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM departments WHERE id = $1").bind(id).execute(&mut *tx).await?;
+    audit::record(
+        &mut tx,
+        audit::AuditEntry {
+            actor_user_id: admin.id,
+            action: "department.delete",
+            object_type: "department",
+            object_id: id.to_string(),
+            detail: String::new(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn managers(state: &AppState, unit_id: i64, me: i64) -> AppResult<Vec<ManagerLine>> {
+    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT u.id, u.name, u.phone FROM user_roles r JOIN users u ON u.id = r.user_id
+         WHERE r.role = 'unit_admin' AND r.scope_id = $1 ORDER BY u.name, u.id",
+    )
+    .bind(unit_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, name, phone)| ManagerLine {
+            user_id,
+            name,
+            phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
+            is_me: user_id == me,
+        })
+        .collect())
+}
+
+pub async fn add_manager(
+    state: &AppState,
+    admin: &CurrentUser,
+    unit_id: i64,
+    account: &str,
+    ip: &str,
+) -> AppResult<()> {
+    let account = LoginAccount::parse(account)
+        .ok_or_else(|| AppError::invalid_field("account", "请输入手机号或身份证号"))?;
+    let column = match account {
+        LoginAccount::Phone(_) => "phone",
+        LoginAccount::IdNumber(_) => "id_number",
+    };
+    let mut tx = state.db.begin().await?;
+    let member: Option<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT id, name FROM users WHERE {column} = $1 AND unit_id = $2 AND unit_status = 'approved' AND status = 'active'"
+    ))
+    .bind(account.canonical())
+    .bind(unit_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((user_id, name)) = member else {
+        return Err(AppError::invalid_field("account", "本单位没有这位已审核通过的人员"));
+    };
+    sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'unit_admin', $2) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(unit_id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        audit::AuditEntry {
+            actor_user_id: admin.id,
+            action: "unit.manager.add",
+            object_type: "unit",
+            object_id: unit_id.to_string(),
+            detail: name,
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn remove_manager(
+    state: &AppState,
+    admin: &CurrentUser,
+    unit_id: i64,
+    user_id: i64,
+    ip: &str,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'unit_admin' AND scope_id = $1")
+            .bind(unit_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    if count <= 1 {
+        return Err(AppError::conflict("单位至少需要一名管理员"));
+    }
+    let removed =
+        sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role = 'unit_admin' AND scope_id = $2")
+            .bind(user_id)
+            .bind(unit_id)
+            .execute(&mut *tx)
+            .await?;
+    if removed.rows_affected() != 1 {
+        return Err(AppError::not_found("该管理员不存在"));
+    }
+    audit::record(
+        &mut tx,
+        audit::AuditEntry {
+            actor_user_id: admin.id,
+            action: "unit.manager.remove",
+            object_type: "unit",
+            object_id: unit_id.to_string(),
+            detail: user_id.to_string(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
