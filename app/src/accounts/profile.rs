@@ -158,28 +158,33 @@ pub async fn list_invoice_titles() -> AppResult<Vec<InvoiceTitle>> {
     .await
 }
 
+/// The 发票信息 form as posted (text fields; flattened forms reach serde as strings).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InvoiceTitleForm {
+    pub id: String,
+    pub title: String,
+    pub tax_number: String,
+    pub address: String,
+    pub phone: String,
+    pub bank_name: String,
+    pub bank_account: String,
+    pub is_default: String,
+}
+
 #[server(prefix = "/api", endpoint = "me/invoice-titles/save")]
-pub async fn save_invoice_title(
-    #[server(default)] id: Option<i64>,
-    title: String,
-    #[server(default)] tax_number: String,
-    #[server(default)] address: String,
-    #[server(default)] phone: String,
-    #[server(default)] bank_name: String,
-    #[server(default)] bank_account: String,
-    #[server(default)] is_default: Option<String>,
-) -> AppResult<()> {
+pub async fn save_invoice_title(#[server(flatten)] form: InvoiceTitleForm) -> AppResult<()> {
     respond(async move {
         let user = guard::require_user().await?;
         let input = InvoiceTitle {
-            id: id.unwrap_or(0),
-            title,
-            tax_number,
-            address,
-            phone,
-            bank_name,
-            bank_account,
-            is_default: is_default.is_some(),
+            id: form.id.trim().parse().unwrap_or(0),
+            title: form.title,
+            tax_number: form.tax_number,
+            address: form.address,
+            phone: form.phone,
+            bank_name: form.bank_name,
+            bank_account: form.bank_account,
+            is_default: !form.is_default.is_empty(),
         };
         profile::save_invoice_title(&app_state()?, user.id, &input, now_ms()).await?;
         leptos_axum::redirect("/me/invoices?saved=1");

@@ -24,8 +24,9 @@ pub struct RegistrationForm {
     pub password: String,
     pub password_confirm: String,
     pub email: String,
-    pub unit_id: Option<i64>,
-    pub department_id: Option<i64>,
+    // Text, not numbers: flattened form fields reach serde as strings.
+    pub unit_id: String,
+    pub department_id: String,
     pub id_number: String,
     pub name: String,
     pub ethnicity: String,

@@ -237,3 +237,127 @@ macro_rules! engine_tests {
         )*
     };
 }
+
+/// One part of a multipart body: a text field, or a file.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File { name: &'a str, filename: &'a str, content_type: &'a str, bytes: &'a [u8] },
+}
+
+pub fn multipart_body(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    let boundary = "----xueshitestboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for part in parts {
+        match part {
+            Part::Text(name, value) => body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            ),
+            Part::File { name, filename, content_type, bytes } => {
+                body.extend_from_slice(
+                    format!(
+                        "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A tiny valid PNG and JPEG header, enough for the content check.
+pub const PNG: &[u8] =
+    &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, b'I', b'H', b'D', b'R', 0, 0, 0, 1];
+pub const JPEG: &[u8] =
+    &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 1, 1, 0, 0, 1, 0, 1, 0, 0];
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+impl TestApp {
+    pub async fn upload(&self, path: &str, parts: &[Part<'_>], cookie: Option<&str>) -> TestResponse {
+        let (content_type, body) = multipart_body(parts);
+        let mut builder = Request::builder()
+            .method(Method::POST)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::CONTENT_TYPE, content_type)
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        self.send(builder.body(Body::from(body)).unwrap(), "10.0.0.1").await
+    }
+
+    /// The newest message the outbox holds for `recipient`.
+    pub async fn last_message(&self, recipient: &str) -> Option<String> {
+        sqlx::query_scalar("SELECT body FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1")
+            .bind(recipient)
+            .fetch_optional(self.state.db.reader())
+            .await
+            .unwrap()
+    }
+
+    /// The 6-digit code of the newest SMS to `phone`.
+    pub async fn last_code(&self, phone: &str) -> String {
+        let body = self.last_message(phone).await.expect("an SMS was sent");
+        body.chars()
+            .collect::<Vec<_>>()
+            .windows(6)
+            .map(|w| w.iter().collect::<String>())
+            .find(|w| w.chars().all(|c| c.is_ascii_digit()))
+            .expect("a 6-digit code")
+    }
+
+    /// Sends a registration code to `phone` (from its own address, so the per-address
+    /// daily cap does not run out across a test).
+    pub async fn send_register_code(&self, phone: &str) -> TestResponse {
+        let captcha_id = self.captcha().await;
+        self.call_from(
+            "/api/accounts/register/code",
+            &[("phone", phone), ("captcha_id", &captcha_id), ("captcha", CAPTCHA)],
+            None,
+            "10.9.0.1",
+        )
+        .await
+    }
+
+    /// Registers a quick (unverified) account and returns nothing; panics on failure.
+    pub async fn register_quick(&self, phone: &str, password: &str) {
+        let sent = self.send_register_code(phone).await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+        let code = self.last_code(phone).await;
+        let registered = self
+            .call(
+                "/api/accounts/register",
+                &[
+                    ("phone", phone),
+                    ("code", &code),
+                    ("password", password),
+                    ("password_confirm", password),
+                    ("then", "login"),
+                ],
+                None,
+            )
+            .await;
+        assert_eq!(registered.status, StatusCode::OK, "{}", registered.body);
+    }
+
+    pub async fn login_with(&self, account: &str, password: &str) -> String {
+        let response = self.try_login(account, password).await;
+        assert_eq!(response.status, StatusCode::OK, "login failed: {}", response.body);
+        response.session_cookie().expect("session cookie")
+    }
+
+    /// Moves the last SMS code's creation back, past the 60-second resend wait.
+    pub async fn age_codes(&self, phone: &str) {
+        sqlx::query("UPDATE sms_codes SET created_at = created_at - 61000 WHERE phone = $1")
+            .bind(phone)
+            .execute(self.state.db.writer())
+            .await
+            .unwrap();
+    }
+}

@@ -34,12 +34,14 @@ struct StaffDetails {
 
 pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> AppResult<Registered> {
     let mut v = Validation::new();
+    let unit_id: Option<i64> = form.unit_id.trim().parse().ok();
+    let department_id: Option<i64> = form.department_id.trim().parse().ok();
     let phone = Phone::parse(&form.phone);
     if let Err(e) = &phone {
         v.add("phone", *e);
     }
     v.check(form.code.trim().len() == 6, "code", "请输入6位短信验证码");
-    let staff = form.then == "staff" || form.unit_id.is_some();
+    let staff = form.then == "staff" || unit_id.is_some();
     let id_number = if staff {
         match IdNumber::parse(&form.id_number) {
             Ok(id) => Some(id),
@@ -66,9 +68,9 @@ pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> App
         v.add("email", e);
     }
     if staff {
-        match form.unit_id {
+        match unit_id {
             Some(unit_id) if directory::approved_unit_name(&state.db, unit_id).await?.is_some() => {
-                if let Some(department_id) = form.department_id
+                if let Some(department_id) = department_id
                     && !directory::department_in_unit(state.db.reader(), department_id, unit_id).await?
                 {
                     v.add("department_id", "请选择本单位的部门");
@@ -95,10 +97,8 @@ pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> App
     }
     v.finish()?;
     let phone = phone.expect("validated");
-    let details = match (staff, form.unit_id, id_number) {
-        (true, Some(unit_id), Some(id_number)) => {
-            Some(StaffDetails { unit_id, department_id: form.department_id, id_number })
-        }
+    let details = match (staff, unit_id, id_number) {
+        (true, Some(unit_id), Some(id_number)) => Some(StaffDetails { unit_id, department_id, id_number }),
         _ => None,
     };
 
