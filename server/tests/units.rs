@@ -256,6 +256,21 @@ async fn adding_staff_creates_or_invites(app: &TestApp) {
     assert_eq!(refused.json()["message"], "请先修改初始密码");
     let me = app.call("/api/accounts/me", &[], Some(&cookie)).await.json();
     assert_eq!(me["must_change_password"], true);
+    // Pages send the browser to 修改密码.
+    let page = app
+        .send(
+            axum::http::Request::builder()
+                .uri("/me/info")
+                .header("host", "localhost")
+                .header("accept", "text/html")
+                .header("cookie", &cookie)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+            "10.0.0.1",
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(page.headers["location"], "/me/password");
     let changed = app
         .call(
             "/api/me/password",

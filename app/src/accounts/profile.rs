@@ -25,7 +25,11 @@ use serde::{Deserialize, Serialize};
 use {
     super::server::{guard, profile, session},
     crate::platform::{
-        server::{app_state, request::request_parts, respond},
+        server::{
+            app_state,
+            request::{redirect_without_js, request_parts},
+            respond,
+        },
         time::now_ms,
     },
 };
@@ -143,7 +147,7 @@ pub async fn change_password(
             password_confirm: &password_confirm,
         };
         profile::change_password(&state, user.id, token.as_deref(), form, now_ms()).await?;
-        leptos_axum::redirect("/me?password=1");
+        redirect_without_js(PASSWORD_CHANGED);
         Ok(())
     })
     .await
@@ -341,11 +345,20 @@ fn UnitStatus(info: MyInfo, answer: ServerAction<AnswerInvitation>) -> impl Into
     }
 }
 
+const PASSWORD_CHANGED: &str = "/me?password=1";
+
 #[component]
 pub fn PasswordPage() -> impl IntoView {
     let auth = use_auth();
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
+    // With JavaScript: a full page load, so that everything (the initial-password gate
+    // included) starts from the new state rather than from what the page knew.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = change.value().get() {
+            let _ = window().location().set_href(PASSWORD_CHANGED);
+        }
+    });
     view! {
         <Title text="修改密码" />
         <div class="mx-auto max-w-md">

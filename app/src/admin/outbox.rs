@@ -114,7 +114,7 @@ pub fn OutboxPage() -> impl IntoView {
                                                             <span class="text-slate-700">{m.subject}</span>
                                                             <time class="ml-auto text-xs text-slate-400">{format_datetime(m.created_at)}</time>
                                                         </p>
-                                                        <p class="mt-1 break-all text-sm text-slate-700">{m.body}</p>
+                                                        <p class="mt-1 break-all text-sm text-slate-700" data-testid="outbox-body">{m.body}</p>
                                                     </li>
                                                 }).collect_view()}
                                             </ul>

@@ -10,10 +10,8 @@ use leptos_meta::Title;
 
 #[cfg(feature = "ssr")]
 fn set_status(code: u16) {
-    if let (Some(options), Ok(status)) =
-        (use_context::<leptos_axum::ResponseOptions>(), http::StatusCode::from_u16(code))
-    {
-        options.set_status(status);
+    if let Ok(status) = http::StatusCode::from_u16(code) {
+        crate::platform::server::request::set_page_status(status);
     }
 }
 

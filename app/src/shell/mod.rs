@@ -35,7 +35,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{ParentRoute, Redirect, Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     hooks::use_location,
     path,
 };
@@ -148,17 +148,29 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// An account created by its unit must set its own password before anything else.
+/// An account created by its unit must set its own password before anything else:
+/// the server redirects page loads, the browser redirects its own navigation.
 #[component]
 fn PasswordGate() -> impl IntoView {
+    const TARGET: &str = "/me/password";
     let auth = use_auth();
     let location = use_location();
+    let must_change =
+        move || auth.user.get().and_then(Result::ok).flatten().is_some_and(|u| u.must_change_password);
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if must_change() && location.pathname.get() != TARGET {
+            navigate(TARGET, leptos_router::NavigateOptions { replace: true, ..Default::default() });
+        }
+    });
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
-                let path = location.pathname.get();
-                (must_change && path != "/me/password").then(|| view! { <Redirect path="/me/password" /> })
+                let _must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
+                #[cfg(feature = "ssr")]
+                if _must_change && location.pathname.get_untracked() != TARGET {
+                    leptos_axum::redirect(TARGET);
+                }
             })}
         </Transition>
     }

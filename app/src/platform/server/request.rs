@@ -57,6 +57,14 @@ fn is_plain_form_post(parts: &Parts) -> bool {
         && parts.method != http::Method::GET
 }
 
+/// Redirects a form posted without JavaScript; the hydrated page decides for itself
+/// where to go (for example after refreshing what it knows about the user).
+pub fn redirect_without_js(path: &str) {
+    if use_context::<Parts>().is_some_and(|parts| is_plain_form_post(&parts)) {
+        leptos_axum::redirect(path);
+    }
+}
+
 /// Runs a server function's body and, when it fails, gives the response the error's
 /// status (403, 404, 422 …) instead of the default 500. During a page render the
 /// status becomes the page's status.
@@ -69,14 +77,24 @@ pub async fn respond<T>(body: impl Future<Output = AppResult<T>>) -> AppResult<T
 }
 
 pub fn set_error_status(err: &AppError) {
-    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
-        return;
-    };
     if use_context::<Parts>().is_some_and(|parts| is_plain_form_post(&parts)) {
         return;
     }
     if let Ok(status) = StatusCode::from_u16(err.kind.status()) {
-        options.set_status(status);
+        set_page_status(status);
+    }
+}
+
+/// Sets the response status, unless the page already redirects (a redirect decided
+/// during the render, such as the initial-password gate, wins over errors of the
+/// data it made unnecessary).
+pub fn set_page_status(status: StatusCode) {
+    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let mut parts = options.0.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !parts.status.is_some_and(|current| current.is_redirection()) {
+        parts.status = Some(status);
     }
 }
 
