@@ -18,6 +18,11 @@ test('register, log in unverified, verify with a wrong then a right ID number, t
   await page.getByRole('button', { name: '获取短信验证码' }).click();
   await expect(page.getByText(/验证码已发送至/)).toBeVisible();
   await ready(page, testInfo);
+  if (testInfo.project.use.javaScriptEnabled === false) {
+    await expect(page.getByRole('link', { name: '重新获取验证码' })).toBeVisible();
+  } else {
+    await expect(page.getByText(/\d+秒后可重新获取/)).toBeVisible();
+  }
   const code = codeIn(await lastSms(browser, phone));
   await page.getByLabel('短信验证码').fill(code);
   await page.getByLabel('密码', { exact: true }).fill('12345678');

@@ -15,23 +15,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The signed-in user for the whole page, refetched after login and logout.
+/// The signed-in user for the whole page (loaded once per page: every navigation is a
+/// page load).
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<AppResult<Option<CurrentUser>>>,
-    version: RwSignal<u32>,
-}
-
-impl Auth {
-    pub fn refresh(&self) {
-        self.version.update(|v| *v += 1);
-    }
 }
 
 pub fn provide_auth() {
-    let version = RwSignal::new(0u32);
-    let user = Resource::new(move || version.get(), |_| get_current_user());
-    provide_context(Auth { user, version });
+    let user = Resource::new(|| (), |_| get_current_user());
+    provide_context(Auth { user });
 }
 
 pub fn use_auth() -> Auth {
@@ -40,7 +33,6 @@ pub fn use_auth() -> Auth {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let auth = use_auth();
     let login = ServerAction::<Login>::new();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -52,8 +44,6 @@ pub fn LoginPage() -> impl IntoView {
             "rounded-md py-1.5 text-slate-600"
         }
     };
-    let captcha_version = RwSignal::new(0u32);
-    let captcha_input = NodeRef::<leptos::html::Input>::new();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     let notice = Signal::derive(move || {
         let query = query.read();
@@ -65,7 +55,6 @@ pub fn LoginPage() -> impl IntoView {
             None
         }
     });
-    refresh_captcha_after(login.value(), captcha_version, captcha_input, move || auth.refresh());
 
     view! {
         <Title text="登录" />
@@ -105,7 +94,7 @@ pub fn LoginPage() -> impl IntoView {
                             required
                         />
                     </div>
-                    <CaptchaField error version=captcha_version input=captcha_input />
+                    <CaptchaField error />
                     <button type="submit" class=format!("{PRIMARY_BUTTON} w-full py-2.5") disabled=move || login.pending().get()>
                         {move || if login.pending().get() { "正在登录…" } else { "登录" }}
                     </button>
@@ -120,40 +109,9 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// After a form with a captcha is submitted the captcha is spent: on an error this draws
-/// a new one and clears the answer; on success it runs `on_success`. (The first run
-/// only reads the value a no-JS round trip left in the URL.)
-pub fn refresh_captcha_after<T: Clone + Send + Sync + 'static>(
-    value: impl Get<Value = Option<AppResult<T>>> + Send + Sync + 'static,
-    version: RwSignal<u32>,
-    input: NodeRef<leptos::html::Input>,
-    on_success: impl Fn() + Send + Sync + 'static,
-) {
-    Effect::new(move |previous: Option<()>| {
-        let outcome = value.get();
-        if previous.is_none() {
-            return;
-        }
-        match outcome {
-            Some(Ok(_)) => on_success(),
-            Some(Err(_)) => {
-                version.update(|v| *v += 1);
-                if let Some(input) = input.get() {
-                    input.set_value("");
-                }
-            }
-            None => {}
-        }
-    });
-}
-
 /// The 验证码 input with its image; the image is drawn for a fresh captcha id.
 #[component]
-pub fn CaptchaField(
-    #[prop(into)] error: Signal<Option<AppError>>,
-    version: RwSignal<u32>,
-    input: NodeRef<leptos::html::Input>,
-) -> impl IntoView {
+pub fn CaptchaField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let captcha_id = Resource::new(|| (), |_| new_captcha());
     let message = move || error.get().and_then(|e| e.field("captcha").map(str::to_owned));
     view! {
@@ -163,7 +121,6 @@ pub fn CaptchaField(
                 <input
                     id="captcha"
                     name="captcha"
-                    node_ref=input
                     class="block w-full rounded-md border border-slate-300 px-3 py-2 text-base uppercase shadow-sm focus:border-blue-600 focus:outline-none focus:ring-2 focus:ring-blue-600/20 aria-[invalid=true]:border-red-500"
                     autocomplete="off"
                     autocapitalize="characters"
@@ -174,7 +131,7 @@ pub fn CaptchaField(
                 />
                 <Suspense fallback=|| view! { <span class="h-11 w-[120px] rounded bg-slate-100"></span> }>
                     {move || Suspend::new(async move {
-                        captcha_id.await.map(|id| view! { <CaptchaImage id version /> })
+                        captcha_id.await.map(|id| view! { <CaptchaImage id /> })
                     })}
                 </Suspense>
             </div>
@@ -187,8 +144,9 @@ pub fn CaptchaField(
 }
 
 /// The captcha image and its id; clicking draws a new one for the same id.
-#[component]
-fn CaptchaImage(id: String, version: RwSignal<u32>) -> impl IntoView {
+#[island]
+fn CaptchaImage(id: String) -> impl IntoView {
+    let version = RwSignal::new(0u32);
     let src = {
         let id = id.clone();
         move || format!("/captcha/{id}?v={}", version.get())
@@ -268,6 +226,12 @@ fn Profile(user: CurrentUser) -> impl IntoView {
                     {UNVERIFIED_NOTICE} " " <a href="/me/verify" class="font-medium underline">"实名认证"</a>
                 </p>
             })}
+            <nav aria-label="我的报名" class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
+                <a href="/me/exams" class=link>"我的考试" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/orders" class=link>"我的订单" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/favourites" class=link>"我的收藏" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/messages" class=link>"消息" <span aria-hidden="true">"›"</span></a>
+            </nav>
             <nav aria-label="个人中心" class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                 <a href="/me/info" class=link>"我的信息" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/invoices" class=link>"发票信息" <span aria-hidden="true">"›"</span></a>

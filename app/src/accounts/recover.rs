@@ -1,7 +1,7 @@
 //! 找回密码 (002): 姓名 + 身份证号, then the code sent to the bound phone and a new
 //! password.
 
-use super::pages::{CaptchaField, refresh_captcha_after};
+use super::pages::CaptchaField;
 use crate::{
     error::AppResult,
     shell::components::{Card, Field, FormError, PRIMARY_BUTTON},
@@ -92,9 +92,6 @@ pub fn RecoverPage() -> impl IntoView {
 fn IdentityStep() -> impl IntoView {
     let start = ServerAction::<StartRecovery>::new();
     let error = Signal::derive(move || start.value().get().and_then(Result::err));
-    let version = RwSignal::new(0u32);
-    let input = NodeRef::<leptos::html::Input>::new();
-    refresh_captcha_after(start.value(), version, input, || ());
     view! {
         <Card>
             <p class="mb-4 text-sm text-slate-600">"请输入注册时的姓名和身份证号进行验证。"</p>
@@ -102,7 +99,7 @@ fn IdentityStep() -> impl IntoView {
                 <FormError error />
                 <Field label="姓名" name="name" error autocomplete="name" />
                 <Field label="身份证号" name="id_number" error maxlength=18 />
-                <CaptchaField error version input />
+                <CaptchaField error />
                 <button type="submit" class=format!("{PRIMARY_BUTTON} w-full")>"下一步"</button>
             </ActionForm>
         </Card>

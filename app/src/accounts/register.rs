@@ -1,12 +1,13 @@
 //! 个人用户注册 (and 专技人员注册 when a unit is chosen): step one proves the phone with
 //! an SMS code (the image captcha guards the sending), step two sets the password.
 
-use super::pages::{CaptchaField, refresh_captcha_after};
+use super::pages::CaptchaField;
 use crate::{
     accounts::{identity::mask_phone, profile_rules::ETHNICITIES},
     error::{AppError, AppResult},
-    shell::components::{
-        Card, Field, FormError, PRIMARY_BUTTON, SECONDARY_BUTTON, SelectField, same_options,
+    shell::{
+        components::{Card, Field, FormError, PRIMARY_BUTTON, SECONDARY_BUTTON, SelectField, same_options},
+        islands::ResendCountdown,
     },
     units::directory::{UnitPicker, load_directory},
 };
@@ -129,9 +130,6 @@ fn PhoneStep() -> impl IntoView {
     let query = use_query_map();
     let send = ServerAction::<SendRegisterCode>::new();
     let error = Signal::derive(move || send.value().get().and_then(Result::err));
-    let version = RwSignal::new(0u32);
-    let input = NodeRef::<leptos::html::Input>::new();
-    refresh_captcha_after(send.value(), version, input, || ());
     let phone = query.read_untracked().get("phone").unwrap_or_default();
     view! {
         <Card>
@@ -139,7 +137,7 @@ fn PhoneStep() -> impl IntoView {
             <ActionForm action=send attr:class="space-y-4" attr:novalidate="">
                 <FormError error />
                 <Field label="手机号" name="phone" error value=phone input_type="tel" autocomplete="tel" maxlength=11 inputmode="numeric" />
-                <CaptchaField error version input />
+                <CaptchaField error />
                 <button type="submit" class=format!("{PRIMARY_BUTTON} w-full") disabled=move || send.pending().get()>
                     "获取短信验证码"
                 </button>
@@ -156,17 +154,6 @@ fn AccountStep(phone: String) -> impl IntoView {
     let region = move || query.read().get("region");
     let unit = move || query.read().get("unit").and_then(|u| u.parse::<i64>().ok());
     let directory = Resource::new(move || (region(), unit()), |(region, unit)| load_directory(region, unit));
-    // Resending is possible a minute after sending; the countdown needs JavaScript,
-    // the link back to step one works without it.
-    let countdown = RwSignal::new(60u32);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(
-            move || countdown.update(|s| *s = s.saturating_sub(1)),
-            std::time::Duration::from_secs(1),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
-    });
     let resend_href = format!("/register?phone={phone}");
     let keep = vec![("phone", phone.clone()), ("sent", "1".to_owned())];
     view! {
@@ -197,11 +184,9 @@ fn AccountStep(phone: String) -> impl IntoView {
                             "验证码已发送至 " <span class="font-medium">{mask_phone(&phone)}</span> "，5分钟内有效。"
                         </p>
                         <p class="mt-1 text-sm">
-                            {move || if countdown.get() > 0 {
-                                view! { <span class="text-slate-400">{format!("{}秒后可重新获取", countdown.get())}</span> }.into_any()
-                            } else {
-                                view! { <a href=resend_href.clone() class="text-blue-700 hover:underline">"重新获取验证码"</a> }.into_any()
-                            }}
+                            // Resending is possible a minute after sending (the server
+                            // enforces it); the countdown is the browser's courtesy.
+                            <ResendCountdown seconds=60 href=resend_href label="重新获取验证码".to_owned() />
                         </p>
                     </div>
                     <Field label="短信验证码" name="code" error autocomplete="one-time-code" maxlength=6 inputmode="numeric" />

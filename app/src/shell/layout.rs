@@ -35,11 +35,6 @@ pub fn SiteHeader() -> impl IntoView {
 fn UserMenu() -> impl IntoView {
     let auth = use_auth();
     let logout = ServerAction::<Logout>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = logout.value().get() {
-            auth.refresh();
-        }
-    });
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {

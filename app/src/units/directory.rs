@@ -1,9 +1,12 @@
 //! Regions → units → departments, for the pickers on 注册 and 我的信息. Public: only
 //! approved units and their department names are listed.
 
-use crate::error::AppResult;
+use crate::{
+    error::AppResult,
+    shell::islands::{AutoSubmitSelect, SelectChoice},
+};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -61,79 +64,59 @@ pub async fn load_directory(region: Option<String>, unit: Option<i64>) -> AppRes
 }
 
 /// The region and unit chooser: a GET form (so it works without JavaScript) whose
-/// selects navigate at once when the page is hydrated. `keep` lists query parameters
-/// to carry along (for example the phone of a registration in progress).
+/// selects submit it at once when JavaScript runs. `keep` lists query parameters to
+/// carry along (for example the phone of a registration in progress).
 #[component]
 pub fn UnitPicker(directory: Directory, keep: Vec<(&'static str, String)>) -> impl IntoView {
     let query = use_query_map();
     let region = query.read_untracked().get("region").unwrap_or_default();
     let unit = query.read_untracked().get("unit").unwrap_or_default();
-    let navigate = use_navigate();
-    let keep_for_region = keep.clone();
-    let go = move |params: Vec<(&'static str, String)>| {
-        let query: Vec<String> = params
-            .into_iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", crate::platform::url::percent_encode(&v)))
-            .collect();
-        navigate(&format!("?{}", query.join("&")), Default::default());
+    let mut region_choices = vec![SelectChoice {
+        value: String::new(),
+        label: "请选择地区".to_owned(),
+        selected: region.is_empty(),
+    }];
+    region_choices.extend(directory.regions.iter().map(|r| SelectChoice {
+        value: r.code.clone(),
+        label: if r.level == 1 { r.name.clone() } else { format!("　{}", r.name) },
+        selected: r.code == region,
+    }));
+    let placeholder = if region.is_empty() {
+        "请先选择地区"
+    } else if directory.units.is_empty() {
+        "该地区暂无已注册单位"
+    } else {
+        "请选择单位"
     };
-    let go_region = {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            let mut params = keep_for_region.clone();
-            params.push(("region", event_target_value(&ev)));
-            go(params);
-        }
-    };
-    let keep_for_unit = keep.clone();
-    let region_for_unit = region.clone();
-    let go_unit = move |ev: leptos::ev::Event| {
-        let mut params = keep_for_unit.clone();
-        params.push(("region", region_for_unit.clone()));
-        params.push(("unit", event_target_value(&ev)));
-        go(params);
-    };
+    let mut unit_choices =
+        vec![SelectChoice { value: String::new(), label: placeholder.to_owned(), selected: unit.is_empty() }];
+    unit_choices.extend(directory.units.iter().map(|u| {
+        let value = u.id.to_string();
+        SelectChoice { selected: value == unit, value, label: u.name.clone() }
+    }));
     let select = "mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 text-base";
     view! {
         <form method="get" class="grid gap-3 sm:grid-cols-2" aria-label="选择所属单位">
             {keep.iter().map(|(k, v)| view! { <input type="hidden" name=*k value=v.clone() /> }).collect_view()}
             <div>
                 <label for="region" class="block text-sm font-medium text-slate-700">"所在地区"</label>
-                <select id="region" name="region" class=select on:change=go_region>
-                    <option value="" selected=region.is_empty()>"请选择地区"</option>
-                    {directory
-                        .regions
-                        .iter()
-                        .map(|r| {
-                            let label = if r.level == 1 { r.name.clone() } else { format!("　{}", r.name) };
-                            view! { <option value=r.code.clone() selected=r.code == region>{label}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                <AutoSubmitSelect
+                    id="region".to_owned()
+                    class=select.to_owned()
+                    choices=region_choices
+                    disabled=false
+                    clears="unit".to_owned()
+                />
             </div>
             <div>
                 <label for="unit" class="block text-sm font-medium text-slate-700">"所属单位"</label>
-                <select id="unit" name="unit" class=select on:change=go_unit disabled=region.is_empty()>
-                    <option value="" selected=unit.is_empty()>
-                        {if region.is_empty() {
-                            "请先选择地区"
-                        } else if directory.units.is_empty() {
-                            "该地区暂无已注册单位"
-                        } else {
-                            "请选择单位"
-                        }}
-                    </option>
-                    {directory
-                        .units
-                        .iter()
-                        .map(|u| {
-                            let value = u.id.to_string();
-                            let chosen = value == unit;
-                            view! { <option value=value selected=chosen>{u.name.clone()}</option> }
-                        })
-                        .collect_view()}
-                </select>
+                <AutoSubmitSelect
+                    id="unit".to_owned()
+                    class=select.to_owned()
+                    choices=unit_choices
+                    disabled=region.is_empty()
+                    clears=String::new()
+                />
             </div>
             <div class="sm:col-span-2">
                 <button type="submit" class="rounded-md border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-50">
