@@ -45,6 +45,17 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
                 })
             })
         }
+        // A registration's 1-inch photo: the provider reviewing that registration.
+        "registration_photo" => {
+            let providers: Vec<i64> = sqlx::query_scalar(
+                "SELECT c.provider_id FROM registrations r JOIN classes c ON c.id = r.class_id
+                 WHERE r.photo_file_id = $1",
+            )
+            .bind(&record.id)
+            .fetch_all(state.db.reader())
+            .await?;
+            providers.into_iter().any(|provider| viewer.has_scoped_role(Role::Provider, provider))
+        }
         _ => false,
     })
 }

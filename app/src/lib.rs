@@ -8,9 +8,12 @@ pub mod accounts;
 pub mod admin;
 pub mod announcements;
 pub mod catalogue;
+pub mod enrolment;
 pub mod error;
 pub mod learning;
+pub mod messages;
 pub mod platform;
+pub mod queries;
 pub mod shell;
 pub mod units;
 

@@ -4,17 +4,24 @@
 use crate::{
     accounts::server::seed as accounts_seed,
     announcements::server::seed as announcements_seed,
+    catalogue::seed as catalogue_seed,
     platform::{server::db::Db, time::now_ms},
 };
 
 pub struct SeedReport {
     pub announcements_added: u64,
+    pub classes_added: u64,
 }
 
 pub async fn seed_demo(db: &Db) -> Result<SeedReport, sqlx::Error> {
     let mut tx = db.begin().await?;
     let admin_id = accounts_seed::seed(&mut tx, now_ms()).await?;
     let announcements_added = announcements_seed::seed(&mut tx, admin_id).await?;
+    let provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE name = $1")
+        .bind(accounts_seed::DEMO_PROVIDER_NAME)
+        .fetch_one(&mut *tx)
+        .await?;
+    let classes_added = catalogue_seed::seed(&mut tx, provider_id, admin_id, now_ms()).await?;
     tx.commit().await?;
-    Ok(SeedReport { announcements_added })
+    Ok(SeedReport { announcements_added, classes_added })
 }

@@ -110,12 +110,12 @@ async fn invalid_announcements_change_nothing(app: &TestApp) {
 }
 
 async fn public_list_pages_and_filters(app: &TestApp) {
-    // The seed publishes 6 notices, 4 guides and 3 manuals.
+    // The seed publishes 7 notices (one announces a demo class), 4 guides and 3 manuals.
     let all = app.call("/api/announcements/list", &[], None).await.json();
-    assert_eq!(all["total"], 13);
+    assert_eq!(all["total"], 14);
     assert_eq!(all["items"].as_array().unwrap().len(), 10);
     let second = app.call("/api/announcements/list", &[("page", "2")], None).await.json();
-    assert_eq!(second["items"].as_array().unwrap().len(), 3);
+    assert_eq!(second["items"].as_array().unwrap().len(), 4);
     let guides = app.call("/api/announcements/list", &[("category", "guide")], None).await.json();
     assert_eq!(guides["total"], 4);
     assert!(guides["items"].as_array().unwrap().iter().all(|i| i["category"] == "guide"));

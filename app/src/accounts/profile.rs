@@ -174,6 +174,8 @@ pub struct InvoiceTitleForm {
     pub bank_name: String,
     pub bank_account: String,
     pub is_default: String,
+    /// Where to go after saving (提交订单's "+"), a path on this site.
+    pub next: String,
 }
 
 #[server(prefix = "/api", endpoint = "me/invoice-titles/save")]
@@ -191,7 +193,10 @@ pub async fn save_invoice_title(#[server(flatten)] form: InvoiceTitleForm) -> Ap
             is_default: !form.is_default.is_empty(),
         };
         profile::save_invoice_title(&app_state()?, user.id, &input, now_ms()).await?;
-        leptos_axum::redirect("/me/invoices?saved=1");
+        match crate::shell::errors::safe_next(&form.next) {
+            Some(next) => leptos_axum::redirect(next),
+            None => leptos_axum::redirect("/me/invoices?saved=1"),
+        }
         Ok(())
     })
     .await
@@ -345,6 +350,7 @@ fn UnitStatus(info: MyInfo, answer: ServerAction<AnswerInvitation>) -> impl Into
     }
 }
 
+#[cfg(feature = "ssr")]
 const PASSWORD_CHANGED: &str = "/me?password=1";
 
 #[component]
@@ -352,13 +358,6 @@ pub fn PasswordPage() -> impl IntoView {
     let auth = use_auth();
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
-    // With JavaScript: a full page load, so that everything (the initial-password gate
-    // included) starts from the new state rather than from what the page knew.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = change.value().get() {
-            let _ = window().location().set_href(PASSWORD_CHANGED);
-        }
-    });
     view! {
         <Title text="修改密码" />
         <div class="mx-auto max-w-md">
@@ -434,7 +433,7 @@ pub fn InvoiceTitlesPage() -> impl IntoView {
                                         }.into_any()
                                     }}
                                 </Card>
-                                <InvoiceTitleForm edited save error />
+                                <InvoiceTitleForm edited save error next=query.read_untracked().get("next").unwrap_or_default() />
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorPage error path="/me/invoices" /> }.into_any(),
@@ -450,6 +449,7 @@ fn InvoiceTitleForm(
     edited: Option<InvoiceTitle>,
     save: ServerAction<SaveInvoiceTitle>,
     #[prop(into)] error: Signal<Option<AppError>>,
+    next: String,
 ) -> impl IntoView {
     let heading = if edited.is_some() { "编辑发票抬头" } else { "新增发票抬头" };
     let t = edited.clone().unwrap_or_default();
@@ -458,6 +458,7 @@ fn InvoiceTitleForm(
             <ActionForm action=save attr:class="grid gap-4 sm:grid-cols-2" attr:novalidate="">
                 <div class="sm:col-span-2"><FormError error /></div>
                 {edited.as_ref().map(|t| view! { <input type="hidden" name="id" value=t.id /> })}
+                <input type="hidden" name="next" value=next />
                 <Field label="发票抬头" name="title" error value=t.title.clone() hint="单位名称或个人姓名" />
                 <Field label="纳税人识别号" name="tax_number" error value=t.tax_number.clone() maxlength=20 hint="单位必填；个人可不填" />
                 <Field label="地址（选填）" name="address" error value=t.address.clone() />

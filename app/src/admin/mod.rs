@@ -62,6 +62,10 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/announcements" attr:class=SIDE_LINK>"通知公告管理"</A>
                 <A href="/admin/outbox" attr:class=SIDE_LINK>"发件箱"</A>
             })}
+            {(user.has_role(Role::Provider) || user.has_role(Role::PlatformAdmin)).then(|| view! {
+                <A href="/admin/classes" attr:class=SIDE_LINK>"培训班管理"</A>
+                <A href="/admin/registrations" attr:class=SIDE_LINK>"报名审核"</A>
+            })}
             {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
             })}

@@ -10,7 +10,7 @@ use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use {
     super::{
         domain::{Category, PAGE_SIZE, validate_draft},
-        server::{markdown, repo},
+        server::repo,
     },
     crate::{
         accounts::{roles::Role, server::guard},
@@ -20,6 +20,7 @@ use {
             server::{
                 app_state, audit,
                 files::{self, Upload},
+                markdown,
                 request::{client_ip, request_parts},
                 respond,
                 storage::FileKind,

@@ -18,6 +18,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 #[component]
 pub fn HomePage() -> impl IntoView {
     let feed = Resource::new(|| (), |_| load_home_feed());
+    let classes = Resource::new(|| (), |_| crate::catalogue::api::latest_open_classes());
     view! {
         <Title text="" />
         <section class="overflow-hidden rounded-2xl bg-gradient-to-br from-blue-700 to-sky-600 px-5 py-8 text-white shadow md:px-10 md:py-12">
@@ -32,12 +33,32 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                classes.await.ok().filter(|c| !c.is_empty()).map(|classes| view! {
+                    <section class="mt-6" aria-labelledby="open-classes">
+                        <div class="mb-2 flex items-center justify-between">
+                            <h2 id="open-classes" class="text-base font-semibold text-slate-900">"正在报名的培训"</h2>
+                            <a href="/enroll" class="text-sm text-blue-700 hover:underline">"更多"</a>
+                        </div>
+                        <ul class="grid gap-3 md:grid-cols-2">
+                            {classes.into_iter().map(|class| view! { <li><crate::catalogue::pages::ClassCard class /></li> }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Suspense>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
                 match feed.await {
                     Ok(feed) => view! {
                         <div class="mt-6 grid gap-4 md:grid-cols-2">
                             <FeedColumn category=Category::Notice items=feed.notices />
                             <FeedColumn category=Category::Guide items=feed.guides />
                         </div>
+                        <nav aria-label="公共查询" class="mt-6 grid grid-cols-3 gap-3 text-center text-sm">
+                            <a href="/query/certificate" class="rounded-xl border border-slate-200 bg-white p-4 font-medium text-slate-700 shadow-sm hover:border-blue-300">"证书查询"</a>
+                            <a href="/query/score" class="rounded-xl border border-slate-200 bg-white p-4 font-medium text-slate-700 shadow-sm hover:border-blue-300">"成绩查询"</a>
+                            <a href="/query/hours" class="rounded-xl border border-slate-200 bg-white p-4 font-medium text-slate-700 shadow-sm hover:border-blue-300">"学时查询"</a>
+                        </nav>
                     }
                         .into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),

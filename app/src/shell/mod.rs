@@ -4,6 +4,7 @@
 pub mod components;
 pub mod errors;
 pub mod icons;
+pub mod islands;
 mod layout;
 
 use crate::{
@@ -19,8 +20,17 @@ use crate::{
         admin::{AdminAnnouncementEdit, AdminAnnouncementList, AdminAnnouncementNew},
         pages::{HomePage, NewsDetailPage, NewsListPage},
     },
-    catalogue::EnrollPage,
+    catalogue::{
+        pages::{ClassPage, EnrollPage, FavouritesPage},
+        provider::{ProviderClassEdit, ProviderClassList, ProviderClassNew},
+    },
+    enrolment::{
+        pages::{ApplyPage, MyRegistrationPage, MyRegistrationsPage, NoticePage},
+        review::ReviewQueuePage,
+    },
     learning::LearnPage,
+    messages::MessagesPage,
+    queries::{AnswerPage, QueryPage},
     units::{
         console::{
             DepartmentsPage, ImportReportPage, ManagersPage, StaffPage, StaffReviewPage, UnitInfoPage,
@@ -53,7 +63,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="theme-color" content="#1d4ed8" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() />
+                <HydrationScripts options=options.clone() islands=true />
                 <HashedStylesheet options id="leptos" />
                 <MetaTags />
             </head>
@@ -124,6 +134,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/register/unit") view=UnitRegisterPage ssr=ssr.clone() />
                     <Route path=path!("/recover") view=RecoverPage ssr=ssr.clone() />
                     <Route path=path!("/enroll") view=EnrollPage ssr=ssr.clone() />
+                    <Route path=path!("/enroll/notice/:draft") view=NoticePage ssr=ssr.clone() />
+                    <Route path=path!("/classes/:id") view=ClassPage ssr=ssr.clone() />
+                    <Route path=path!("/classes/:id/apply") view=ApplyPage ssr=ssr.clone() />
+                    <Route path=path!("/me/exams") view=|| view! { <MyRegistrationsPage orders=false /> } ssr=ssr.clone() />
+                    <Route path=path!("/me/exams/:id") view=MyRegistrationPage ssr=ssr.clone() />
+                    <Route path=path!("/me/orders") view=|| view! { <MyRegistrationsPage orders=true /> } ssr=ssr.clone() />
+                    <Route path=path!("/me/favourites") view=FavouritesPage ssr=ssr.clone() />
+                    <Route path=path!("/me/messages") view=MessagesPage ssr=ssr.clone() />
+                    <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
+                    <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=ssr.clone()>
                         <Route path=path!("") view=AdminHome ssr=ssr.clone() />
@@ -131,6 +151,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/announcements/new") view=AdminAnnouncementNew ssr=ssr.clone() />
                         <Route path=path!("/announcements/:id") view=AdminAnnouncementEdit ssr=ssr.clone() />
                         <Route path=path!("/outbox") view=OutboxPage ssr=ssr.clone() />
+                        <Route path=path!("/classes") view=ProviderClassList ssr=ssr.clone() />
+                        <Route path=path!("/classes/new") view=ProviderClassNew ssr=ssr.clone() />
+                        <Route path=path!("/classes/:id") view=ProviderClassEdit ssr=ssr.clone() />
+                        <Route path=path!("/registrations") view=ReviewQueuePage ssr=ssr.clone() />
                         <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
@@ -144,34 +168,37 @@ pub fn App() -> impl IntoView {
             </main>
             <SiteFooter />
             <TabBar />
+            <islands::FormMemory />
         </Router>
     }
 }
 
-/// An account created by its unit must set its own password before anything else:
-/// the server redirects page loads, the browser redirects its own navigation.
+/// An account created by its unit must set its own password before anything else: the
+/// server redirects every page load (navigation is always a page load, see islands).
 #[component]
 fn PasswordGate() -> impl IntoView {
-    const TARGET: &str = "/me/password";
     let auth = use_auth();
     let location = use_location();
-    let must_change =
-        move || auth.user.get().and_then(Result::ok).flatten().is_some_and(|u| u.must_change_password);
-    let navigate = leptos_router::hooks::use_navigate();
-    Effect::new(move |_| {
-        if must_change() && location.pathname.get() != TARGET {
-            navigate(TARGET, leptos_router::NavigateOptions { replace: true, ..Default::default() });
-        }
-    });
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let _must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
-                #[cfg(feature = "ssr")]
-                if _must_change && location.pathname.get_untracked() != TARGET {
-                    leptos_axum::redirect(TARGET);
+                let must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
+                if must_change {
+                    redirect_to_password_change(&location.pathname.get_untracked());
                 }
             })}
         </Transition>
     }
 }
+
+#[cfg(feature = "ssr")]
+fn redirect_to_password_change(path: &str) {
+    const TARGET: &str = "/me/password";
+    if path != TARGET {
+        leptos_axum::redirect(TARGET);
+    }
+}
+
+/// Pages render on the server only (islands), so the browser never needs to redirect.
+#[cfg(not(feature = "ssr"))]
+fn redirect_to_password_change(_path: &str) {}

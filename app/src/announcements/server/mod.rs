@@ -1,3 +1,2 @@
-pub mod markdown;
 pub mod repo;
 pub mod seed;

@@ -1,6 +1,6 @@
 //! Demo announcements, written like the notices of a provincial system.
 
-use super::markdown;
+use crate::platform::server::markdown;
 use crate::{announcements::domain::Category, platform::server::db::Tx};
 
 struct DemoAnnouncement {

@@ -1,4 +1,4 @@
-//! Markdown to HTML for announcement bodies. Raw HTML in the source is shown as text
+//! Markdown to HTML for announcement bodies and class descriptions. Raw HTML in the source is shown as text
 //! and only http(s), mailto and site-relative links survive, so a body can never
 //! carry script into the page.
 

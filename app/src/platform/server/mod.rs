@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod files;
+pub mod markdown;
 pub mod messaging;
 pub mod request;
 pub mod state;

@@ -1,0 +1,272 @@
+//! Server functions of the catalogue: the public list and detail, favourites, and the
+//! provider's management of classes and sessions. Each checks its caller first.
+
+use super::domain::{ClassForm, ClassState, Hours, Lodging, Mode, SessionForm};
+use crate::{error::AppResult, platform::paging::Page};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::server,
+    crate::{
+        accounts::{roles::Role, server::guard},
+        error::AppError,
+        platform::{
+            paging::clamp_page,
+            server::{
+                app_state,
+                request::{client_ip, redirect_without_js, request_parts},
+                respond,
+            },
+            time::now_ms,
+        },
+    },
+};
+
+/// A class in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassSummary {
+    pub id: i64,
+    pub title: String,
+    pub provider_name: String,
+    pub mode: Mode,
+    pub year: i64,
+    pub hours: [Hours; 3],
+    pub fee_fen: i64,
+    pub state: ClassState,
+    pub opens_on: String,
+    pub closes_on: String,
+    pub region_name: String,
+    pub seats_left: i64,
+    pub needs_review: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub name: String,
+    pub starts_on: String,
+    pub ends_on: String,
+    pub place: String,
+    pub checkin_opens: String,
+    pub checkin_closes: String,
+    pub capacity: i64,
+    pub seats_taken: i64,
+}
+
+impl SessionInfo {
+    pub fn seats_left(&self) -> i64 {
+        (self.capacity - self.seats_taken).max(0)
+    }
+}
+
+/// Everything the class page shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassDetail {
+    pub summary: ClassSummary,
+    pub description_html: String,
+    pub notice: String,
+    pub region_code: String,
+    pub needs_job_title: bool,
+    pub needs_photo: bool,
+    pub exam_subjects: Vec<String>,
+    pub exam_types: Vec<String>,
+    pub lodgings: Vec<Lodging>,
+    pub sessions: Vec<SessionInfo>,
+    /// Whether registration is possible today (state and window).
+    pub accepting: bool,
+    pub favourite: bool,
+    /// The caller may edit the class (its provider or the platform admin).
+    pub manageable: bool,
+}
+
+/// The provider's form, filled from a stored class.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassForEdit {
+    pub id: i64,
+    pub form: ClassForm,
+    pub state: ClassState,
+    pub sessions: Vec<SessionInfo>,
+    pub seats_taken: i64,
+}
+
+/// Filters of 报名中心 → 培训.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassFilter {
+    pub q: String,
+    pub mode: String,
+    pub year: String,
+    pub category: String,
+    pub region: String,
+}
+
+pub const CLASS_PAGE_SIZE: u32 = 10;
+
+#[server(prefix = "/api", endpoint = "catalogue/list")]
+pub async fn list_open_classes(
+    #[server(default)] filter: ClassFilter,
+    page: Option<u32>,
+) -> AppResult<Page<ClassSummary>> {
+    respond(async move {
+        let state = app_state()?;
+        server::list_public(&state, &filter, clamp_page(page, 10_000), now_ms()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "catalogue/latest")]
+pub async fn latest_open_classes() -> AppResult<Vec<ClassSummary>> {
+    respond(async move {
+        let state = app_state()?;
+        // The same for every visitor: cached for a few seconds like the home feed.
+        let latest = state
+            .public_cache
+            .get_or_load("catalogue:latest".to_owned(), async {
+                let page = server::list_public(&state, &ClassFilter::default(), 1, now_ms()).await?;
+                AppResult::Ok(page.items.into_iter().take(4).collect::<Vec<_>>())
+            })
+            .await?;
+        Ok(Vec::clone(&latest))
+    })
+    .await
+}
+
+/// The years of the classes open now, for the 年度 filter.
+#[server(prefix = "/api", endpoint = "catalogue/years")]
+pub async fn open_class_years() -> AppResult<Vec<i64>> {
+    respond(async move { server::open_years(&app_state()?).await }).await
+}
+
+#[server(prefix = "/api", endpoint = "catalogue/get")]
+pub async fn get_class(id: i64) -> AppResult<ClassDetail> {
+    respond(async move {
+        let viewer = guard::current_user().await?;
+        server::detail(&app_state()?, viewer.as_ref(), id, now_ms()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "catalogue/favourite")]
+pub async fn toggle_favourite(
+    class_id: i64,
+    favourite: String,
+    /// The page to return to (the list or the class page).
+    #[server(default)]
+    back: String,
+) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let on = favourite == "1";
+        server::set_favourite(&app_state()?, user.id, class_id, on, now_ms()).await?;
+        let class_page = format!("/classes/{class_id}");
+        redirect_without_js(crate::shell::errors::safe_next(&back).unwrap_or(&class_page));
+        Ok(())
+    })
+    .await
+}
+
+/// The ids of the caller's favourite classes (none for a visitor).
+#[server(prefix = "/api", endpoint = "catalogue/favourite-ids")]
+pub async fn favourite_class_ids() -> AppResult<Vec<i64>> {
+    respond(async move {
+        match guard::current_user().await? {
+            Some(user) => {
+                Ok(server::favourites(&app_state()?, user.id).await?.into_iter().map(|c| c.id).collect())
+            }
+            None => Ok(Vec::new()),
+        }
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "catalogue/favourites")]
+pub async fn list_favourites() -> AppResult<Vec<ClassSummary>> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        server::favourites(&app_state()?, user.id).await
+    })
+    .await
+}
+
+// ---- the provider's console ---------------------------------------------------------
+
+#[server(prefix = "/api", endpoint = "provider/classes/list")]
+pub async fn list_provider_classes(page: Option<u32>) -> AppResult<Page<ClassSummary>> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        server::list_for_provider(&app_state()?, &user, clamp_page(page, 10_000)).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/classes/get")]
+pub async fn get_class_for_edit(id: i64) -> AppResult<ClassForEdit> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        server::for_edit(&app_state()?, &user, id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/classes/save")]
+pub async fn save_class(#[server(flatten)] form: ClassForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let draft = form.check()?;
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        let id = match form.id.trim() {
+            "" => server::create(&state, &user, &draft, &ip, now_ms()).await?,
+            id => {
+                let id = id.parse::<i64>().map_err(|_| AppError::bad_request("培训班编号不正确"))?;
+                server::update(&state, &user, id, &draft, &ip, now_ms()).await?;
+                id
+            }
+        };
+        leptos_axum::redirect(&format!("/admin/classes/{id}?saved=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/classes/state")]
+pub async fn change_class_state(id: i64, next: String) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let next = ClassState::from_code(&next).ok_or_else(|| AppError::bad_request("请选择培训班状态"))?;
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        server::change_state(&state, &user, id, next, &ip, now_ms()).await?;
+        leptos_axum::redirect(&format!("/admin/classes/{id}?state=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/sessions/add")]
+pub async fn add_session(#[server(flatten)] form: SessionForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let class_id = form.class_id.parse::<i64>().map_err(|_| AppError::bad_request("培训班编号不正确"))?;
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        server::add_session(&state, &user, class_id, &form, &ip, now_ms()).await?;
+        leptos_axum::redirect(&format!("/admin/classes/{class_id}?session=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/sessions/delete")]
+pub async fn delete_session(class_id: i64, session_id: i64) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        server::delete_session(&state, &user, class_id, session_id, &ip).await?;
+        leptos_axum::redirect(&format!("/admin/classes/{class_id}"));
+        Ok(())
+    })
+    .await
+}

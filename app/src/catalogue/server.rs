@@ -1,0 +1,693 @@
+//! Classes, sessions and favourites in the database. Every function that changes a
+//! class checks that the caller manages it (its provider, or the platform admin).
+
+use super::{
+    api::{ClassDetail, ClassFilter, ClassForEdit, ClassSummary, SessionInfo},
+    domain::{Category, ClassDraft, ClassForm, ClassState, Hours, Lodging, Mode, SessionForm, format_fen},
+};
+use crate::{
+    accounts::roles::{CurrentUser, Role},
+    error::{AppError, AppResult},
+    platform::{
+        paging::{Page, limit_offset},
+        server::{
+            AppState,
+            audit::{self, AuditEntry},
+            db::Tx,
+            markdown,
+        },
+        time::format_date,
+    },
+};
+
+/// Which provider's classes `user` manages: `Some(id)` for a provider, `None` (every
+/// provider) for the platform admin.
+pub fn provider_scope(user: &CurrentUser) -> AppResult<Option<i64>> {
+    if user.has_role(Role::PlatformAdmin) {
+        return Ok(None);
+    }
+    user.grants
+        .iter()
+        .find(|g| g.role == Role::Provider)
+        .and_then(|g| g.scope_id)
+        .map(Some)
+        .ok_or_else(AppError::forbidden)
+}
+
+pub fn may_manage(user: &CurrentUser, provider_id: i64) -> bool {
+    user.has_role(Role::PlatformAdmin) || user.has_scoped_role(Role::Provider, provider_id)
+}
+
+const SUMMARY_COLUMNS: &str = "c.id, c.title, p.name, c.mode, c.year, c.hours_public, c.hours_professional,
+     c.hours_elective, c.fee_fen, c.state, c.opens_on, c.closes_on, COALESCE(r.name, ''), c.capacity - c.seats_taken,
+     c.needs_review";
+const SUMMARY_FROM: &str =
+    "classes c JOIN providers p ON p.id = c.provider_id LEFT JOIN regions r ON r.code = c.region_code";
+
+type SummaryRow =
+    (i64, String, String, String, i64, i64, i64, i64, i64, String, String, String, String, i64, i64);
+
+fn summary(row: SummaryRow) -> ClassSummary {
+    let (
+        id,
+        title,
+        provider_name,
+        mode,
+        year,
+        hp,
+        hpro,
+        he,
+        fee_fen,
+        state,
+        opens_on,
+        closes_on,
+        region,
+        left,
+        review,
+    ) = row;
+    ClassSummary {
+        id,
+        title,
+        provider_name,
+        mode: Mode::from_code(&mode).unwrap_or(Mode::Online),
+        year,
+        hours: [Hours(hp), Hours(hpro), Hours(he)],
+        fee_fen,
+        state: ClassState::from_code(&state).unwrap_or(ClassState::Draft),
+        opens_on,
+        closes_on,
+        region_name: if region.is_empty() { "不限".to_owned() } else { region },
+        seats_left: left.max(0),
+        needs_review: review != 0,
+    }
+}
+
+/// Whether a class takes registrations today (China time).
+pub fn accepting(state: ClassState, opens_on: &str, closes_on: &str, now: i64) -> bool {
+    let today = format_date(now);
+    state == ClassState::Open && opens_on <= today.as_str() && today.as_str() <= closes_on
+}
+
+pub async fn list_public(
+    state: &AppState,
+    filter: &ClassFilter,
+    page: u32,
+    now: i64,
+) -> AppResult<Page<ClassSummary>> {
+    let per_page = super::api::CLASS_PAGE_SIZE;
+    let (limit, offset) = limit_offset(page, per_page);
+    let pattern = format!("%{}%", filter.q.trim().replace(['%', '_'], ""));
+    let mode = Mode::from_code(&filter.mode).map(Mode::code).unwrap_or("");
+    let year = filter.year.trim().parse::<i64>().unwrap_or(0);
+    let category = Category::from_code(&filter.category).map(Category::code).unwrap_or("");
+    let region = filter.region.trim();
+    let region = if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) { region } else { "" };
+    let province = if region.is_empty() { String::new() } else { format!("{}0000", &region[..2]) };
+    let today = format_date(now);
+    let conditions = "c.state = 'open' AND c.closes_on >= $7
+        AND ($1 = '%%' OR c.title LIKE $1)
+        AND ($2 = '' OR c.mode = $2)
+        AND ($3 = 0 OR c.year = $3)
+        AND ($4 = '' OR ($4 = 'public' AND c.hours_public > 0) OR ($4 = 'professional' AND c.hours_professional > 0)
+             OR ($4 = 'elective' AND c.hours_elective > 0))
+        AND ($5 = '' OR c.region_code = '' OR c.region_code = $5 OR c.region_code = $6)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {SUMMARY_FROM} WHERE {conditions}"))
+        .bind(&pattern)
+        .bind(mode)
+        .bind(year)
+        .bind(category)
+        .bind(region)
+        .bind(&province)
+        .bind(&today)
+        .fetch_one(state.db.reader())
+        .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE {conditions}
+         ORDER BY c.closes_on ASC, c.id DESC LIMIT $8 OFFSET $9"
+    ))
+    .bind(&pattern)
+    .bind(mode)
+    .bind(year)
+    .bind(category)
+    .bind(region)
+    .bind(&province)
+    .bind(&today)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(Page { items: rows.into_iter().map(summary).collect(), page, per_page, total })
+}
+
+pub async fn open_years(state: &AppState) -> AppResult<Vec<i64>> {
+    Ok(sqlx::query_scalar("SELECT DISTINCT year FROM classes WHERE state = 'open' ORDER BY year DESC")
+        .fetch_all(state.db.reader())
+        .await?)
+}
+
+pub async fn list_for_provider(
+    state: &AppState,
+    user: &CurrentUser,
+    page: u32,
+) -> AppResult<Page<ClassSummary>> {
+    let scope = provider_scope(user)?.unwrap_or(0);
+    let per_page = 20;
+    let (limit, offset) = limit_offset(page, per_page);
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM {SUMMARY_FROM} WHERE ($1 = 0 OR c.provider_id = $1)"
+    ))
+    .bind(scope)
+    .fetch_one(state.db.reader())
+    .await?;
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE ($1 = 0 OR c.provider_id = $1)
+         ORDER BY c.updated_at DESC, c.id DESC LIMIT $2 OFFSET $3"
+    ))
+    .bind(scope)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(Page { items: rows.into_iter().map(summary).collect(), page, per_page, total })
+}
+
+type DetailRow = (i64, String, String, i64, i64, String, String, String);
+
+type SessionRow = (i64, String, String, String, String, String, String, i64, i64);
+
+pub async fn sessions(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Vec<SessionInfo>> {
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT id, name, starts_on, ends_on, place, checkin_opens, checkin_closes, capacity, seats_taken
+         FROM class_sessions WHERE class_id = $1 ORDER BY starts_on, id",
+    )
+    .bind(class_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, starts_on, ends_on, place, checkin_opens, checkin_closes, capacity, seats_taken)| {
+            SessionInfo {
+                id,
+                name,
+                starts_on,
+                ends_on,
+                place,
+                checkin_opens,
+                checkin_closes,
+                capacity,
+                seats_taken,
+            }
+        })
+        .collect())
+}
+
+pub async fn lodgings(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Vec<Lodging>> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT name, price_fen FROM class_lodgings WHERE class_id = $1 ORDER BY position")
+            .bind(class_id)
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(name, price_fen)| Lodging { name, price_fen }).collect())
+}
+
+pub async fn detail(
+    state: &AppState,
+    viewer: Option<&CurrentUser>,
+    id: i64,
+    now: i64,
+) -> AppResult<ClassDetail> {
+    let pool = state.db.reader();
+    let row: Option<SummaryRow> =
+        sqlx::query_as(&format!("SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE c.id = $1"))
+            .bind(id)
+            .fetch_optional(pool)
+            .await?;
+    let not_found = || AppError::not_found("培训班不存在或尚未发布");
+    let summary = summary(row.ok_or_else(not_found)?);
+    let extra: DetailRow = sqlx::query_as(
+        "SELECT provider_id, description, notice, needs_job_title, needs_photo, region_code, exam_subjects, exam_types
+         FROM classes WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await?;
+    let (provider_id, description, notice, needs_job_title, needs_photo, region_code, subjects, types) =
+        extra;
+    let manageable = viewer.is_some_and(|u| may_manage(u, provider_id));
+    if summary.state == ClassState::Draft && !manageable {
+        return Err(not_found());
+    }
+    let favourite =
+        match viewer {
+            Some(user) => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM favourites WHERE user_id = $1 AND kind = 'class' AND target_id = $2",
+            )
+            .bind(user.id)
+            .bind(id)
+            .fetch_one(pool)
+            .await?
+                > 0,
+            None => false,
+        };
+    Ok(ClassDetail {
+        accepting: accepting(summary.state, &summary.opens_on, &summary.closes_on, now),
+        summary,
+        description_html: markdown::render(&description),
+        notice,
+        region_code,
+        needs_job_title: needs_job_title != 0,
+        needs_photo: needs_photo != 0,
+        exam_subjects: super::domain::lines(&subjects),
+        exam_types: super::domain::lines(&types),
+        lodgings: lodgings(pool, id).await?,
+        sessions: sessions(pool, id).await?,
+        favourite,
+        manageable,
+    })
+}
+
+/// The class's provider, after checking that `user` manages it.
+async fn managed_class(tx: &mut Tx, user: &CurrentUser, id: i64) -> AppResult<(i64, ClassState, Mode, i64)> {
+    let row: Option<(i64, String, String, i64)> =
+        sqlx::query_as("SELECT provider_id, state, mode, seats_taken FROM classes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let (provider_id, class_state, mode, seats_taken) =
+        row.ok_or_else(|| AppError::not_found("培训班不存在"))?;
+    if !may_manage(user, provider_id) {
+        return Err(AppError::forbidden());
+    }
+    Ok((
+        provider_id,
+        ClassState::from_code(&class_state).unwrap_or(ClassState::Draft),
+        Mode::from_code(&mode).unwrap_or(Mode::Online),
+        seats_taken,
+    ))
+}
+
+pub async fn for_edit(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<ClassForEdit> {
+    let mut tx = state.db.reader().begin().await?;
+    let (_, class_state, _, seats_taken) = managed_class(&mut tx, user, id).await?;
+    let (title, description, mode, year, hours_public, hours_professional, hours_elective, fee_fen, capacity): (
+        String,
+        String,
+        String,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT title, description, mode, year, hours_public, hours_professional, hours_elective, fee_fen, capacity
+         FROM classes WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    #[allow(clippy::type_complexity)]
+    let (
+        opens_on,
+        closes_on,
+        region_code,
+        needs_review,
+        needs_job_title,
+        needs_photo,
+        subjects,
+        types,
+        notice,
+    ): (String, String, String, i64, i64, i64, String, String, String) = sqlx::query_as(
+        "SELECT opens_on, closes_on, region_code, needs_review, needs_job_title, needs_photo, exam_subjects,
+                exam_types, notice
+         FROM classes WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let pool = state.db.reader();
+    let lodgings = lodgings(pool, id).await?;
+    let flag = |v: i64| if v != 0 { "on".to_owned() } else { String::new() };
+    let yuan = |fen: i64| format_fen(fen).trim_start_matches('¥').replace(',', "");
+    let form = ClassForm {
+        id: id.to_string(),
+        title,
+        description,
+        mode,
+        year: year.to_string(),
+        hours_public: Hours(hours_public).to_string(),
+        hours_professional: Hours(hours_professional).to_string(),
+        hours_elective: Hours(hours_elective).to_string(),
+        fee_yuan: yuan(fee_fen),
+        capacity: capacity.to_string(),
+        opens_on,
+        closes_on,
+        region_code,
+        needs_review: flag(needs_review),
+        needs_job_title: flag(needs_job_title),
+        needs_photo: flag(needs_photo),
+        exam_subjects: subjects,
+        exam_types: types,
+        lodgings: lodgings
+            .iter()
+            .map(|l| format!("{} {}", l.name, yuan(l.price_fen)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        notice,
+    };
+    Ok(ClassForEdit { id, form, state: class_state, sessions: sessions(pool, id).await?, seats_taken })
+}
+
+async fn replace_lodgings(tx: &mut Tx, class_id: i64, lodgings: &[Lodging]) -> AppResult<()> {
+    sqlx::query("DELETE FROM class_lodgings WHERE class_id = $1").bind(class_id).execute(&mut **tx).await?;
+    for (position, lodging) in lodgings.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO class_lodgings (class_id, name, price_fen, position) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(class_id)
+        .bind(&lodging.name)
+        .bind(lodging.price_fen)
+        .bind(position as i64)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn region_exists(tx: &mut Tx, code: &str) -> AppResult<()> {
+    if code.is_empty() {
+        return Ok(());
+    }
+    let found: Option<String> = sqlx::query_scalar("SELECT code FROM regions WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut **tx)
+        .await?;
+    found.map(|_| ()).ok_or_else(|| AppError::invalid_field("region_code", "请选择地区"))
+}
+
+pub async fn create(
+    state: &AppState,
+    user: &CurrentUser,
+    d: &ClassDraft,
+    ip: &str,
+    now: i64,
+) -> AppResult<i64> {
+    let provider_id =
+        user.grants.iter().find(|g| g.role == Role::Provider).and_then(|g| g.scope_id).ok_or_else(|| {
+            AppError::new(crate::error::ErrorKind::Forbidden, "请使用施教机构账号创建培训班")
+        })?;
+    let mut tx = state.db.begin().await?;
+    region_exists(&mut tx, &d.region_code).await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO classes (provider_id, title, description, mode, year, hours_public, hours_professional,
+             hours_elective, fee_fen, capacity, opens_on, closes_on, region_code, needs_review, needs_job_title,
+             needs_photo, exam_subjects, exam_types, notice, state, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'draft', $20, $21, $21)
+         RETURNING id",
+    )
+    .bind(provider_id)
+    .bind(&d.title)
+    .bind(&d.description)
+    .bind(d.mode.code())
+    .bind(d.year)
+    .bind(d.hours[0].0)
+    .bind(d.hours[1].0)
+    .bind(d.hours[2].0)
+    .bind(d.fee_fen)
+    .bind(d.capacity)
+    .bind(&d.opens_on)
+    .bind(&d.closes_on)
+    .bind(&d.region_code)
+    .bind(i64::from(d.needs_review))
+    .bind(i64::from(d.needs_job_title))
+    .bind(i64::from(d.needs_photo))
+    .bind(d.exam_subjects.join("\n"))
+    .bind(d.exam_types.join("\n"))
+    .bind(&d.notice)
+    .bind(user.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    replace_lodgings(&mut tx, id, &d.lodgings).await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: user.id,
+            action: "创建培训班",
+            object_type: "class",
+            object_id: id.to_string(),
+            detail: d.title.clone(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+pub async fn update(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    d: &ClassDraft,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let (_, class_state, mode, seats_taken) = managed_class(&mut tx, user, id).await?;
+    if class_state == ClassState::Ended {
+        return Err(AppError::conflict("培训已结束，不能再修改"));
+    }
+    if seats_taken > 0 && mode != d.mode {
+        return Err(AppError::invalid_field("mode", "已有学员报名，不能更改培训方式"));
+    }
+    if d.capacity < seats_taken {
+        return Err(AppError::invalid_field(
+            "capacity",
+            format!("已有{seats_taken}人报名，人数上限不能低于此数"),
+        ));
+    }
+    region_exists(&mut tx, &d.region_code).await?;
+    sqlx::query(
+        "UPDATE classes SET title = $1, description = $2, mode = $3, year = $4, hours_public = $5,
+             hours_professional = $6, hours_elective = $7, fee_fen = $8, capacity = $9, opens_on = $10, closes_on = $11,
+             region_code = $12, needs_review = $13, needs_job_title = $14, needs_photo = $15, exam_subjects = $16,
+             exam_types = $17, notice = $18, updated_at = $19
+         WHERE id = $20",
+    )
+    .bind(&d.title)
+    .bind(&d.description)
+    .bind(d.mode.code())
+    .bind(d.year)
+    .bind(d.hours[0].0)
+    .bind(d.hours[1].0)
+    .bind(d.hours[2].0)
+    .bind(d.fee_fen)
+    .bind(d.capacity)
+    .bind(&d.opens_on)
+    .bind(&d.closes_on)
+    .bind(&d.region_code)
+    .bind(i64::from(d.needs_review))
+    .bind(i64::from(d.needs_job_title))
+    .bind(i64::from(d.needs_photo))
+    .bind(d.exam_subjects.join("\n"))
+    .bind(d.exam_types.join("\n"))
+    .bind(&d.notice)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    replace_lodgings(&mut tx, id, &d.lodgings).await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: user.id,
+            action: "修改培训班",
+            object_type: "class",
+            object_id: id.to_string(),
+            detail: d.title.clone(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.public_cache.clear();
+    Ok(())
+}
+
+pub async fn change_state(
+    state: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    next: ClassState,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let (_, current, _, _) = managed_class(&mut tx, user, id).await?;
+    if !current.can_become(next) {
+        return Err(AppError::conflict(format!(
+            "培训班当前为“{}”，不能{}",
+            current.label(),
+            next.action_label()
+        )));
+    }
+    if next == ClassState::Open {
+        let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM class_sessions WHERE class_id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        if sessions == 0 {
+            return Err(AppError::conflict("请先添加至少一个期次，再开放报名"));
+        }
+    }
+    // Conditional on the state read above, so two concurrent changes cannot both win.
+    let changed = sqlx::query("UPDATE classes SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4")
+        .bind(next.code())
+        .bind(now)
+        .bind(id)
+        .bind(current.code())
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() != 1 {
+        return Err(AppError::conflict("培训班状态已被他人修改，请刷新后重试"));
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: user.id,
+            action: next.action_label(),
+            object_type: "class",
+            object_id: id.to_string(),
+            detail: format!("{} → {}", current.label(), next.label()),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    state.public_cache.clear();
+    Ok(())
+}
+
+pub async fn add_session(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: i64,
+    form: &SessionForm,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let (_, class_state, mode, _) = managed_class(&mut tx, user, class_id).await?;
+    if class_state == ClassState::Ended {
+        return Err(AppError::conflict("培训已结束，不能再添加期次"));
+    }
+    let d = form.check(mode)?;
+    sqlx::query(
+        "INSERT INTO class_sessions (class_id, name, starts_on, ends_on, place, checkin_opens, checkin_closes, capacity, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(class_id)
+    .bind(&d.name)
+    .bind(&d.starts_on)
+    .bind(&d.ends_on)
+    .bind(&d.place)
+    .bind(&d.checkin_opens)
+    .bind(&d.checkin_closes)
+    .bind(d.capacity)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: user.id,
+            action: "添加期次",
+            object_type: "class",
+            object_id: class_id.to_string(),
+            detail: d.name.clone(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_session(
+    state: &AppState,
+    user: &CurrentUser,
+    class_id: i64,
+    session_id: i64,
+    ip: &str,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    managed_class(&mut tx, user, class_id).await?;
+    let used: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM registrations WHERE session_id = $1")
+        .bind(session_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if used > 0 {
+        return Err(AppError::conflict("该期次已有报名记录，不能删除"));
+    }
+    let deleted = sqlx::query("DELETE FROM class_sessions WHERE id = $1 AND class_id = $2")
+        .bind(session_id)
+        .bind(class_id)
+        .execute(&mut *tx)
+        .await?;
+    if deleted.rows_affected() != 1 {
+        return Err(AppError::not_found("期次不存在"));
+    }
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: user.id,
+            action: "删除期次",
+            object_type: "class",
+            object_id: class_id.to_string(),
+            detail: session_id.to_string(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_favourite(
+    state: &AppState,
+    user_id: i64,
+    class_id: i64,
+    on: bool,
+    now: i64,
+) -> AppResult<()> {
+    let visible: Option<String> =
+        sqlx::query_scalar("SELECT state FROM classes WHERE id = $1 AND state <> 'draft'")
+            .bind(class_id)
+            .fetch_optional(state.db.reader())
+            .await?;
+    if visible.is_none() {
+        return Err(AppError::not_found("培训班不存在或尚未发布"));
+    }
+    let sql = if on {
+        "INSERT INTO favourites (user_id, kind, target_id, created_at) VALUES ($1, 'class', $2, $3)
+         ON CONFLICT (user_id, kind, target_id) DO NOTHING"
+    } else {
+        "DELETE FROM favourites WHERE user_id = $1 AND kind = 'class' AND target_id = $2 AND $3 >= 0"
+    };
+    sqlx::query(sql).bind(user_id).bind(class_id).bind(now).execute(state.db.writer()).await?;
+    Ok(())
+}
+
+pub async fn favourites(state: &AppState, user_id: i64) -> AppResult<Vec<ClassSummary>> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
+        "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM}
+         JOIN favourites f ON f.kind = 'class' AND f.target_id = c.id AND f.user_id = $1
+         WHERE c.state <> 'draft' ORDER BY f.created_at DESC LIMIT 200"
+    ))
+    .bind(user_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows.into_iter().map(summary).collect())
+}

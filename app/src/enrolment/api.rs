@@ -1,0 +1,245 @@
+//! Server functions of enrolment: 提交订单 in two steps, the trainee's own lists, and
+//! the provider's review. Each checks its caller first.
+
+use super::domain::{ApplicationForm, Status};
+use crate::{catalogue::api::ClassDetail, error::AppResult, platform::paging::Page};
+use leptos::{
+    prelude::*,
+    server_fn::codec::{MultipartData, MultipartFormData},
+};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use {
+    super::server::{self as repo, Submission},
+    crate::{
+        accounts::{roles::Role, server::guard},
+        catalogue::server as catalogue,
+        error::AppError,
+        platform::{
+            paging::clamp_page,
+            server::{
+                app_state,
+                request::{client_ip, request_parts},
+                respond,
+            },
+            time::now_ms,
+        },
+    },
+};
+
+/// One of the trainee's registrations, as 我的考试 and 我的订单 list it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRegistration {
+    pub id: i64,
+    pub class_id: i64,
+    pub class_title: String,
+    pub offline: bool,
+    pub session: String,
+    pub status: Status,
+    pub fee_fen: i64,
+    pub lodging: String,
+    pub lodging_fen: i64,
+    pub total_fen: i64,
+    pub reject_reason: String,
+    pub submitted_at: i64,
+}
+
+/// The 报名须知 dialog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoticeView {
+    pub draft_id: String,
+    pub class_id: i64,
+    pub class_title: String,
+    pub notice: String,
+    pub session: String,
+    pub lodging: Option<String>,
+    pub total_fen: i64,
+    /// How much longer "我已知晓" must wait, as of rendering.
+    pub wait_ms: i64,
+}
+
+/// Everything the 提交订单 form needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplyContext {
+    pub class: ClassDetail,
+    pub name: String,
+    pub gender: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub unit: String,
+    /// Saved invoice titles: id, title, default.
+    pub invoice_titles: Vec<(i64, String, bool)>,
+    /// For "重新报名": the rejected registration and its form.
+    pub again: Option<(i64, ApplicationForm)>,
+    /// Why this user cannot register now, if they cannot.
+    pub refusal: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewFilter {
+    pub class_id: String,
+    pub session_id: String,
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewLine {
+    pub id: i64,
+    pub trainee: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub class_title: String,
+    pub session: String,
+    pub status: Status,
+    pub job_title: String,
+    pub lodging: String,
+    pub reject_reason: String,
+    pub photo_url: Option<String>,
+    pub submitted_at: i64,
+}
+
+#[server(prefix = "/api", endpoint = "enrol/context")]
+pub async fn load_apply_context(class_id: i64, again: Option<i64>) -> AppResult<ApplyContext> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let state = app_state()?;
+        let now = now_ms();
+        let class = catalogue::detail(&state, Some(&user), class_id, now).await?;
+        let facts = repo::class_facts(state.db.reader(), class_id).await?;
+        let refusal = repo::check_eligible(&state, &user, &facts, now).await.err().map(|e| e.message);
+        let again = match again {
+            Some(id) => {
+                let (of_class, form) = repo::previous_form(&state, user.id, id).await?;
+                (of_class == class_id).then_some((id, form))
+            }
+            None => None,
+        };
+        let profile = repo::applicant(&state, user.id).await?;
+        Ok(ApplyContext {
+            class,
+            name: profile.0,
+            gender: profile.1,
+            id_number_masked: profile.2,
+            phone_masked: profile.3,
+            unit: profile.4,
+            invoice_titles: profile.5,
+            again,
+            refusal,
+        })
+    })
+    .await
+}
+
+/// Step one of 提交订单, a multipart form (the 1-inch photo travels with it).
+#[server(prefix = "/api", endpoint = "enrol/start/upload", input = MultipartFormData)]
+pub async fn start_registration(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let state = app_state()?;
+        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
+        let mut form = ApplicationForm::default();
+        let (mut class_id, mut again, mut photo) = (None, None, None);
+        while let Ok(Some(field)) = data.next_field().await {
+            let name = field.name().unwrap_or_default().to_owned();
+            if name == "photo" {
+                let filename = field.file_name().unwrap_or("照片.jpg").to_owned();
+                let bytes =
+                    field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
+                photo = (!bytes.is_empty()).then_some((filename, bytes));
+                continue;
+            }
+            let text = field.text().await.unwrap_or_default();
+            match name.as_str() {
+                "class_id" => class_id = text.trim().parse::<i64>().ok(),
+                "again" => again = text.trim().parse::<i64>().ok(),
+                "session_id" => form.session_id = text,
+                "job_title" => form.job_title = text,
+                "lodging" => form.lodging = text,
+                "exam_subjects" => form.exam_subjects.push(text),
+                "exam_type" => form.exam_type = text,
+                "invoice_title_id" => form.invoice_title_id = text,
+                "joint_invoice_note" => form.joint_invoice_note = text,
+                _ => {}
+            }
+        }
+        let class_id = class_id.ok_or_else(|| AppError::bad_request("请选择培训班"))?;
+        let draft = repo::start(&state, &user, Submission { class_id, again, form, photo }, now_ms()).await?;
+        leptos_axum::redirect(&format!("/enroll/notice/{draft}"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "enrol/notice")]
+pub async fn get_notice(draft_id: String) -> AppResult<NoticeView> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        repo::notice(&app_state()?, user.id, &draft_id, now_ms()).await
+    })
+    .await
+}
+
+/// Step two: "我已知晓".
+#[server(prefix = "/api", endpoint = "enrol/confirm")]
+pub async fn confirm_registration(draft_id: String) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let id = repo::confirm(&app_state()?, &user, &draft_id, now_ms()).await?;
+        leptos_axum::redirect(&format!("/me/exams/{id}?submitted=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "me/registrations")]
+pub async fn load_my_registrations(orders_only: bool) -> AppResult<Vec<MyRegistration>> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        repo::mine_list(&app_state()?, user.id, orders_only, now_ms()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "me/registration")]
+pub async fn load_my_registration(id: i64) -> AppResult<MyRegistration> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        repo::mine_one(&app_state()?, user.id, id, now_ms()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/registrations/list")]
+pub async fn list_registrations_for_review(
+    #[server(default)] filter: ReviewFilter,
+    page: Option<u32>,
+) -> AppResult<Page<ReviewLine>> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        repo::review_queue(&app_state()?, &user, &filter, clamp_page(page, 10_000), now_ms()).await
+    })
+    .await
+}
+
+/// Approves or rejects the checked registrations (`ids[0]`, `ids[1]`, … in the form).
+#[server(prefix = "/api", endpoint = "provider/registrations/review")]
+pub async fn review_registrations(
+    #[server(default)] ids: Vec<i64>,
+    decision: String,
+    #[server(default)] reason: String,
+) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let approve = match decision.as_str() {
+            "approve" => true,
+            "reject" => false,
+            _ => return Err(AppError::bad_request("请选择审核结果")),
+        };
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        repo::review(&state, &user, &ids, approve, &reason, &ip, now_ms()).await?;
+        Ok(())
+    })
+    .await
+}

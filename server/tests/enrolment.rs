@@ -1,0 +1,638 @@
+//! The catalogue and enrolment on both engines: who may manage classes, the two-step
+//! 提交订单 with its 10-second notice, the review state machine, seats under
+//! concurrency, favourites, messages and the public queries.
+
+mod common;
+use app::{
+    accounts::roles::{CurrentUser, Role, RoleGrant},
+    enrolment::{
+        domain::ApplicationForm,
+        server::{self as enrolment, Submission},
+    },
+    platform::time::{format_date, now_ms},
+};
+use axum::http::StatusCode;
+use common::*;
+
+const PROVIDER_PHONE: &str = "13800000004";
+const UNIT_ADMIN_PHONE: &str = "13800000003";
+const OTHER_TRAINEE_PHONE: &str = "13800000012";
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+engine_tests!(
+    only_the_provider_manages_its_classes,
+    class_states_follow_their_order,
+    the_notice_must_be_read_and_accounts_verified,
+    review_follows_the_state_machine_and_tells_the_trainee,
+    seats_hold_under_concurrent_submissions,
+    favourites_and_messages_belong_to_their_owner,
+    public_queries_answer_only_what_is_public,
+);
+
+fn today_plus(days: i64) -> String {
+    format_date(now_ms() + days * DAY_MS)
+}
+
+/// A class form with everything valid; `extra` overrides fields.
+async fn save_class(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> TestResponse {
+    let (opens, closes) = (today_plus(-1), today_plus(30));
+    let mut form: Vec<(&str, &str)> = vec![
+        ("title", "集成测试培训班"),
+        ("mode", "offline"),
+        ("year", "2026"),
+        ("hours_professional", "12"),
+        ("fee_yuan", "800"),
+        ("capacity", "100"),
+        ("opens_on", &opens),
+        ("closes_on", &closes),
+        ("notice", "请按时报到"),
+    ];
+    for (k, v) in extra {
+        form.retain(|(key, _)| key != k);
+        form.push((k, v));
+    }
+    app.call("/api/provider/classes/save", &form, Some(cookie)).await
+}
+
+fn redirect_of(response: &TestResponse) -> String {
+    for name in ["serverfnredirect", "location"] {
+        if let Some(value) =
+            response.headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+        {
+            return value.to_owned();
+        }
+    }
+    panic!("no redirect: {} {}", response.status, response.body)
+}
+
+/// Creates an open class with one session of `seats`; returns (class id, session id).
+async fn open_class(app: &TestApp, cookie: &str, extra: &[(&str, &str)], seats: &str) -> (i64, i64) {
+    let saved = save_class(app, cookie, extra).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let class_id: i64 =
+        redirect_of(&saved).trim_start_matches("/admin/classes/").split('?').next().unwrap().parse().unwrap();
+    let (starts, ends) = (today_plus(10), today_plus(12));
+    let id = class_id.to_string();
+    let session = app
+        .call(
+            "/api/provider/sessions/add",
+            &[
+                ("class_id", &id),
+                ("name", "第一期"),
+                ("starts_on", &starts),
+                ("ends_on", &ends),
+                ("place", "成都"),
+                ("checkin_opens", &format!("{starts}T08:00")),
+                ("checkin_closes", &format!("{starts}T10:00")),
+                ("capacity", seats),
+            ],
+            Some(cookie),
+        )
+        .await;
+    assert_eq!(session.status, StatusCode::OK, "{}", session.body);
+    let opened =
+        app.call("/api/provider/classes/state", &[("id", &id), ("next", "open")], Some(cookie)).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+    let session_id: i64 = sqlx::query_scalar("SELECT id FROM class_sessions WHERE class_id = $1")
+        .bind(class_id)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    (class_id, session_id)
+}
+
+/// Step one of 提交订单 over HTTP; returns the response.
+async fn start(app: &TestApp, cookie: &str, class_id: i64, parts: &[Part<'_>]) -> TestResponse {
+    let id = class_id.to_string();
+    let mut all = vec![Part::Text("class_id", &id)];
+    for part in parts {
+        all.push(match part {
+            Part::Text(k, v) => Part::Text(k, v),
+            Part::File { name, filename, content_type, bytes } => {
+                Part::File { name, filename, content_type, bytes }
+            }
+        });
+    }
+    app.upload("/api/enrol/start/upload", &all, Some(cookie)).await
+}
+
+fn draft_of(response: &TestResponse) -> String {
+    redirect_of(response).trim_start_matches("/enroll/notice/").to_owned()
+}
+
+/// Pretends the notice has been on screen for `ms`.
+async fn age_notice(app: &TestApp, draft: &str, ms: i64) {
+    sqlx::query("UPDATE registration_drafts SET notice_issued_at = notice_issued_at - $1 WHERE id = $2")
+        .bind(ms)
+        .bind(draft)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+}
+
+async fn confirm(app: &TestApp, cookie: &str, draft: &str) -> TestResponse {
+    app.call("/api/enrol/confirm", &[("draft_id", draft)], Some(cookie)).await
+}
+
+async fn status_of(app: &TestApp, registration: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
+        .bind(registration)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+fn one_inch_png() -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(295, 413, image::Rgb([250, 250, 250]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+fn landscape_png() -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(413, 295, image::Rgb([250, 250, 250]));
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut bytes, image::ImageFormat::Png).unwrap();
+    bytes.into_inner()
+}
+
+async fn only_the_provider_manages_its_classes(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let (class_id, _) = open_class(app, &provider, &[], "10").await;
+    let id = class_id.to_string();
+    for phone in [TRAINEE_PHONE, UNIT_ADMIN_PHONE] {
+        let cookie = app.login(phone).await;
+        assert_eq!(save_class(app, &cookie, &[]).await.status, StatusCode::FORBIDDEN);
+        let closing =
+            app.call("/api/provider/classes/state", &[("id", &id), ("next", "closed")], Some(&cookie)).await;
+        assert_eq!(closing.status, StatusCode::FORBIDDEN);
+        let list = app.call("/api/provider/registrations/list", &[], Some(&cookie)).await;
+        assert_eq!(list.status, StatusCode::FORBIDDEN);
+    }
+    // A provider of another organisation may not touch this class.
+    sqlx::query("INSERT INTO providers (name, created_at) VALUES ('另一家培训机构', 0)")
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let other: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE name = '另一家培训机构'")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    let li_si: i64 = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+        .bind(OTHER_TRAINEE_PHONE)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'provider', $2)")
+        .bind(li_si)
+        .bind(other)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let stranger = app.login(OTHER_TRAINEE_PHONE).await;
+    let edit = app.call("/api/provider/classes/get", &[("id", &id)], Some(&stranger)).await;
+    assert_eq!(edit.status, StatusCode::FORBIDDEN);
+    let changed = save_class(app, &stranger, &[("id", &id), ("title", "改名")]).await;
+    assert_eq!(changed.status, StatusCode::FORBIDDEN);
+    let title: String = sqlx::query_scalar("SELECT title FROM classes WHERE id = $1")
+        .bind(class_id)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(title, "集成测试培训班");
+
+    // Bad input names its fields and stores nothing.
+    let before = app.count("SELECT COUNT(*) FROM classes").await;
+    let bad =
+        save_class(app, &provider, &[("title", ""), ("fee_yuan", "12.345"), ("closes_on", "2020-01-01")])
+            .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = bad.json()["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    for field in ["title", "fee_yuan", "closes_on"] {
+        assert!(fields.contains(&field.to_owned()), "{field} in {fields:?}");
+    }
+    assert_eq!(app.count("SELECT COUNT(*) FROM classes").await, before);
+}
+
+async fn class_states_follow_their_order(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let saved = save_class(app, &provider, &[]).await;
+    let id = redirect_of(&saved).trim_start_matches("/admin/classes/").split('?').next().unwrap().to_owned();
+    // No session yet: cannot open.
+    let open =
+        app.call("/api/provider/classes/state", &[("id", &id), ("next", "open")], Some(&provider)).await;
+    assert_eq!(open.status, StatusCode::CONFLICT);
+    assert!(open.json()["message"].as_str().unwrap().contains("期次"));
+    // A draft cannot end, nor be seen by the public.
+    let end =
+        app.call("/api/provider/classes/state", &[("id", &id), ("next", "ended")], Some(&provider)).await;
+    assert_eq!(end.status, StatusCode::CONFLICT);
+    assert_eq!(end.json()["message"], "培训班当前为“草稿”，不能结束培训");
+    let public = app.call("/api/catalogue/get", &[("id", &id)], None).await;
+    assert_eq!(public.status, StatusCode::NOT_FOUND);
+    let page = app.get(&format!("/classes/{id}"), None).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}
+
+async fn the_notice_must_be_read_and_accounts_verified(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], "10").await;
+    let session = session_id.to_string();
+
+    // An unverified account may look but not register.
+    sqlx::query("UPDATE users SET real_name_verified = 0 WHERE phone = $1")
+        .bind(OTHER_TRAINEE_PHONE)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let unverified = app.login(OTHER_TRAINEE_PHONE).await;
+    let refused = start(app, &unverified, class_id, &[Part::Text("session_id", &session)]).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert!(refused.json()["message"].as_str().unwrap().contains("实名认证"));
+
+    let trainee = app.login(TRAINEE_PHONE).await;
+    let started = start(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let draft = draft_of(&started);
+    let notice = app.call("/api/enrol/notice", &[("draft_id", &draft)], Some(&trainee)).await.json();
+    assert_eq!(notice["notice"], "请按时报到");
+    // Someone else's draft is not theirs to read or confirm.
+    let stranger = app.login(UNIT_ADMIN_PHONE).await;
+    assert_eq!(
+        app.call("/api/enrol/notice", &[("draft_id", &draft)], Some(&stranger)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(confirm(app, &stranger, &draft).await.status, StatusCode::NOT_FOUND);
+
+    // Too early: refused, nothing stored.
+    let early = confirm(app, &trainee, &draft).await;
+    assert_eq!(early.status, StatusCode::CONFLICT);
+    assert_eq!(early.json()["message"], "请认真阅读报名须知，10秒后才能确认");
+    assert_eq!(app.count("SELECT COUNT(*) FROM registrations").await, 0);
+
+    age_notice(app, &draft, 10_500).await;
+    let done = confirm(app, &trainee, &draft).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM registrations").fetch_one(app.state.db.reader()).await.unwrap();
+    // No review asked: straight to 待支付; identity now locked; the draft is spent.
+    assert_eq!(status_of(app, id).await, "awaiting_payment");
+    let locked: i64 = sqlx::query_scalar("SELECT identity_locked FROM users WHERE phone = $1")
+        .bind(TRAINEE_PHONE)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(locked, 1);
+    assert_eq!(confirm(app, &trainee, &draft).await.status, StatusCode::NOT_FOUND);
+    let mine = app.call("/api/me/registrations", &[("orders_only", "true")], Some(&trainee)).await.json();
+    assert_eq!(mine[0]["status"], "awaiting_payment");
+    assert_eq!(mine[0]["total_fen"], 80_000);
+
+    // One live registration per session.
+    let again = start(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["message"], "您已报名该期次，请勿重复报名");
+}
+
+async fn review_follows_the_state_machine_and_tells_the_trainee(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let (class_id, session_id) = open_class(
+        app,
+        &provider,
+        &[
+            ("needs_review", "on"),
+            ("needs_job_title", "on"),
+            ("needs_photo", "on"),
+            ("lodgings", "标准间 300"),
+            ("exam_subjects", "监理概论\n合同管理"),
+            ("exam_types", "初次考试\n补考"),
+        ],
+        "10",
+    )
+    .await;
+    let session = session_id.to_string();
+    let trainee = app.login(TRAINEE_PHONE).await;
+
+    let missing = start(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<String> = missing.json()["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(fields, ["job_title", "lodging", "exam_subjects", "exam_type", "photo"]);
+
+    let landscape = landscape_png();
+    let photo = one_inch_png();
+    let form = |bytes: &'static [u8]| {
+        vec![
+            ("session_id", session.clone()),
+            ("job_title", "总监理工程师".to_owned()),
+            ("lodging", "标准间".to_owned()),
+            ("exam_subjects", "合同管理".to_owned()),
+            ("exam_type", "初次考试".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v, bytes))
+        .collect::<Vec<_>>()
+    };
+    let submit = |bytes: Vec<u8>| {
+        let trainee = trainee.clone();
+        let fields = form(b"");
+        async move {
+            let mut parts: Vec<Part<'_>> = fields.iter().map(|(k, v, _)| Part::Text(k, v.as_str())).collect();
+            parts.push(Part::File {
+                name: "photo",
+                filename: "照片.png",
+                content_type: "image/png",
+                bytes: &bytes,
+            });
+            start(app, &trainee, class_id, &parts).await
+        }
+    };
+    let wrong_shape = submit(landscape).await;
+    assert_eq!(wrong_shape.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong_shape.json()["fields"][0]["field"], "photo");
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+
+    let started = submit(photo.clone()).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let draft = draft_of(&started);
+    age_notice(app, &draft, 11_000).await;
+    assert_eq!(confirm(app, &trainee, &draft).await.status, StatusCode::OK);
+    let (id, lodging_fen): (i64, i64) = sqlx::query_as("SELECT id, lodging_price_fen FROM registrations")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(lodging_fen, 30_000);
+    assert_eq!(status_of(app, id).await, "under_review");
+    let rid = id.to_string();
+
+    // The provider can see the photo; another trainee cannot.
+    let file_id: String = sqlx::query_scalar("SELECT photo_file_id FROM registrations WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(app.get(&format!("/files/{file_id}"), Some(&provider)).await.status, StatusCode::OK);
+    let other = app.login(OTHER_TRAINEE_PHONE).await;
+    // Refused reads look like absence (ids cannot be probed).
+    assert_eq!(app.get(&format!("/files/{file_id}"), Some(&other)).await.status, StatusCode::NOT_FOUND);
+
+    // Trainees cannot review; a rejection needs a reason.
+    let by_trainee = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &rid), ("decision", "approve")],
+            Some(&trainee),
+        )
+        .await;
+    assert_eq!(by_trainee.status, StatusCode::FORBIDDEN);
+    let no_reason = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &rid), ("decision", "reject")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status_of(app, id).await, "under_review");
+
+    let rejected = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &rid), ("decision", "reject"), ("reason", "照片不清晰")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(rejected.status, StatusCode::OK, "{}", rejected.body);
+    assert_eq!(status_of(app, id).await, "rejected");
+    let taken: i64 = sqlx::query_scalar("SELECT seats_taken FROM class_sessions WHERE id = $1")
+        .bind(session_id)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(taken, 0, "a rejection frees the seat");
+    let sms = app.last_message(TRAINEE_PHONE).await.unwrap();
+    assert!(sms.contains("审核不通过") && sms.contains("照片不清晰"), "{sms}");
+    let messages = app.call("/api/me/messages", &[], Some(&trainee)).await.json();
+    assert_eq!(messages[0]["title"], "报名审核不通过");
+
+    // The state machine refuses what does not follow.
+    let approve_rejected = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &rid), ("decision", "approve")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(approve_rejected.status, StatusCode::CONFLICT);
+    assert_eq!(approve_rejected.json()["message"], "当前状态为“审核不通过”，不能审核通过");
+
+    // 重新报名 with the old values, then approval (sparse indices as a checkbox list posts them).
+    let resubmitted = {
+        let mut parts: Vec<Part<'_>> = vec![Part::Text("again", &rid)];
+        let fields = form(b"");
+        let owned: Vec<(&str, String)> = fields.iter().map(|(k, v, _)| (*k, v.clone())).collect();
+        for (k, v) in &owned {
+            parts.push(Part::Text(k, v));
+        }
+        parts.push(Part::File {
+            name: "photo",
+            filename: "照片.png",
+            content_type: "image/png",
+            bytes: &photo,
+        });
+        start(app, &trainee, class_id, &parts).await
+    };
+    assert_eq!(resubmitted.status, StatusCode::OK, "{}", resubmitted.body);
+    let draft = draft_of(&resubmitted);
+    age_notice(app, &draft, 11_000).await;
+    assert_eq!(confirm(app, &trainee, &draft).await.status, StatusCode::OK);
+    assert_eq!(status_of(app, id).await, "under_review");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM registrations").await,
+        1,
+        "the same registration, resubmitted"
+    );
+    let approved = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[3]", &rid), ("decision", "approve")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(status_of(app, id).await, "awaiting_payment");
+    let twice = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &rid), ("decision", "approve")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+    let sms = app.last_message(TRAINEE_PHONE).await.unwrap();
+    assert!(sms.contains("审核通过"), "{sms}");
+}
+
+async fn seats_hold_under_concurrent_submissions(app: &TestApp) {
+    const SEATS: i64 = 3;
+    const TRAINEES: usize = 8;
+    let provider = app.login(PROVIDER_PHONE).await;
+    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], &SEATS.to_string()).await;
+    // Verified trainees made directly in the database (logging in eight people over
+    // HTTP would only test argon2).
+    let mut users = Vec::new();
+    for n in 0..TRAINEES {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (name, phone, password_hash, status, real_name_verified, created_at, updated_at)
+             VALUES ($1, $2, 'x', 'active', 1, 0, 0) RETURNING id",
+        )
+        .bind(format!("并发{n}"))
+        .bind(format!("1370000000{n}"))
+        .fetch_one(app.state.db.writer())
+        .await
+        .unwrap();
+        users.push(CurrentUser {
+            id,
+            name: format!("并发{n}"),
+            grants: vec![RoleGrant { role: Role::Trainee, scope_id: None }],
+            real_name_verified: true,
+            must_change_password: false,
+        });
+    }
+    let mut drafts = Vec::new();
+    for user in &users {
+        let submission = Submission {
+            class_id,
+            again: None,
+            form: ApplicationForm { session_id: session_id.to_string(), ..Default::default() },
+            photo: None,
+        };
+        let draft = enrolment::start(&app.state, user, submission, now_ms()).await.unwrap();
+        age_notice(app, &draft, 11_000).await;
+        drafts.push(draft);
+    }
+    let outcomes = futures::future::join_all(users.iter().zip(&drafts).map(|(user, draft)| {
+        let state = app.state.clone();
+        let user = user.clone();
+        let draft = draft.clone();
+        tokio::spawn(async move { enrolment::confirm(&state, &user, &draft, now_ms()).await })
+    }))
+    .await;
+    let succeeded = outcomes.iter().filter(|o| matches!(o, Ok(Ok(_)))).count();
+    let full = outcomes.iter().filter(|o| matches!(o, Ok(Err(e)) if e.message.contains("名额已满"))).count();
+    assert_eq!(succeeded as i64, SEATS);
+    assert_eq!(full, TRAINEES - SEATS as usize);
+    assert_eq!(app.count("SELECT COUNT(*) FROM registrations").await, SEATS);
+    let (session_taken, class_taken): (i64, i64) = sqlx::query_as(
+        "SELECT s.seats_taken, c.seats_taken FROM class_sessions s JOIN classes c ON c.id = s.class_id WHERE s.id = $1",
+    )
+    .bind(session_id)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!((session_taken, class_taken), (SEATS, SEATS));
+}
+
+async fn favourites_and_messages_belong_to_their_owner(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let (class_id, _) = open_class(app, &provider, &[], "5").await;
+    let id = class_id.to_string();
+    let trainee = app.login(TRAINEE_PHONE).await;
+    assert_eq!(
+        app.call("/api/catalogue/favourite", &[("class_id", &id), ("favourite", "1")], None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for _ in 0..2 {
+        let on = app
+            .call("/api/catalogue/favourite", &[("class_id", &id), ("favourite", "1")], Some(&trainee))
+            .await;
+        assert_eq!(on.status, StatusCode::OK, "{}", on.body);
+    }
+    let mine = app.call("/api/catalogue/favourites", &[], Some(&trainee)).await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 1, "favouriting twice keeps one");
+    let detail = app.call("/api/catalogue/get", &[("id", &id)], Some(&trainee)).await.json();
+    assert_eq!(detail["favourite"], true);
+    let other = app.login(OTHER_TRAINEE_PHONE).await;
+    let theirs = app.call("/api/catalogue/favourites", &[], Some(&other)).await.json();
+    assert_eq!(theirs.as_array().unwrap().len(), 0);
+    let off =
+        app.call("/api/catalogue/favourite", &[("class_id", &id), ("favourite", "0")], Some(&trainee)).await;
+    assert_eq!(off.status, StatusCode::OK);
+    assert_eq!(
+        app.call("/api/catalogue/favourites", &[], Some(&trainee)).await.json().as_array().unwrap().len(),
+        0
+    );
+    let missing = app
+        .call("/api/catalogue/favourite", &[("class_id", "999999"), ("favourite", "1")], Some(&trainee))
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    assert_eq!(app.call("/api/me/messages", &[], None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.call("/api/me/messages", &[], Some(&other)).await.json().as_array().unwrap().len(), 0);
+}
+
+async fn public_queries_answer_only_what_is_public(app: &TestApp) {
+    let ask = |kind: &'static str, id: &'static str, name: &'static str, ip: &'static str| async move {
+        let captcha = app.captcha().await;
+        app.call_from(
+            "/api/public/query",
+            &[
+                ("kind", kind),
+                ("id_number", id),
+                ("name", name),
+                ("captcha_id", &captcha),
+                ("captcha", CAPTCHA),
+            ],
+            None,
+            ip,
+        )
+        .await
+    };
+    let answer_page = |response: TestResponse| async move {
+        assert_eq!(response.status, StatusCode::OK, "{}", response.body);
+        app.get(&redirect_of(&response), None).await
+    };
+    // Nothing credited yet: 未查询到, for the right name and for a wrong one alike.
+    let page = answer_page(ask("hours", TRAINEE_ID_NUMBER, "张三", "10.0.0.7").await).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("未查询到"));
+    let wrong_name = answer_page(ask("certificate", TRAINEE_ID_NUMBER, "王五", "10.0.0.7").await).await;
+    assert!(wrong_name.body.contains("未查询到"));
+    assert!(!wrong_name.body.contains("张三"));
+
+    let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE id_number = $1")
+        .bind(TRAINEE_ID_NUMBER)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO credit_hours (user_id, year, category, tenths, source_kind, source_id, title, created_at)
+         VALUES ($1, 2026, 'public', 125, 'test', 1, '公需课', 0)",
+    )
+    .bind(user_id)
+    .execute(app.state.db.writer())
+    .await
+    .unwrap();
+    let page = answer_page(ask("hours", TRAINEE_ID_NUMBER, "张三", "10.0.0.7").await).await;
+    assert!(page.body.contains("公需：12.5学时"), "{}", page.body);
+    assert!(page.body.contains("510101********4578"), "the ID number is masked");
+
+    // A bad ID number is a field error; the limit is per address.
+    let bad = ask("score", "510101199003074571", "张三", "10.0.0.8").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for _ in 0..29 {
+        ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.8").await;
+    }
+    let limited = ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.8").await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.9").await.status, StatusCode::OK);
+}
