@@ -9,7 +9,8 @@ export const CAPTCHA = 'TEST';
 /** Waits until the wasm has hydrated the page (only in the hydrated project). */
 export async function ready(page: Page, testInfo: TestInfo) {
   if (testInfo.project.use.javaScriptEnabled !== false) {
-    await expect(page.locator('html[data-hydrated="true"]')).toBeAttached();
+    // Generous: the debug wasm is large and two workers share two cores.
+    await expect(page.locator('html[data-hydrated="true"]')).toBeAttached({ timeout: 30_000 });
   }
 }
 

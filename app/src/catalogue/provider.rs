@@ -16,6 +16,7 @@ use crate::{
         },
         errors::ErrorPage,
     },
+    units::directory::{RegionOption, load_directory},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -71,6 +72,7 @@ pub fn ProviderClassList() -> impl IntoView {
 pub fn ProviderClassNew() -> impl IntoView {
     let save = ServerAction::<SaveClass>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let regions = Resource::new(|| (), |_| load_directory(None, None));
     let blank = ClassForm {
         mode: Mode::Offline.code().to_owned(),
         needs_review: "on".to_owned(),
@@ -79,16 +81,30 @@ pub fn ProviderClassNew() -> impl IntoView {
     view! {
         <Title text="新建培训班" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"新建培训班"</h1>
-        <ActionForm action=save attr:class="space-y-4" attr:novalidate="">
-            <ClassFields form=blank error />
-            <button type="submit" class=PRIMARY_BUTTON>"保存为草稿"</button>
-        </ActionForm>
+        <Suspense fallback=|| ()>
+            {move || {
+                let blank = blank.clone();
+                Suspend::new(async move {
+                    let regions = regions.await.map(|d| d.regions).unwrap_or_default();
+                    view! {
+                        <ActionForm action=save attr:class="space-y-4" attr:novalidate="">
+                            <ClassFields form=blank error regions />
+                            <button type="submit" class=PRIMARY_BUTTON>"保存为草稿"</button>
+                        </ActionForm>
+                    }
+                })
+            }}
+        </Suspense>
     }
 }
 
 /// The inputs of a class; names match [`ClassForm`].
 #[component]
-fn ClassFields(form: ClassForm, error: Signal<Option<AppError>>) -> impl IntoView {
+fn ClassFields(
+    form: ClassForm,
+    error: Signal<Option<AppError>>,
+    regions: Vec<RegionOption>,
+) -> impl IntoView {
     let message =
         move |field: &'static str| move || error.get().and_then(|e| e.field(field).map(str::to_owned));
     let invalid = move |field: &'static str| {
@@ -150,7 +166,18 @@ fn ClassFields(form: ClassForm, error: Signal<Option<AppError>>) -> impl IntoVie
                 {text("选修学时", "hours_elective", form.hours_elective.clone(), "text", "")}
                 {text("培训费（元）", "fee_yuan", form.fee_yuan.clone(), "text", "")}
                 {text("人数上限", "capacity", form.capacity.clone(), "number", "")}
-                {text("面向地区代码", "region_code", form.region_code.clone(), "text", "留空为不限；如 510000（四川省）、510100（成都市）")}
+                <div>
+                    <label for="region_code" class=LABEL>"面向地区"</label>
+                    <select id="region_code" name="region_code" class=INPUT aria-invalid=invalid("region_code")>
+                        <option value="">"不限"</option>
+                        {regions.into_iter().map(|r| {
+                            let label = if r.level == 1 { r.name.clone() } else { format!("　{}", r.name) };
+                            view! { <option value=r.code.clone() selected=form.region_code == r.code>{label}</option> }
+                        }).collect_view()}
+                    </select>
+                    <p class="mt-1 text-xs text-slate-500">"只有所属单位在该地区的人员可以报名；选省份包含其下各市"</p>
+                    <p class="mt-1 text-sm text-red-600">{message("region_code")}</p>
+                </div>
                 {text("报名开始日期", "opens_on", form.opens_on.clone(), "date", "")}
                 {text("报名截止日期", "closes_on", form.closes_on.clone(), "date", "")}
                 <div class="sm:col-span-2">{area("培训简介", "description", form.description.clone(), 5, "支持 Markdown：# 标题、**加粗**、- 列表、[链接](https://…)")}</div>
@@ -178,6 +205,7 @@ pub fn ProviderClassEdit() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let class = Resource::new(id, get_class_for_edit);
+    let regions = Resource::new(|| (), |_| load_directory(None, None));
     let save = ServerAction::<SaveClass>::new();
     let state = ServerAction::<ChangeClassState>::new();
     let add = ServerAction::<AddSession>::new();
@@ -203,8 +231,9 @@ pub fn ProviderClassEdit() -> impl IntoView {
         <Title text="编辑培训班" />
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
+                let regions = regions.await.map(|d| d.regions).unwrap_or_default();
                 match class.await {
-                    Ok(c) => view! { <EditBody c notice save save_error state state_error add session_error delete /> }.into_any(),
+                    Ok(c) => view! { <EditBody c regions notice save save_error state state_error add session_error delete /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
                 }
             })}
@@ -216,6 +245,7 @@ pub fn ProviderClassEdit() -> impl IntoView {
 #[allow(clippy::too_many_arguments)]
 fn EditBody(
     c: ClassForEdit,
+    regions: Vec<RegionOption>,
     notice: Signal<Option<String>>,
     save: ServerAction<SaveClass>,
     save_error: Signal<Option<AppError>>,
@@ -309,7 +339,7 @@ fn EditBody(
                 </ActionForm>
             </Card>
             <ActionForm action=save attr:class="space-y-4" attr:novalidate="">
-                <ClassFields form=c.form.clone() error=save_error />
+                <ClassFields form=c.form.clone() error=save_error regions />
                 <button type="submit" class=PRIMARY_BUTTON>"保存修改"</button>
             </ActionForm>
         </div>
