@@ -12,6 +12,7 @@ pub mod enrolment;
 pub mod error;
 pub mod learning;
 pub mod messages;
+pub mod orders;
 pub mod platform;
 pub mod queries;
 pub mod shell;

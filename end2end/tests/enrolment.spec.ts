@@ -149,6 +149,7 @@ test('an offline class with review: reject with a reason, 重新报名, approve 
   const order = trainee.getByRole('link', { name: new RegExp(title) });
   await expect(order.getByText('待支付', { exact: true })).toBeVisible();
   await expect(order).toContainText('合计 ¥1,580.00');
+  await expect(order).toContainText(/订单号 XS\d{20}/);
   await trainee.goto('/me/messages');
   await expect(trainee.getByText(`您报名的“${title}”已审核通过`, { exact: false })).toBeVisible();
   await trainee.context().close();
@@ -173,6 +174,7 @@ test('an online class without review goes straight to 待支付; favourites', as
   await trainee.getByLabel('报名期次').selectOption({ index: 1 });
   await submitAndAcknowledge(trainee, testInfo);
   await expect(trainee.getByText('待支付', { exact: true })).toBeVisible();
+  await expect(trainee.getByText(/请在 .+ 前完成支付/)).toBeVisible();
   await trainee.goto('/me/exams');
   await expect(trainee.getByRole('link', { name: new RegExp(title) }).getByText('待支付', { exact: true })).toBeVisible();
   await trainee.context().close();

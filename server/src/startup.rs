@@ -7,6 +7,7 @@ use app::{
         passwords::{self, CommonPasswords},
         session, throttle,
     },
+    orders::server as orders,
     platform::{
         server::{
             AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage,
@@ -108,13 +109,24 @@ pub fn router(state: AppState) -> Router {
     security::with_tracing(security::with_compression(security::with_headers(router, production)))
 }
 
-/// Deletes expired sessions, captchas and stale login counters every few minutes.
+/// Every minute closes unpaid orders past their payment window (freeing their seats);
+/// every five minutes deletes expired sessions, captchas and stale login counters.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(300));
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        let mut minute: u64 = 0;
         loop {
             every.tick().await;
             let now = now_ms();
+            match orders::close_expired(&state, now).await {
+                Ok(0) => {}
+                Ok(closed) => tracing::info!(closed, "closed unpaid orders past their payment window"),
+                Err(err) => tracing::warn!(error = %err, "closing expired orders failed"),
+            }
+            minute += 1;
+            if minute % 5 != 1 {
+                continue;
+            }
             let outcome = async {
                 let sessions = session::purge_expired(&state.db, &state.config, now).await?;
                 let captchas = captcha_store::purge_expired(&state.db, now).await?;

@@ -9,6 +9,7 @@ use app::{
         domain::ApplicationForm,
         server::{self as enrolment, Submission},
     },
+    orders::server as orders,
     platform::time::{format_date, now_ms},
 };
 use axum::http::StatusCode;
@@ -27,6 +28,8 @@ engine_tests!(
     seats_hold_under_concurrent_submissions,
     favourites_and_messages_belong_to_their_owner,
     public_queries_answer_only_what_is_public,
+    orders_open_when_registrations_await_payment,
+    unpaid_orders_close_after_their_window_and_free_the_seat,
 );
 
 fn today_plus(days: i64) -> String {
@@ -635,4 +638,113 @@ async fn public_queries_answer_only_what_is_public(app: &TestApp) {
     let limited = ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.8").await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.9").await.status, StatusCode::OK);
+}
+
+/// Registers 张三 for the class's session (notice aged), returning the registration id.
+async fn register(app: &TestApp, cookie: &str, class_id: i64, parts: &[Part<'_>]) -> i64 {
+    let started = start(app, cookie, class_id, parts).await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let draft = draft_of(&started);
+    age_notice(app, &draft, 11_000).await;
+    let done = confirm(app, cookie, &draft).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    sqlx::query_scalar("SELECT MAX(id) FROM registrations").fetch_one(app.state.db.reader()).await.unwrap()
+}
+
+async fn order_of(app: &TestApp, registration: i64) -> Option<(String, String, i64, i64)> {
+    sqlx::query_as("SELECT order_no, status, total_fen, expires_at FROM orders WHERE registration_id = $1")
+        .bind(registration)
+        .fetch_optional(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+async fn orders_open_when_registrations_await_payment(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let trainee = app.login(TRAINEE_PHONE).await;
+
+    // Without review: the order opens with the registration.
+    let (online, online_session) = open_class(app, &provider, &[("mode", "online")], "5").await;
+    let session = online_session.to_string();
+    let first = register(app, &trainee, online, &[Part::Text("session_id", &session)]).await;
+    let (order_no, status, total, expires_at) = order_of(app, first).await.expect("an order");
+    assert!(order_no.starts_with(&format!("XS{}", format_date(now_ms()).replace('-', ""))), "{order_no}");
+    assert_eq!(order_no.len(), 22);
+    assert!(order_no[2..].bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!((status.as_str(), total), ("unpaid", 80_000));
+    assert!(expires_at > now_ms() + 47 * 60 * 60 * 1000);
+    let mine = app.call("/api/me/registration", &[("id", &first.to_string())], Some(&trainee)).await.json();
+    assert_eq!(mine["order_no"], order_no.as_str());
+
+    // With review: no order while 审核中; approval opens it with fee and accommodation.
+    let (offline, offline_session) =
+        open_class(app, &provider, &[("needs_review", "on"), ("lodgings", "标准间 300")], "5").await;
+    let session = offline_session.to_string();
+    let second = register(
+        app,
+        &trainee,
+        offline,
+        &[Part::Text("session_id", &session), Part::Text("lodging", "标准间")],
+    )
+    .await;
+    assert!(order_of(app, second).await.is_none());
+    let approved = app
+        .call(
+            "/api/provider/registrations/review",
+            &[("ids[0]", &second.to_string()), ("decision", "approve")],
+            Some(&provider),
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    let (other_no, _, total, _) = order_of(app, second).await.expect("an order after approval");
+    assert_eq!(total, 110_000);
+    assert_ne!(other_no, order_no);
+    let lines: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT l.label, l.amount_fen FROM order_lines l JOIN orders o ON o.id = l.order_id
+         WHERE o.registration_id = $1 ORDER BY l.id",
+    )
+    .bind(second)
+    .fetch_all(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(lines, vec![("培训费".to_owned(), 80_000), ("住宿费（标准间）".to_owned(), 30_000)]);
+}
+
+async fn unpaid_orders_close_after_their_window_and_free_the_seat(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let trainee = app.login(TRAINEE_PHONE).await;
+    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], "1").await;
+    let session = session_id.to_string();
+    let registration = register(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    let seats = || async {
+        sqlx::query_scalar::<_, i64>("SELECT seats_taken FROM class_sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap()
+    };
+    assert_eq!(seats().await, 1);
+    // Not yet due: nothing closes.
+    assert_eq!(orders::close_expired(&app.state, now_ms()).await.unwrap(), 0);
+    let (_, _, _, expires_at) = order_of(app, registration).await.unwrap();
+    assert_eq!(orders::close_expired(&app.state, expires_at + 1).await.unwrap(), 1);
+    assert_eq!(order_of(app, registration).await.unwrap().1, "closed");
+    assert_eq!(status_of(app, registration).await, "expired");
+    assert_eq!(seats().await, 0, "the seat is free again");
+    let messages = app.call("/api/me/messages", &[], Some(&trainee)).await.json();
+    assert_eq!(messages[0]["title"], "订单已关闭");
+    // Closing again changes nothing.
+    assert_eq!(orders::close_expired(&app.state, expires_at + 2).await.unwrap(), 0);
+    assert_eq!(seats().await, 0);
+
+    // A paid order never closes.
+    let other = register(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    sqlx::query("UPDATE orders SET status = 'paid' WHERE registration_id = $1")
+        .bind(other)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let (_, _, _, expires_at) = order_of(app, other).await.unwrap();
+    assert_eq!(orders::close_expired(&app.state, expires_at + 1).await.unwrap(), 0);
+    assert_eq!(order_of(app, other).await.unwrap().1, "paid");
 }

@@ -43,6 +43,10 @@ pub struct MyRegistration {
     pub total_fen: i64,
     pub reject_reason: String,
     pub submitted_at: i64,
+    /// The order, once the registration reached 待支付.
+    pub order_no: Option<String>,
+    /// Until when an unpaid order may be paid.
+    pub order_expires_at: Option<i64>,
 }
 
 /// The 报名须知 dialog.

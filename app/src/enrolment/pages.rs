@@ -319,7 +319,9 @@ fn RegistrationCard(r: MyRegistration, orders: bool) -> impl IntoView {
                 </div>
                 <p class="mt-2 text-sm text-slate-600">
                     {if orders {
-                        format!("培训费 {}{} · 合计 {}", format_fen(r.fee_fen),
+                        format!("{}培训费 {}{} · 合计 {}",
+                            r.order_no.as_ref().map(|no| format!("订单号 {no} · ")).unwrap_or_default(),
+                            format_fen(r.fee_fen),
                             if r.lodging.is_empty() { String::new() } else { format!(" · 住宿费 {}", format_fen(r.lodging_fen)) },
                             format_fen(r.total_fen))
                     } else {
@@ -364,6 +366,7 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                             <InfoItem label="住宿" value=format!("{}（{}）", r.lodging, format_fen(r.lodging_fen)) />
                                         })}
                                         <InfoItem label="合计" value=format_fen(r.total_fen) />
+                                        {r.order_no.clone().map(|no| view! { <InfoItem label="订单号" value=no /> })}
                                         <InfoItem label="提交时间" value=format_datetime(r.submitted_at) />
                                     </dl>
                                     {match status {
@@ -378,7 +381,12 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                             <p class="mt-4 text-sm text-slate-600">"报名信息已提交，请等待培训机构审核。审核结果会发送到您的消息和手机。"</p>
                                         }.into_any(),
                                         Status::AwaitingPayment => view! {
-                                            <p class="mt-4 text-sm text-slate-600">"报名已通过，订单待支付。"</p>
+                                            <p class="mt-4 text-sm text-slate-600">
+                                                {match r.order_expires_at {
+                                                    Some(at) => format!("报名已通过，请在 {} 前完成支付，逾期订单将自动关闭并释放名额。", format_datetime(at)),
+                                                    None => "报名已通过，订单待支付。".to_owned(),
+                                                }}
+                                            </p>
                                         }.into_any(),
                                         _ => ().into_any(),
                                     }}

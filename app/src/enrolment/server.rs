@@ -21,6 +21,7 @@ use crate::{
     },
     error::{AppError, AppResult, ErrorKind},
     messages::server as messages,
+    orders::server as orders,
     platform::{
         paging::{Page, limit_offset},
         server::{
@@ -376,7 +377,8 @@ async fn take_seat(tx: &mut Tx, class_id: i64, session_id: i64) -> AppResult<()>
     Ok(())
 }
 
-async fn free_seat(tx: &mut Tx, class_id: i64, session_id: i64) -> AppResult<()> {
+/// Gives a seat of the session and of the class back.
+pub async fn free_seat(tx: &mut Tx, class_id: i64, session_id: i64) -> AppResult<()> {
     sqlx::query("UPDATE class_sessions SET seats_taken = seats_taken - 1 WHERE id = $1 AND seats_taken > 0")
         .bind(session_id)
         .execute(&mut **tx)
@@ -460,6 +462,10 @@ pub async fn confirm(state: &AppState, user: &CurrentUser, draft_id: &str, now: 
         .await
         .map_err(duplicate_registration)?,
     };
+    if status == Status::AwaitingPayment {
+        let lodging = a.lodging.as_ref().map(|l| (l.name.as_str(), l.price_fen));
+        orders::open_for_registration(&mut tx, registration_id, user.id, class.fee_fen, lodging, now).await?;
+    }
     // 001: name, gender and ID number are fixed by the first registration.
     sqlx::query("UPDATE users SET identity_locked = 1 WHERE id = $1").bind(user.id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM registration_drafts WHERE id = $1").bind(draft_id).execute(&mut *tx).await?;
@@ -475,12 +481,29 @@ fn duplicate_registration(err: sqlx::Error) -> AppError {
     }
 }
 
-type MineRow = (i64, i64, String, String, String, String, String, String, i64, i64, String, String, i64);
+type MineRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    Option<String>,
+    Option<i64>,
+);
 
 const MINE_SELECT: &str =
     "SELECT r.id, r.class_id, c.title, c.mode, s.name, s.starts_on, s.ends_on, r.status,
-        r.fee_fen, r.lodging_price_fen, r.lodging_name, r.reject_reason, r.submitted_at
-     FROM registrations r JOIN classes c ON c.id = r.class_id JOIN class_sessions s ON s.id = r.session_id";
+        r.fee_fen, r.lodging_price_fen, r.lodging_name, r.reject_reason, r.submitted_at, o.order_no, o.expires_at
+     FROM registrations r JOIN classes c ON c.id = r.class_id JOIN class_sessions s ON s.id = r.session_id
+     LEFT JOIN orders o ON o.registration_id = r.id";
 
 fn mine(row: MineRow, today: &str) -> MyRegistration {
     let (
@@ -497,6 +520,8 @@ fn mine(row: MineRow, today: &str) -> MyRegistration {
         lodging,
         reason,
         at,
+        order_no,
+        order_expires_at,
     ) = row;
     let stored = Status::from_code(&status).unwrap_or(Status::Expired);
     MyRegistration {
@@ -512,6 +537,8 @@ fn mine(row: MineRow, today: &str) -> MyRegistration {
         total_fen: total_fen(fee, lodging_fen),
         reject_reason: reason,
         submitted_at: at,
+        order_no,
+        order_expires_at,
     }
 }
 
@@ -735,6 +762,16 @@ pub async fn review(
         }
         if !next.holds_seat() {
             free_seat(&mut tx, class_id, session_id).await?;
+        }
+        if next == Status::AwaitingPayment {
+            let (fee_fen, lodging_name, lodging_fen): (i64, String, i64) = sqlx::query_as(
+                "SELECT fee_fen, lodging_name, lodging_price_fen FROM registrations WHERE id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            let lodging = (!lodging_name.is_empty()).then_some((lodging_name.as_str(), lodging_fen));
+            orders::open_for_registration(&mut tx, id, trainee, fee_fen, lodging, now).await?;
         }
         let (subject, body) = if approve {
             (

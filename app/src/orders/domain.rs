@@ -1,0 +1,90 @@
+//! What an order is, independent of storage.
+
+use serde::{Deserialize, Serialize};
+
+/// How long an accepted registration may stay unpaid before its order closes.
+pub const PAYMENT_WINDOW_MS: i64 = 48 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Unpaid,
+    Paid,
+    /// Closed unpaid after its payment window; the seat went back.
+    Closed,
+}
+
+impl OrderStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Unpaid => "unpaid",
+            Self::Paid => "paid",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Unpaid, Self::Paid, Self::Closed].into_iter().find(|s| s.code() == code)
+    }
+}
+
+/// One line of an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderLine {
+    /// `fee` or `lodging`.
+    pub kind: String,
+    pub label: String,
+    pub amount_fen: i64,
+}
+
+/// The lines of a registration's order: the training fee, and the accommodation when
+/// one was chosen.
+pub fn lines_for(fee_fen: i64, lodging: Option<(&str, i64)>) -> Vec<OrderLine> {
+    let mut lines =
+        vec![OrderLine { kind: "fee".to_owned(), label: "培训费".to_owned(), amount_fen: fee_fen }];
+    if let Some((name, price)) = lodging {
+        lines.push(OrderLine {
+            kind: "lodging".to_owned(),
+            label: format!("住宿费（{name}）"),
+            amount_fen: price,
+        });
+    }
+    lines
+}
+
+pub fn total(lines: &[OrderLine]) -> i64 {
+    lines.iter().map(|l| l.amount_fen).sum()
+}
+
+/// `XS` + the China date + 12 random digits: unique with the database's constraint,
+/// and not guessable from another order's number.
+pub fn order_number(china_date: &str, random_digits: u64) -> String {
+    format!("XS{}{:012}", china_date.replace('-', ""), random_digits % 1_000_000_000_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_add_up_to_the_total() {
+        let lines = lines_for(128_000, Some(("标准间", 30_000)));
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[1].label, "住宿费（标准间）");
+        assert_eq!(total(&lines), 158_000);
+        assert_eq!(total(&lines_for(20_000, None)), 20_000);
+    }
+
+    #[test]
+    fn order_numbers_carry_the_date_and_twelve_digits() {
+        assert_eq!(order_number("2026-11-22", 42), "XS20261122000000000042");
+        assert_eq!(order_number("2026-11-22", 1_234_567_890_123_456).len(), 22);
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in [OrderStatus::Unpaid, OrderStatus::Paid, OrderStatus::Closed] {
+            assert_eq!(OrderStatus::from_code(s.code()), Some(s));
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Orders in the database: made in the transaction that moves a registration to
+//! 待支付, closed (with the seat freed) when their payment window passes unpaid.
+
+use super::domain::{OrderLine, OrderStatus, PAYMENT_WINDOW_MS, lines_for, order_number, total};
+use crate::{
+    enrolment::{
+        domain::{Event, Status},
+        server::free_seat,
+    },
+    error::{AppError, AppResult},
+    messages::server as messages,
+    platform::{
+        server::{AppState, db::Tx},
+        time::{format_date, format_datetime},
+    },
+};
+use rand::RngCore;
+
+/// Opens the order of a registration that has just reached 待支付, inside `tx`.
+pub async fn open_for_registration(
+    tx: &mut Tx,
+    registration_id: i64,
+    user_id: i64,
+    fee_fen: i64,
+    lodging: Option<(&str, i64)>,
+    now: i64,
+) -> AppResult<String> {
+    let lines = lines_for(fee_fen, lodging);
+    let order_no = order_number(&format_date(now), rand::rng().next_u64());
+    let order_id: i64 = sqlx::query_scalar(
+        "INSERT INTO orders (order_no, registration_id, user_id, status, total_fen, expires_at, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(&order_no)
+    .bind(registration_id)
+    .bind(user_id)
+    .bind(OrderStatus::Unpaid.code())
+    .bind(total(&lines))
+    .bind(now + PAYMENT_WINDOW_MS)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    for line in &lines {
+        sqlx::query("INSERT INTO order_lines (order_id, kind, label, amount_fen) VALUES ($1, $2, $3, $4)")
+            .bind(order_id)
+            .bind(&line.kind)
+            .bind(&line.label)
+            .bind(line.amount_fen)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(order_no)
+}
+
+/// The order of a registration: number, expiry, status and lines.
+pub async fn for_registration(
+    pool: &sqlx::AnyPool,
+    registration_id: i64,
+) -> AppResult<Option<(String, i64, OrderStatus, Vec<OrderLine>)>> {
+    let row: Option<(i64, String, i64, String)> =
+        sqlx::query_as("SELECT id, order_no, expires_at, status FROM orders WHERE registration_id = $1")
+            .bind(registration_id)
+            .fetch_optional(pool)
+            .await?;
+    let Some((id, order_no, expires_at, status)) = row else { return Ok(None) };
+    let lines: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT kind, label, amount_fen FROM order_lines WHERE order_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+    let status = OrderStatus::from_code(&status)
+        .ok_or_else(|| AppError::internal(format!("order status {status}")))?;
+    Ok(Some((
+        order_no,
+        expires_at,
+        status,
+        lines.into_iter().map(|(kind, label, amount_fen)| OrderLine { kind, label, amount_fen }).collect(),
+    )))
+}
+
+/// Closes unpaid orders whose window has passed: the order is 已关闭, the registration
+/// 已过期 and its seat free again; the trainee is told. Each order in its own
+/// transaction, conditional on still being unpaid, so a payment arriving at the same
+/// moment wins or loses cleanly. Returns how many closed.
+pub async fn close_expired(state: &AppState, now: i64) -> AppResult<usize> {
+    let due: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE status = 'unpaid' AND expires_at < $1 ORDER BY expires_at LIMIT 200",
+    )
+    .bind(now)
+    .fetch_all(state.db.reader())
+    .await?;
+    let expired =
+        Status::AwaitingPayment.apply(Event::Expire).map_err(|r| AppError::internal(r.message()))?;
+    let mut closed = 0;
+    for order_id in due {
+        let mut tx = state.db.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE orders SET status = $1, closed_at = $2, updated_at = $2 WHERE id = $3 AND status = 'unpaid'",
+        )
+        .bind(OrderStatus::Closed.code())
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            continue;
+        }
+        let (registration_id, user_id, order_no, expires_at, class_id, session_id, title, phone): (
+            i64,
+            i64,
+            String,
+            i64,
+            i64,
+            i64,
+            String,
+            Option<String>,
+        ) = sqlx::query_as(
+            "SELECT r.id, r.user_id, o.order_no, o.expires_at, r.class_id, r.session_id, c.title, u.phone
+             FROM orders o JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
+             JOIN users u ON u.id = r.user_id WHERE o.id = $1",
+        )
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let moved = sqlx::query(
+            "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+        )
+        .bind(expired.code())
+        .bind(now)
+        .bind(registration_id)
+        .bind(Status::AwaitingPayment.code())
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() == 1 {
+            free_seat(&mut tx, class_id, session_id).await?;
+        }
+        let body = format!(
+            "您报名“{title}”的订单 {order_no} 未在 {} 前支付，已自动关闭，名额已释放。如仍需参加，请重新报名。",
+            format_datetime(expires_at)
+        );
+        messages::send(
+            &mut tx,
+            state,
+            user_id,
+            phone.as_deref(),
+            "订单已关闭",
+            &body,
+            &format!("/me/exams/{registration_id}"),
+        )
+        .await?;
+        tx.commit().await?;
+        closed += 1;
+    }
+    Ok(closed)
+}
