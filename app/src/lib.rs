@@ -13,6 +13,7 @@ pub mod error;
 pub mod learning;
 pub mod messages;
 pub mod orders;
+pub mod payments;
 pub mod platform;
 pub mod queries;
 pub mod shell;

@@ -175,8 +175,35 @@ test('an online class without review goes straight to 待支付; favourites', as
   await submitAndAcknowledge(trainee, testInfo);
   await expect(trainee.getByText('待支付', { exact: true })).toBeVisible();
   await expect(trainee.getByText(/请在 .+ 前完成支付/)).toBeVisible();
-  await trainee.goto('/me/exams');
-  await expect(trainee.getByRole('link', { name: new RegExp(title) }).getByText('待支付', { exact: true })).toBeVisible();
+  const registrationUrl = trainee.url().split('?')[0];
+
+  // 立即支付 by scanning: the sandbox cashier plays the wallet on a phone.
+  await trainee.getByRole('link', { name: '立即支付' }).click();
+  await expect(trainee.getByTestId('order-total')).toHaveText('¥1,280.00');
+  await trainee.getByRole('button', { name: '微信支付' }).click();
+  await expect(trainee.getByRole('img', { name: '支付二维码' })).toBeVisible();
+  await ready(trainee, testInfo);
+  const cashierUrl = await trainee.getByRole('link', { name: '在本机打开收银台' }).getAttribute('href');
+  const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
+  const wallet = await phone.newPage();
+  await wallet.goto(cashierUrl!);
+  await expect(wallet.getByTestId('cashier-amount')).toHaveText('¥1,280.00');
+  await wallet.getByRole('button', { name: '确认支付' }).click();
+  await expect(wallet.getByRole('status')).toHaveText('支付成功，请返回报名页面。');
+  await phone.close();
+
+  if (testInfo.project.use.javaScriptEnabled === false) {
+    await trainee.getByRole('link', { name: '我已完成支付，刷新状态' }).click();
+    await expect(trainee.getByText('订单已支付，报名成功。')).toBeVisible();
+    await trainee.goto(registrationUrl);
+  } else {
+    // The page notices by itself (signed notification or the gateway query).
+    await expect(trainee).toHaveURL(/\?paid=1$/, { timeout: 20_000 });
+    await expect(trainee.getByRole('status')).toHaveText('报名成功');
+  }
+  await expect(trainee.getByText('已支付', { exact: true })).toBeVisible();
+  await trainee.goto('/me/messages');
+  await expect(trainee.getByText(`您已成功报名“${title}”`, { exact: false })).toBeVisible();
   await trainee.context().close();
 });
 

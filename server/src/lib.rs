@@ -4,4 +4,4 @@
 pub mod http;
 pub mod startup;
 
-pub use startup::{build_state, router, spawn_housekeeping};
+pub use startup::{build_state, router, spawn_housekeeping, spawn_sandbox_notifier};

@@ -1,4 +1,4 @@
-use crate::http::{assets, captcha, files, health, security};
+use crate::http::{assets, captcha, files, health, payments, security};
 use app::{
     App,
     accounts::server::{
@@ -8,6 +8,10 @@ use app::{
         session, throttle,
     },
     orders::server as orders,
+    payments::server::{
+        Payments,
+        sandbox::{NotifyClient, Sandbox},
+    },
     platform::{
         server::{
             AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage,
@@ -16,7 +20,10 @@ use app::{
     },
     shell,
 };
-use axum::{Router, middleware, routing::get};
+use axum::{
+    Router, middleware,
+    routing::{get, post},
+};
 use leptos::{config::LeptosOptions, prelude::*};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use std::{path::Path, sync::Arc, time::Duration};
@@ -45,12 +52,14 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
             .into();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let public_cache = PublicCache::new(config.public_cache_ttl);
+    let payments = Payments::sandbox(Sandbox::load_or_create(&db, AppState::base_url(&config)).await?);
     Ok(AppState {
         db,
         config: Arc::new(config),
         storage,
         public_cache,
         messenger: Messenger::outbox(),
+        payments,
         common_passwords: Arc::new(CommonPasswords::load()),
         leptos_options,
         password_permits: Arc::new(Semaphore::new(cores * 2)),
@@ -104,9 +113,30 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), security::reject_cross_site))
+        // Gateways call from their servers (no browser headers); their signature is
+        // checked instead of the cross-site rule. Small bodies only.
+        .route(
+            "/pay/notify/{provider}",
+            post(payments::notify).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
         .with_state(state);
     // Outermost last: tracing sees everything, compression wraps the final headers.
     security::with_tracing(security::with_compression(security::with_headers(router, production)))
+}
+
+/// The sandbox gateway's side: every second sends the payment notifications that are
+/// due, over HTTP, as a real gateway's servers would.
+pub fn spawn_sandbox_notifier(state: AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let client = NotifyClient::default();
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            every.tick().await;
+            if let Err(err) = state.payments.sandbox_gateway().deliver_due(&client, now_ms()).await {
+                tracing::warn!(error = %err, "sandbox notifier failed");
+            }
+        }
+    })
 }
 
 /// Every minute closes unpaid orders past their payment window (freeing their seats);

@@ -30,6 +30,9 @@ engine_tests!(
     public_queries_answer_only_what_is_public,
     orders_open_when_registrations_await_payment,
     unpaid_orders_close_after_their_window_and_free_the_seat,
+    the_same_notification_delivered_twenty_times_pays_once,
+    forged_stale_wrong_and_unknown_notifications_change_nothing,
+    the_page_asks_the_gateway_when_no_notification_came,
 );
 
 fn today_plus(days: i64) -> String {
@@ -747,4 +750,145 @@ async fn unpaid_orders_close_after_their_window_and_free_the_seat(app: &TestApp)
     let (_, _, _, expires_at) = order_of(app, other).await.unwrap();
     assert_eq!(orders::close_expired(&app.state, expires_at + 1).await.unwrap(), 0);
     assert_eq!(order_of(app, other).await.unwrap().1, "paid");
+}
+
+/// An unpaid order of 张三 with a scan-to-pay payment started; returns
+/// (registration id, out_trade_no, amount, trainee cookie).
+async fn started_payment(app: &TestApp) -> (i64, String, i64, String) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let trainee = app.login(TRAINEE_PHONE).await;
+    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], "5").await;
+    let session = session_id.to_string();
+    let registration = register(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    let started = app
+        .call(
+            "/api/pay/start",
+            &[("registration_id", &registration.to_string()), ("channel", "wechat")],
+            Some(&trainee),
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
+    let (out_trade_no, amount): (String, i64) = sqlx::query_as(
+        "SELECT p.out_trade_no, p.amount_fen FROM payments p JOIN orders o ON o.id = p.order_id
+         WHERE o.registration_id = $1",
+    )
+    .bind(registration)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    let view = app
+        .call("/api/pay/view", &[("registration_id", &registration.to_string())], Some(&trainee))
+        .await
+        .json();
+    assert!(view["pending"]["qr_svg"].as_str().unwrap().contains("<svg"));
+    assert!(view["pending"]["code_url"].as_str().unwrap().contains("/sandbox/cashier/SBX"));
+    (registration, out_trade_no, amount, trainee)
+}
+
+fn notice_body(out_trade_no: &str, amount: i64) -> String {
+    serde_json::json!({
+        "out_trade_no": out_trade_no,
+        "transaction_id": "SBXtest",
+        "amount_fen": amount,
+        "trade_state": "SUCCESS",
+        "success_time": now_ms(),
+    })
+    .to_string()
+}
+
+async fn notify(app: &TestApp, body: &str, timestamp: i64, nonce: &str, signature: &str) -> TestResponse {
+    let request = axum::http::Request::post("/pay/notify/sandbox")
+        .header("content-type", "application/json")
+        .header("xueshi-pay-timestamp", timestamp.to_string())
+        .header("xueshi-pay-nonce", nonce)
+        .header("xueshi-pay-signature", signature)
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap();
+    app.send(request, "10.9.9.9").await
+}
+
+async fn signed_notify(app: &TestApp, body: &str) -> TestResponse {
+    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
+    notify(app, body, timestamp, &nonce, &signature).await
+}
+
+async fn order_state(app: &TestApp, registration: i64) -> (String, String, i64) {
+    let (order, status): (String, String) = sqlx::query_as(
+        "SELECT o.status, r.status FROM orders o JOIN registrations r ON r.id = o.registration_id WHERE r.id = $1",
+    )
+    .bind(registration)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    let told = app.count("SELECT COUNT(*) FROM messages WHERE title = '报名成功'").await;
+    (order, status, told)
+}
+
+async fn the_same_notification_delivered_twenty_times_pays_once(app: &TestApp) {
+    let (registration, out_trade_no, amount, _) = started_payment(app).await;
+    let body = notice_body(&out_trade_no, amount);
+    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(&body, now_ms());
+    let answers = futures::future::join_all((0..20).map(|_| {
+        let (body, nonce, signature) = (body.clone(), nonce.clone(), signature.clone());
+        async move { notify(app, &body, timestamp, &nonce, &signature).await.status }
+    }))
+    .await;
+    assert!(answers.iter().all(|s| *s == StatusCode::OK), "{answers:?}");
+    assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));
+    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'").await, 1);
+    let sms = app.last_message(TRAINEE_PHONE).await.unwrap();
+    assert!(sms.contains("成功报名"), "{sms}");
+}
+
+async fn forged_stale_wrong_and_unknown_notifications_change_nothing(app: &TestApp) {
+    let (registration, out_trade_no, amount, _) = started_payment(app).await;
+    let body = notice_body(&out_trade_no, amount);
+    let gateway = app.state.payments.sandbox_gateway();
+    // Forged: a signature over another body, or none at all.
+    let (timestamp, nonce, signature) = gateway.sign(&notice_body(&out_trade_no, 1), now_ms());
+    assert_eq!(notify(app, &body, timestamp, &nonce, &signature).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(notify(app, &body, timestamp, &nonce, "AAAA").await.status, StatusCode::UNAUTHORIZED);
+    // Replayed: a genuine signature, ten minutes old.
+    let (old, nonce, signature) = gateway.sign(&body, now_ms() - 600_000);
+    assert_eq!(notify(app, &body, old, &nonce, &signature).await.status, StatusCode::UNAUTHORIZED);
+    // Signed, but the amount or the order is wrong.
+    assert_eq!(
+        signed_notify(app, &notice_body(&out_trade_no, amount - 1)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        signed_notify(app, &notice_body("XS-no-such-order", amount)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(order_state(app, registration).await, ("unpaid".to_owned(), "awaiting_payment".to_owned(), 0));
+    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'").await, 0);
+    // The genuine one still pays.
+    assert_eq!(signed_notify(app, &body).await.status, StatusCode::OK);
+    assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));
+}
+
+async fn the_page_asks_the_gateway_when_no_notification_came(app: &TestApp) {
+    let (registration, _, _, trainee) = started_payment(app).await;
+    let id = registration.to_string();
+    let check =
+        || async { app.call("/api/pay/check", &[("registration_id", &id)], Some(&trainee)).await.json() };
+    assert_eq!(check().await, false);
+    // Someone else cannot ask about this order.
+    let other = app.login(OTHER_TRAINEE_PHONE).await;
+    assert_eq!(
+        app.call("/api/pay/check", &[("registration_id", &id)], Some(&other)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The wallet pays; the notifier is not running here, so only the query can tell.
+    let txn: String = sqlx::query_scalar("SELECT id FROM sandbox_transactions")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    app.state.payments.sandbox_gateway().decide(&txn, true, now_ms()).await.unwrap();
+    assert_eq!(check().await, true);
+    assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));
+    // Paid orders cannot be paid again.
+    let again =
+        app.call("/api/pay/start", &[("registration_id", &id), ("channel", "alipay")], Some(&trainee)).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
 }

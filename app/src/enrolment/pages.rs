@@ -342,7 +342,14 @@ pub fn MyRegistrationPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let item = Resource::new(id, load_my_registration);
-    let notice = Signal::derive(move || query.read().get("submitted").map(|_| "报名提交成功".to_owned()));
+    let notice = Signal::derive(move || {
+        let q = query.read();
+        if q.get("paid").is_some() {
+            Some("报名成功".to_owned())
+        } else {
+            q.get("submitted").map(|_| "报名提交成功".to_owned())
+        }
+    });
     view! {
         <Title text="报名详情" />
         <Suspense fallback=|| ()>
@@ -387,6 +394,7 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                                     None => "报名已通过，订单待支付。".to_owned(),
                                                 }}
                                             </p>
+                                            <a href=format!("/me/exams/{}/pay", r.id) class=format!("{PRIMARY_BUTTON} mt-4 w-full")>"立即支付"</a>
                                         }.into_any(),
                                         _ => ().into_any(),
                                     }}

@@ -30,6 +30,7 @@ use crate::{
     },
     learning::LearnPage,
     messages::MessagesPage,
+    payments::pages::{CashierPage, PayPage},
     queries::{AnswerPage, QueryPage},
     units::{
         console::{
@@ -139,6 +140,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/classes/:id/apply") view=ApplyPage ssr=ssr.clone() />
                     <Route path=path!("/me/exams") view=|| view! { <MyRegistrationsPage orders=false /> } ssr=ssr.clone() />
                     <Route path=path!("/me/exams/:id") view=MyRegistrationPage ssr=ssr.clone() />
+                    <Route path=path!("/me/exams/:id/pay") view=PayPage ssr=ssr.clone() />
+                    <Route path=path!("/sandbox/cashier/:id") view=CashierPage ssr=ssr.clone() />
                     <Route path=path!("/me/orders") view=|| view! { <MyRegistrationsPage orders=true /> } ssr=ssr.clone() />
                     <Route path=path!("/me/favourites") view=FavouritesPage ssr=ssr.clone() />
                     <Route path=path!("/me/messages") view=MessagesPage ssr=ssr.clone() />

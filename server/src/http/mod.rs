@@ -4,4 +4,5 @@ pub mod assets;
 pub mod captcha;
 pub mod files;
 pub mod health;
+pub mod payments;
 pub mod security;

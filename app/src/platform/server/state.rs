@@ -1,5 +1,5 @@
 use super::{cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage};
-use crate::accounts::server::passwords::CommonPasswords;
+use crate::{accounts::server::passwords::CommonPasswords, payments::server::Payments};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +15,8 @@ pub struct AppState {
     pub public_cache: PublicCache,
     /// SMS and e-mail providers.
     pub messenger: Messenger,
+    /// The payment gateway.
+    pub payments: Payments,
     pub common_passwords: Arc<CommonPasswords>,
     pub leptos_options: LeptosOptions,
     /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of
@@ -23,6 +25,14 @@ pub struct AppState {
     /// A real argon2 hash to verify against when an account does not exist, so that
     /// a wrong account costs as much time as a wrong password.
     pub dummy_password_hash: Arc<str>,
+}
+
+impl AppState {
+    /// This server's own address for gateways and cashier links: the configured public
+    /// origin, or the listen address.
+    pub fn base_url(config: &Config) -> String {
+        config.public_origin.clone().unwrap_or_else(|| format!("http://{}", config.listen))
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

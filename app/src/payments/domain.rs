@@ -1,0 +1,111 @@
+//! Scan-to-pay as the gateways define it: channels, the notification a gateway sends
+//! when a payment succeeds, how it is signed, how fresh it must be, and how often an
+//! unacknowledged notification is sent again.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Wechat,
+    Alipay,
+    Unionpay,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Self::Wechat, Self::Alipay, Self::Unionpay];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Wechat => "wechat",
+            Self::Alipay => "alipay",
+            Self::Unionpay => "unionpay",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Wechat => "微信支付",
+            Self::Alipay => "支付宝",
+            Self::Unionpay => "云闪付",
+        }
+    }
+}
+
+/// The body of a payment notification (JSON), as the gateway sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentNotice {
+    pub out_trade_no: String,
+    pub transaction_id: String,
+    pub amount_fen: i64,
+    /// `SUCCESS` for a paid transaction.
+    pub trade_state: String,
+    pub success_time: i64,
+}
+
+/// Header names of a signed notification (after WeChat Pay v3's `Wechatpay-*`).
+pub const TIMESTAMP_HEADER: &str = "xueshi-pay-timestamp";
+pub const NONCE_HEADER: &str = "xueshi-pay-nonce";
+pub const SIGNATURE_HEADER: &str = "xueshi-pay-signature";
+
+/// What is signed: timestamp, nonce and body, each followed by a newline, so none of
+/// them can be swapped or cut without breaking the signature.
+pub fn signing_message(timestamp: i64, nonce: &str, body: &str) -> String {
+    format!("{timestamp}\n{nonce}\n{body}\n")
+}
+
+/// Notifications older (or further in the future) than this are refused as replays.
+pub const FRESHNESS_SECONDS: i64 = 300;
+
+pub fn is_fresh(timestamp_seconds: i64, now_ms: i64) -> bool {
+    (now_ms / 1000 - timestamp_seconds).abs() <= FRESHNESS_SECONDS
+}
+
+/// Seconds to wait before sending an unacknowledged notification again, after
+/// `attempts` tries (WeChat Pay's schedule: 15s, 15s, 30s, 3m, 10m, 20m, 30m, …, 3h).
+pub fn retry_delay_seconds(attempts: i64) -> Option<i64> {
+    const SCHEDULE: [i64; 15] =
+        [15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10_800, 10_800, 10_800, 21_600, 21_600];
+    usize::try_from(attempts.max(1) - 1).ok().and_then(|i| SCHEDULE.get(i).copied())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_round_trip() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::from_code(c.code()), Some(c));
+        }
+        assert_eq!(Channel::Wechat.label(), "微信支付");
+    }
+
+    #[test]
+    fn the_signed_message_binds_every_part() {
+        assert_eq!(signing_message(1_700_000_000, "abc", "{}"), "1700000000\nabc\n{}\n");
+        assert_ne!(signing_message(1, "a", "b"), signing_message(1, "ab", ""));
+    }
+
+    #[test]
+    fn notifications_must_be_fresh() {
+        let now = 1_700_000_000_000;
+        assert!(is_fresh(1_700_000_000, now));
+        assert!(is_fresh(1_700_000_000 - 300, now));
+        assert!(!is_fresh(1_700_000_000 - 301, now));
+        assert!(!is_fresh(1_700_000_000 + 301, now));
+    }
+
+    #[test]
+    fn retries_back_off_then_stop() {
+        assert_eq!(retry_delay_seconds(1), Some(15));
+        assert_eq!(retry_delay_seconds(3), Some(30));
+        assert_eq!(retry_delay_seconds(4), Some(180));
+        assert_eq!(retry_delay_seconds(15), Some(21_600));
+        assert_eq!(retry_delay_seconds(16), None);
+    }
+}

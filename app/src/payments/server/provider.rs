@@ -1,0 +1,60 @@
+//! The payment-provider interface: the operations a real gateway (WeChat Pay v3,
+//! Alipay, UnionPay) offers. The built-in sandbox implements it; a real gateway is
+//! another implementation chosen by configuration.
+
+use crate::{
+    error::AppResult,
+    payments::domain::{Channel, PaymentNotice},
+};
+use futures::future::BoxFuture;
+
+/// What we ask the gateway to collect.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest {
+    pub out_trade_no: String,
+    pub amount_fen: i64,
+    pub description: String,
+    pub channel: Channel,
+    pub notify_url: String,
+}
+
+/// A transaction's state as the gateway's query operation reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GatewayState {
+    NotPaid,
+    Paid(PaymentNotice),
+    Closed,
+}
+
+/// Why a notification was refused. The detail goes to the log; the gateway gets a
+/// short answer and will try again (or not) by its own rules.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotificationRefused {
+    #[error("missing or malformed signature headers")]
+    MissingHeaders,
+    #[error("timestamp outside the freshness window (replay?)")]
+    Stale,
+    #[error("signature does not verify")]
+    BadSignature,
+    #[error("body is not a payment notification")]
+    BadBody,
+}
+
+pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
+    /// The name in the notify URL (`/pay/notify/<name>`).
+    fn name(&self) -> &'static str;
+
+    /// Creates a payment and returns the code URL the page draws as a QR code.
+    fn create<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, AppResult<String>>;
+
+    /// Asks the gateway for a transaction's state (for when no notification came).
+    fn query<'a>(&'a self, out_trade_no: &'a str) -> BoxFuture<'a, AppResult<GatewayState>>;
+
+    /// Checks an asynchronous notification: headers, freshness, signature, body.
+    fn verify_notification(
+        &self,
+        headers: &http::HeaderMap,
+        body: &str,
+        now_ms: i64,
+    ) -> Result<PaymentNotice, NotificationRefused>;
+}
