@@ -25,7 +25,7 @@ use axum::{
     routing::{get, post},
 };
 use leptos::{config::LeptosOptions, prelude::*};
-use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{path::Path, sync::Arc, time::Duration};
 use tokio::sync::Semaphore;
 
@@ -110,7 +110,15 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}", get(files::download))
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .nest("/pkg", assets::pkg_router(&site_root.join("pkg"), hashed_assets))
-        .fallback(file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .merge(assets::favicon_router(&site_root.join("favicon.svg")))
+        // Unknown paths render the app (its 404 page). Not leptos_axum's
+        // file_and_error_handler: when it serves a file it looks up ResponseOptions from
+        // whatever owner the thread last ran and empties them, so a page rendered at the
+        // same moment lost its headers (its CSP among them).
+        .fallback(leptos_axum::render_app_async_with_context(context, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        }))
         .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), security::reject_cross_site))
         // Gateways call from their servers (no browser headers); their signature is

@@ -15,7 +15,27 @@ engine_tests!(
     cross_site_writes_are_refused,
     oversized_bodies_are_refused,
     health_and_readiness,
+    pages_keep_their_headers_while_files_are_served,
 );
+
+/// A static file served at the same moment as a page must not take the page's
+/// headers (leptos_axum's file handler once emptied another request's ResponseOptions).
+async fn pages_keep_their_headers_while_files_are_served(app: &TestApp) {
+    let answers = futures::future::join_all((0..60).map(|i| async move {
+        if i % 2 == 0 {
+            let icon = app.get("/favicon.svg", None).await;
+            assert_eq!(icon.status, StatusCode::OK);
+            None
+        } else {
+            Some(app.get("/news", None).await)
+        }
+    }))
+    .await;
+    for page in answers.into_iter().flatten() {
+        let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap().to_owned();
+        assert!(csp.contains("'nonce-"), "{csp}");
+    }
+}
 
 async fn pages_answer_with_real_statuses(app: &TestApp) {
     let home = app.get("/", None).await;

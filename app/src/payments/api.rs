@@ -72,6 +72,35 @@ async fn owned_order(
     row.ok_or_else(|| AppError::not_found("订单不存在"))
 }
 
+/// Whether the order is paid; when not yet, asks the gateway about the newest pending
+/// payment (the notification may be late or lost) and applies what it reports.
+#[cfg(feature = "ssr")]
+async fn paid_after_asking_gateway(state: &AppState, order_id: i64) -> AppResult<bool> {
+    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(state.db.reader())
+        .await?;
+    if status != OrderStatus::Unpaid.code() {
+        return Ok(status == OrderStatus::Paid.code());
+    }
+    let pending: Option<String> = sqlx::query_scalar(
+        "SELECT out_trade_no FROM payments WHERE order_id = $1 AND status = 'pending' AND code_url <> ''
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let Some(out_trade_no) = pending else { return Ok(false) };
+    let gateway = state.payments.provider();
+    match gateway.query(&out_trade_no).await? {
+        GatewayState::Paid(notice) => {
+            apply::apply(state, gateway.name(), &notice, now_ms()).await?;
+            Ok(true)
+        }
+        GatewayState::NotPaid | GatewayState::Closed => Ok(false),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn qr_svg(data: &str) -> String {
     qrcode::QrCode::new(data.as_bytes())
@@ -87,6 +116,8 @@ pub async fn load_pay_page(registration_id: i64) -> AppResult<PayView> {
         let user = guard::require_user().await?;
         let state = app_state()?;
         let (order_id, _, class_title) = owned_order(&state, user.id, registration_id).await?;
+        // A page load is also how a visitor without JavaScript asks for the result.
+        paid_after_asking_gateway(&state, order_id).await?;
         let (order_no, expires_at, status, lines) = orders::for_registration(state.db.reader(), registration_id)
             .await?
             .ok_or_else(|| AppError::not_found("订单不存在"))?;
@@ -185,28 +216,7 @@ pub async fn check_payment(registration_id: i64) -> AppResult<bool> {
         let user = guard::require_user().await?;
         let state = app_state()?;
         let (order_id, _, _) = owned_order(&state, user.id, registration_id).await?;
-        let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-            .bind(order_id)
-            .fetch_one(state.db.reader())
-            .await?;
-        if status == OrderStatus::Paid.code() {
-            return Ok(true);
-        }
-        let pending: Option<String> = sqlx::query_scalar(
-            "SELECT out_trade_no FROM payments WHERE order_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1",
-        )
-        .bind(order_id)
-        .fetch_optional(state.db.reader())
-        .await?;
-        let Some(out_trade_no) = pending else { return Ok(false) };
-        let gateway = state.payments.provider();
-        match gateway.query(&out_trade_no).await? {
-            GatewayState::Paid(notice) => {
-                apply::apply(&state, gateway.name(), &notice, now_ms()).await?;
-                Ok(true)
-            }
-            GatewayState::NotPaid | GatewayState::Closed => Ok(false),
-        }
+        paid_after_asking_gateway(&state, order_id).await
     })
     .await
 }

@@ -9,7 +9,10 @@ use axum::{
 };
 use std::path::Path;
 use tower::ServiceBuilder;
-use tower_http::{services::ServeDir, set_header::SetResponseHeaderLayer};
+use tower_http::{
+    services::{ServeDir, ServeFile},
+    set_header::SetResponseHeaderLayer,
+};
 
 pub fn pkg_router(dir: &Path, hashed: bool) -> Router<AppState> {
     let cache = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
@@ -17,5 +20,18 @@ pub fn pkg_router(dir: &Path, hashed: bool) -> Router<AppState> {
         ServiceBuilder::new()
             .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(cache)))
             .service(ServeDir::new(dir).precompressed_br().precompressed_gzip()),
+    )
+}
+
+/// The site icon (its name is not hashed): cached for a day.
+pub fn favicon_router(path: &Path) -> Router<AppState> {
+    Router::new().route_service(
+        "/favicon.svg",
+        ServiceBuilder::new()
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=86400"),
+            ))
+            .service(ServeFile::new(path)),
     )
 }

@@ -82,6 +82,9 @@ impl TestApp {
         };
         let storage = dir.join("files");
         let site = dir.join("site");
+        // A file in the site root, as the real site has (see the favicon test in http.rs).
+        std::fs::create_dir_all(&site).unwrap();
+        std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
         let config = Config::from_pairs([
             ("database_url", database_url.as_str()),
             ("captcha_fixed", CAPTCHA),
