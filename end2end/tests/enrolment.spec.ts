@@ -152,6 +152,27 @@ test('an offline class with review: reject with a reason, 重新报名, approve 
   await expect(order).toContainText(/订单号 XS\d{20}/);
   await trainee.goto('/me/messages');
   await expect(trainee.getByText(`您报名的“${title}”已审核通过`, { exact: false })).toBeVisible();
+
+  // 线下转账: the order waits for finance, who confirms the amount and date.
+  await trainee.goto('/me/orders');
+  await trainee.getByRole('link', { name: new RegExp(title) }).click();
+  await trainee.getByRole('link', { name: '立即支付' }).click();
+  await trainee.getByRole('button', { name: '线下转账（单位转账）' }).click();
+  await expect(trainee.getByRole('status')).toContainText('待确认到账');
+  const orderNo = (await trainee.getByTestId('transfer-reference').textContent())!.trim();
+  expect(orderNo).toMatch(/^XS\d{20}$/);
+
+  const finance = await as(browser, testInfo, '13800000005');
+  await finance.goto('/admin/finance/transfers');
+  const review = finance.getByRole('form', { name: `审核订单 ${orderNo}` });
+  await review.getByLabel('到账金额（元）').fill('1580');
+  await review.getByLabel('到账日期').fill(day(0));
+  await review.getByRole('button', { name: '确认到账' }).click();
+  await expect(finance.getByRole('status')).toHaveText('已确认到账，订单已支付');
+  await finance.context().close();
+
+  await trainee.goto('/me/orders');
+  await expect(trainee.getByRole('link', { name: new RegExp(title) }).getByText('已支付', { exact: true })).toBeVisible();
   await trainee.context().close();
 });
 

@@ -33,6 +33,7 @@ engine_tests!(
     the_same_notification_delivered_twenty_times_pays_once,
     forged_stale_wrong_and_unknown_notifications_change_nothing,
     the_page_asks_the_gateway_when_no_notification_came,
+    finance_confirms_or_refuses_bank_transfers,
 );
 
 fn today_plus(days: i64) -> String {
@@ -891,4 +892,96 @@ async fn the_page_asks_the_gateway_when_no_notification_came(app: &TestApp) {
     let again =
         app.call("/api/pay/start", &[("registration_id", &id), ("channel", "alipay")], Some(&trainee)).await;
     assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
+async fn finance_confirms_or_refuses_bank_transfers(app: &TestApp) {
+    let provider = app.login(PROVIDER_PHONE).await;
+    let trainee = app.login(TRAINEE_PHONE).await;
+    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], "5").await;
+    let session = session_id.to_string();
+    let registration = register(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
+    let id = registration.to_string();
+    let chosen = app.call("/api/pay/transfer", &[("registration_id", &id)], Some(&trainee)).await;
+    assert_eq!(chosen.status, StatusCode::OK, "{}", chosen.body);
+    assert_eq!(order_state(app, registration).await.0, "awaiting_transfer");
+    let view = app.call("/api/pay/view", &[("registration_id", &id)], Some(&trainee)).await.json();
+    assert_eq!(view["awaiting_transfer"], true);
+    let payment = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM payments WHERE provider = 'transfer' AND status = 'pending'",
+        )
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+        .to_string()
+    };
+    let today = format_date(now_ms());
+    let review = |cookie: String, fields: Vec<(&'static str, String)>| async move {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call("/api/finance/transfers/review", &pairs, Some(&cookie)).await
+    };
+
+    // Only finance confirms; the amount must match; a refusal needs a reason.
+    let first = payment().await;
+    let by_trainee =
+        review(trainee.clone(), vec![("payment_id", first.clone()), ("decision", "confirm".into())]).await;
+    assert_eq!(by_trainee.status, StatusCode::FORBIDDEN);
+    let finance = app.login(FINANCE_PHONE).await;
+    let listed = app.call("/api/finance/transfers", &[], Some(&finance)).await.json();
+    assert_eq!(listed[0]["amount_fen"], 80_000);
+    let wrong = review(
+        finance.clone(),
+        vec![
+            ("payment_id", first.clone()),
+            ("decision", "confirm".into()),
+            ("amount_yuan", "799.99".into()),
+            ("received_on", today.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(wrong.json()["fields"][0]["field"], "amount_yuan");
+    let no_reason =
+        review(finance.clone(), vec![("payment_id", first.clone()), ("decision", "reject".into())]).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Refused: the order can be paid again, the trainee is told why.
+    let refused = review(
+        finance.clone(),
+        vec![
+            ("payment_id", first.clone()),
+            ("decision", "reject".into()),
+            ("reason", "未查到该笔汇款".into()),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(order_state(app, registration).await.0, "unpaid");
+    let sms = app.last_message(TRAINEE_PHONE).await.unwrap();
+    assert!(sms.contains("未查到该笔汇款"), "{sms}");
+
+    // Chosen again and confirmed: paid once.
+    assert_eq!(
+        app.call("/api/pay/transfer", &[("registration_id", &id)], Some(&trainee)).await.status,
+        StatusCode::OK
+    );
+    let second = payment().await;
+    let confirm = |payment: String| {
+        review(
+            finance.clone(),
+            vec![
+                ("payment_id", payment),
+                ("decision", "confirm".into()),
+                ("amount_yuan", "800".into()),
+                ("received_on", today.clone()),
+            ],
+        )
+    };
+    let confirmed = confirm(second.clone()).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));
+    assert_eq!(confirm(second).await.status, StatusCode::CONFLICT);
+    assert_eq!(order_state(app, registration).await.2, 1, "one 报名成功 message");
+    let audit = app.count("SELECT COUNT(*) FROM audit_log WHERE action = '确认线下转账到账'").await;
+    assert_eq!(audit, 1);
 }

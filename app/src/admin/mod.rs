@@ -66,6 +66,9 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/classes" attr:class=SIDE_LINK>"培训班管理"</A>
                 <A href="/admin/registrations" attr:class=SIDE_LINK>"报名审核"</A>
             })}
+            {(user.has_role(Role::Finance) || user.has_role(Role::PlatformAdmin)).then(|| view! {
+                <A href="/admin/finance/transfers" attr:class=SIDE_LINK>"线下转账确认"</A>
+            })}
             {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
             })}

@@ -9,6 +9,8 @@ pub const PAYMENT_WINDOW_MS: i64 = 48 * 60 * 60 * 1000;
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Unpaid,
+    /// 线下转账 chosen: waiting for finance to see the money (待确认到账).
+    AwaitingTransfer,
     Paid,
     /// Closed unpaid after its payment window; the seat went back.
     Closed,
@@ -18,15 +20,23 @@ impl OrderStatus {
     pub fn code(self) -> &'static str {
         match self {
             Self::Unpaid => "unpaid",
+            Self::AwaitingTransfer => "awaiting_transfer",
             Self::Paid => "paid",
             Self::Closed => "closed",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Unpaid, Self::Paid, Self::Closed].into_iter().find(|s| s.code() == code)
+        [Self::Unpaid, Self::AwaitingTransfer, Self::Paid, Self::Closed]
+            .into_iter()
+            .find(|s| s.code() == code)
     }
 }
+
+/// Where 线下转账 goes (the platform's collection account; demo values).
+pub const PAYEE_NAME: &str = "四川学时教育科技有限公司";
+pub const PAYEE_BANK: &str = "中国工商银行成都人民南路支行";
+pub const PAYEE_ACCOUNT: &str = "4402 2090 0910 0123 456";
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +93,8 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [OrderStatus::Unpaid, OrderStatus::Paid, OrderStatus::Closed] {
+        for s in [OrderStatus::Unpaid, OrderStatus::AwaitingTransfer, OrderStatus::Paid, OrderStatus::Closed]
+        {
             assert_eq!(OrderStatus::from_code(s.code()), Some(s));
         }
     }

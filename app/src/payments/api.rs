@@ -52,6 +52,8 @@ pub struct PayView {
     pub lines: Vec<OrderLine>,
     pub paid: bool,
     pub closed: bool,
+    /// 线下转账 chosen, waiting for finance.
+    pub awaiting_transfer: bool,
     pub pending: Option<PendingPayment>,
 }
 
@@ -137,6 +139,7 @@ pub async fn load_pay_page(registration_id: i64) -> AppResult<PayView> {
             lines,
             paid: status == OrderStatus::Paid,
             closed: status == OrderStatus::Closed,
+            awaiting_transfer: status == OrderStatus::AwaitingTransfer,
             pending: pending.filter(|_| status == OrderStatus::Unpaid).map(|(channel, code_url)| PendingPayment {
                 channel_label: Channel::from_code(&channel).map(Channel::label).unwrap_or_default().to_owned(),
                 qr_svg: qr_svg(&code_url),

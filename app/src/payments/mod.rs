@@ -7,6 +7,7 @@ pub mod domain;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod transfer;
 
 use leptos::prelude::*;
 

@@ -5,9 +5,11 @@ use super::{
     PaymentWatcher,
     api::{CashierDecide, StartPayment, load_cashier, load_pay_page},
     domain::Channel,
+    transfer::ChooseTransfer,
 };
 use crate::{
     catalogue::domain::format_fen,
+    orders::domain::{PAYEE_ACCOUNT, PAYEE_BANK, PAYEE_NAME},
     platform::time::format_datetime,
     shell::{
         components::{Card, FormError, PRIMARY_BUTTON, SECONDARY_BUTTON},
@@ -24,7 +26,10 @@ pub fn PayPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let view_data = Resource::new(id, load_pay_page);
     let start = ServerAction::<StartPayment>::new();
-    let error = Signal::derive(move || start.value().get().and_then(Result::err));
+    let transfer = ServerAction::<ChooseTransfer>::new();
+    let error = Signal::derive(move || {
+        start.value().get().and_then(Result::err).or_else(|| transfer.value().get().and_then(Result::err))
+    });
     view! {
         <Title text="立即支付" />
         <Suspense fallback=|| ()>
@@ -32,6 +37,7 @@ pub fn PayPage() -> impl IntoView {
                 match view_data.await {
                     Ok(p) => {
                         let back = format!("/me/exams/{}", p.registration_id);
+                        let order_no = p.order_no.clone();
                         view! {
                             <div class="mx-auto max-w-md space-y-4">
                                 <a href=back.clone() class="text-sm text-blue-700 hover:underline">"‹ 报名详情"</a>
@@ -55,6 +61,20 @@ pub fn PayPage() -> impl IntoView {
                                             <a href=back.clone() class="mt-2 inline-block text-blue-700 hover:underline">"查看报名"</a>
                                         </Card>
                                     }.into_any()
+                                } else if p.awaiting_transfer {
+                                    view! {
+                                        <Card title="线下转账">
+                                            <p role="status" class="text-amber-800">"待确认到账：请尽快转账，财务确认到账后报名成功。"</p>
+                                            <dl class="mt-3 space-y-1 text-sm">
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"户名"</dt><dd>{PAYEE_NAME}</dd></div>
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"开户行"</dt><dd>{PAYEE_BANK}</dd></div>
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"账号"</dt><dd>{PAYEE_ACCOUNT}</dd></div>
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"金额"</dt><dd>{format_fen(p.total_fen)}</dd></div>
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"附言"</dt><dd class="font-medium" data-testid="transfer-reference">{order_no.clone()}</dd></div>
+                                            </dl>
+                                            <p class="mt-2 text-xs text-slate-500">"转账时请在附言中注明订单号，便于财务核对。可通过手机网银或银行柜台转账。"</p>
+                                        </Card>
+                                    }.into_any()
                                 } else if p.closed {
                                     view! {
                                         <Card><p role="alert" class="text-red-700">"订单已超时关闭，名额已释放。如需参加请重新报名。"</p></Card>
@@ -72,6 +92,10 @@ pub fn PayPage() -> impl IntoView {
                                                 }).collect_view()}
                                             </ActionForm>
                                             <div class="mt-2"><FormError error /></div>
+                                            <ActionForm action=transfer attr:class="mt-3 border-t border-slate-100 pt-3">
+                                                <input type="hidden" name="registration_id" value=p.registration_id />
+                                                <button type="submit" class=format!("{SECONDARY_BUTTON} w-full")>"线下转账（单位转账）"</button>
+                                            </ActionForm>
                                             {p.pending.clone().map(|pending| view! {
                                                 <div class="mt-4 flex flex-col items-center gap-2 border-t border-slate-100 pt-4">
                                                     <p class="text-sm font-medium text-slate-700">{format!("请使用{}扫码支付", pending.channel_label)}</p>

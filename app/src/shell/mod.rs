@@ -30,7 +30,10 @@ use crate::{
     },
     learning::LearnPage,
     messages::MessagesPage,
-    payments::pages::{CashierPage, PayPage},
+    payments::{
+        pages::{CashierPage, PayPage},
+        transfer::TransfersPage,
+    },
     queries::{AnswerPage, QueryPage},
     units::{
         console::{
@@ -158,6 +161,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/classes/new") view=ProviderClassNew ssr=ssr.clone() />
                         <Route path=path!("/classes/:id") view=ProviderClassEdit ssr=ssr.clone() />
                         <Route path=path!("/registrations") view=ReviewQueuePage ssr=ssr.clone() />
+                        <Route path=path!("/finance/transfers") view=TransfersPage ssr=ssr.clone() />
                         <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />

@@ -54,13 +54,15 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
         return Ok(Applied::Before);
     }
     let paid = sqlx::query(
-        "UPDATE orders SET status = $1, paid_at = $2, paid_via = $3, updated_at = $2 WHERE id = $4 AND status = $5",
+        "UPDATE orders SET status = $1, paid_at = $2, paid_via = $3, updated_at = $2
+         WHERE id = $4 AND status IN ($5, $6)",
     )
     .bind(OrderStatus::Paid.code())
     .bind(now)
     .bind(&channel)
     .bind(order_id)
     .bind(OrderStatus::Unpaid.code())
+    .bind(OrderStatus::AwaitingTransfer.code())
     .execute(&mut *tx)
     .await?;
     if paid.rows_affected() == 1 {
