@@ -219,7 +219,9 @@ def main():
     })
     subprocess.run([args.bin, "seed-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     secret, notice_body = notification_fixture(f"{work}/bench.db")
-    env.update({"XUESHI_ENV": "production", "XUESHI_SESSION_SECRET": secrets.token_urlsafe(48)})
+    # Production mode, with the sandbox gateway named explicitly (it is off by default).
+    env.update({"XUESHI_ENV": "production", "XUESHI_SESSION_SECRET": secrets.token_urlsafe(48),
+                "XUESHI_PAYMENT_SANDBOX": "true"})
     server = subprocess.Popen([args.bin, "serve"], env=env)
     results = {"pages": [], "machine_cores": os.cpu_count()}
     try:

@@ -52,7 +52,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
             .into();
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let public_cache = PublicCache::new(config.public_cache_ttl);
-    let payments = Payments::sandbox(Sandbox::load_or_create(&db, AppState::base_url(&config)).await?);
+    let payments = Payments::sandbox(
+        Sandbox::load_or_create(&db, AppState::base_url(&config), config.payment_sandbox).await?,
+    );
     Ok(AppState {
         db,
         config: Arc::new(config),

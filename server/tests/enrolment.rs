@@ -34,6 +34,7 @@ engine_tests!(
     forged_stale_wrong_and_unknown_notifications_change_nothing,
     the_page_asks_the_gateway_when_no_notification_came,
     finance_confirms_or_refuses_bank_transfers,
+    a_switched_off_sandbox_takes_no_payment,
 );
 
 fn today_plus(days: i64) -> String {
@@ -984,4 +985,40 @@ async fn finance_confirms_or_refuses_bank_transfers(app: &TestApp) {
     assert_eq!(order_state(app, registration).await.2, 1, "one 报名成功 message");
     let audit = app.count("SELECT COUNT(*) FROM audit_log WHERE action = '确认线下转账到账'").await;
     assert_eq!(audit, 1);
+}
+
+async fn a_switched_off_sandbox_takes_no_payment(app: &TestApp) {
+    use app::payments::{
+        domain::Channel,
+        server::{
+            provider::{NotificationRefused, PaymentProvider, PaymentRequest},
+            sandbox::Sandbox,
+        },
+    };
+    let (_, out_trade_no, amount, _) = started_payment(app).await;
+    let on = app.state.payments.sandbox_gateway();
+    let off = Sandbox::load_or_create(&app.state.db, "http://localhost".into(), false).await.unwrap();
+    let request = PaymentRequest {
+        out_trade_no: "XS-off".into(),
+        amount_fen: 1,
+        description: String::new(),
+        channel: Channel::Wechat,
+        notify_url: String::new(),
+    };
+    assert_eq!(off.create(&request).await.unwrap_err().kind, app::error::ErrorKind::Forbidden);
+    let txn: String = sqlx::query_scalar("SELECT id FROM sandbox_transactions")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(off.decide(&txn, true, now_ms()).await.unwrap_err().kind, app::error::ErrorKind::Forbidden);
+    // Even a notification signed with the sandbox's own key is refused.
+    let body = notice_body(&out_trade_no, amount);
+    let (timestamp, nonce, signature) = on.sign(&body, now_ms());
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("xueshi-pay-timestamp", timestamp.to_string().parse().unwrap());
+    headers.insert("xueshi-pay-nonce", nonce.parse().unwrap());
+    headers.insert("xueshi-pay-signature", signature.parse().unwrap());
+    assert_eq!(off.verify_notification(&headers, &body, now_ms()), Err(NotificationRefused::Disabled));
+    assert!(on.verify_notification(&headers, &body, now_ms()).is_ok());
+    assert_eq!(app.count("SELECT COUNT(*) FROM sandbox_transactions WHERE status = 'paid'").await, 0);
 }

@@ -38,6 +38,8 @@ pub enum NotificationRefused {
     BadSignature,
     #[error("body is not a payment notification")]
     BadBody,
+    #[error("this gateway is switched off by configuration")]
+    Disabled,
 }
 
 pub trait PaymentProvider: Send + Sync + std::fmt::Debug {

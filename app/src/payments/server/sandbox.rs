@@ -7,7 +7,7 @@
 
 use super::provider::{GatewayState, NotificationRefused, PaymentProvider, PaymentRequest};
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, ErrorKind},
     payments::api::CashierView,
     payments::domain::{
         NONCE_HEADER, PaymentNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER, is_fresh, retry_delay_seconds,
@@ -33,6 +33,8 @@ pub struct Sandbox {
     verifying: VerifyingKey,
     /// Where the cashier pages are served (scheme://host:port).
     base_url: String,
+    /// Off in production unless configured: the cashier pays without money.
+    enabled: bool,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -43,7 +45,7 @@ impl std::fmt::Debug for Sandbox {
 
 impl Sandbox {
     /// Loads the key pair, or makes and keeps one (first start).
-    pub async fn load_or_create(db: &Db, base_url: String) -> Result<Self, sqlx::Error> {
+    pub async fn load_or_create(db: &Db, base_url: String, enabled: bool) -> Result<Self, sqlx::Error> {
         let stored: Option<String> = sqlx::query_scalar("SELECT secret FROM gateway_keys WHERE name = $1")
             .bind(KEY_NAME)
             .fetch_optional(db.reader())
@@ -74,7 +76,7 @@ impl Sandbox {
                 }
             };
         let signing = SigningKey::from_bytes(&secret);
-        Ok(Self { db: db.clone(), verifying: signing.verifying_key(), signing, base_url })
+        Ok(Self { db: db.clone(), verifying: signing.verifying_key(), signing, base_url, enabled })
     }
 
     /// Signs a body as the gateway does: (timestamp in seconds, nonce, base64 signature).
@@ -97,8 +99,17 @@ impl Sandbox {
         Ok(CashierView { id: id.to_owned(), amount_fen, channel, description, status })
     }
 
+    fn refuse_when_disabled(&self) -> AppResult<()> {
+        if self.enabled {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorKind::Forbidden, "在线支付暂未开通，请选择线下转账"))
+        }
+    }
+
     /// The wallet's answer: pay (the notification goes out at once) or cancel.
     pub async fn decide(&self, id: &str, pay: bool, now: i64) -> AppResult<()> {
+        self.refuse_when_disabled()?;
         let changed = if pay {
             sqlx::query(
                 "UPDATE sandbox_transactions SET status = 'paid', paid_at = $1, next_attempt_at = $1
@@ -135,6 +146,9 @@ impl Sandbox {
 
     /// Sends the notifications that are due; called every second by the notifier.
     pub async fn deliver_due(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
+        if !self.enabled {
+            return Ok(0);
+        }
         let due: Vec<(String, String, i64, i64, String, i64)> = sqlx::query_as(
             "SELECT id, out_trade_no, amount_fen, paid_at, notify_url, attempts FROM sandbox_transactions
              WHERE status = 'paid' AND acknowledged_at IS NULL AND next_attempt_at IS NOT NULL
@@ -183,6 +197,7 @@ impl PaymentProvider for Sandbox {
 
     fn create<'a>(&'a self, request: &'a PaymentRequest) -> BoxFuture<'a, AppResult<String>> {
         Box::pin(async move {
+            self.refuse_when_disabled()?;
             let id = format!("SBX{}", random_token(12));
             sqlx::query(
                 "INSERT INTO sandbox_transactions (id, out_trade_no, amount_fen, channel, description, notify_url, status, created_at)
@@ -231,6 +246,9 @@ impl PaymentProvider for Sandbox {
         body: &str,
         now: i64,
     ) -> Result<PaymentNotice, NotificationRefused> {
+        if !self.enabled {
+            return Err(NotificationRefused::Disabled);
+        }
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
         let (Some(timestamp), Some(nonce), Some(signature)) =
             (text(TIMESTAMP_HEADER), text(NONCE_HEADER), text(SIGNATURE_HEADER))

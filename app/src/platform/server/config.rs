@@ -45,6 +45,8 @@ struct RawConfig {
     db_max_connections: u32,
     #[serde(default = "defaults::public_cache_seconds")]
     public_cache_seconds: u64,
+    #[serde(default)]
+    payment_sandbox: Option<bool>,
 }
 
 mod defaults {
@@ -122,6 +124,9 @@ pub struct Config {
     pub db_max_connections: u32,
     /// How long public lists may be served from memory (0: never).
     pub public_cache_ttl: Duration,
+    /// Whether the built-in sandbox gateway takes payments. Its cashier "pays" without
+    /// money, so production mode turns it off unless it is asked for by name (staging).
+    pub payment_sandbox: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +229,7 @@ impl Config {
             trust_forwarded_for: raw.trust_forwarded_for,
             db_max_connections: raw.db_max_connections.max(2),
             public_cache_ttl: Duration::from_secs(raw.public_cache_seconds),
+            payment_sandbox: raw.payment_sandbox.unwrap_or(!production),
         })
     }
 
@@ -280,6 +286,17 @@ mod tests {
     fn production_needs_a_secret() {
         let err = Config::from_pairs([("env", "production")]).unwrap_err();
         assert!(err.to_string().contains("XUESHI_SESSION_SECRET"));
+    }
+
+    #[test]
+    fn the_payment_sandbox_is_off_in_production_unless_named() {
+        let secret = "s".repeat(40);
+        assert!(Config::from_pairs([]).unwrap().payment_sandbox);
+        let production = [("env", "production"), ("session_secret", secret.as_str())];
+        assert!(!Config::from_pairs(production).unwrap().payment_sandbox);
+        let staging =
+            [("env", "production"), ("session_secret", secret.as_str()), ("payment_sandbox", "true")];
+        assert!(Config::from_pairs(staging).unwrap().payment_sandbox);
     }
 
     #[test]
