@@ -11,7 +11,7 @@ use super::{
 use crate::{
     accounts::pages::{UNVERIFIED_NOTICE, use_auth},
     shell::{
-        components::{Card, EmptyState, INPUT, LABEL, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON},
+        components::{Card, EmptyState, INPUT, InfoRow, LABEL, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON},
         errors::{ErrorPage, LoginRequiredPage},
     },
 };
@@ -228,16 +228,16 @@ pub fn ClassPage() -> impl IntoView {
                                         <span class="shrink-0 rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-600">{s.state.label()}</span>
                                     </div>
                                     <dl class="mt-3 grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-                                        <Row label="施教机构" value=s.provider_name.clone() />
-                                        <Row label="培训方式" value=s.mode.label().to_owned() />
-                                        <Row label="年度" value=format!("{}年", s.year) />
-                                        <Row label="学时" value=hours_text(&s.hours) />
-                                        <Row label="培训费" value=format_fen(s.fee_fen) />
-                                        <Row label="报名时间" value=format!("{} 至 {}", s.opens_on, s.closes_on) />
-                                        <Row label="面向地区" value=s.region_name.clone() />
-                                        <Row label="剩余名额" value=s.seats_left.to_string() />
-                                        {(!lodgings.is_empty()).then(|| view! { <Row label="住宿" value=lodgings.clone() /> })}
-                                        <Row label="报名审核" value=if s.needs_review { "需要审核".to_owned() } else { "无需审核".to_owned() } />
+                                        <InfoRow label="施教机构" value=s.provider_name.clone() />
+                                        <InfoRow label="培训方式" value=s.mode.label().to_owned() />
+                                        <InfoRow label="年度" value=format!("{}年", s.year) />
+                                        <InfoRow label="学时" value=hours_text(&s.hours) />
+                                        <InfoRow label="培训费" value=format_fen(s.fee_fen) />
+                                        <InfoRow label="报名时间" value=format!("{} 至 {}", s.opens_on, s.closes_on) />
+                                        <InfoRow label="面向地区" value=s.region_name.clone() />
+                                        <InfoRow label="剩余名额" value=s.seats_left.to_string() />
+                                        {(!lodgings.is_empty()).then(|| view! { <InfoRow label="住宿" value=lodgings.clone() /> })}
+                                        <InfoRow label="报名审核" value=if s.needs_review { "需要审核".to_owned() } else { "无需审核".to_owned() } />
                                     </dl>
                                     <div class="mt-4 flex flex-wrap gap-3">
                                         {if c.accepting {
@@ -290,16 +290,6 @@ pub fn ClassPage() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-fn Row(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
-    view! {
-        <div class="flex gap-2">
-            <dt class="w-20 shrink-0 text-slate-500">{label}</dt>
-            <dd class="min-w-0 text-slate-900">{value}</dd>
-        </div>
     }
 }
 

@@ -13,8 +13,8 @@ use crate::{
     platform::time::format_datetime,
     shell::{
         components::{
-            Card, EmptyState, FileField, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON,
-            url_error,
+            Card, EmptyState, FileField, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON,
+            SECONDARY_BUTTON, url_error,
         },
         errors::{ErrorPage, LoginRequiredPage},
     },
@@ -89,11 +89,11 @@ fn ApplyForm(context: ApplyContext, error: Signal<Option<crate::error::AppError>
             })}
             <Card title="确认个人信息">
                 <dl class="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-                    <InfoItem label="姓名" value=context.name.clone() />
-                    <InfoItem label="性别" value=context.gender.clone() />
-                    <InfoItem label="身份证号" value=context.id_number_masked.clone() />
-                    <InfoItem label="手机号" value=context.phone_masked.clone() />
-                    <InfoItem label="所属单位" value=if context.unit.is_empty() { "未加入单位".to_owned() } else { context.unit.clone() } />
+                    <InfoRow label="姓名" value=context.name.clone() />
+                    <InfoRow label="性别" value=context.gender.clone() />
+                    <InfoRow label="身份证号" value=context.id_number_masked.clone() />
+                    <InfoRow label="手机号" value=context.phone_masked.clone() />
+                    <InfoRow label="所属单位" value=if context.unit.is_empty() { "未加入单位".to_owned() } else { context.unit.clone() } />
                 </dl>
                 <p class="mt-3 text-xs text-slate-500">
                     "姓名、性别和身份证号在首次报名后不能修改。信息有误请先到 "
@@ -212,16 +212,6 @@ fn ApplyForm(context: ApplyContext, error: Signal<Option<crate::error::AppError>
                     <button type="submit" class=format!("{PRIMARY_BUTTON} mt-3 w-full py-2.5") disabled=context.refusal.is_some()>"提交订单"</button>
                 </Card>
             </form>
-        </div>
-    }
-}
-
-#[component]
-fn InfoItem(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
-    view! {
-        <div class="flex gap-2">
-            <dt class="w-20 shrink-0 text-slate-500">{label}</dt>
-            <dd class="min-w-0 text-slate-900">{value}</dd>
         </div>
     }
 }
@@ -367,14 +357,14 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                         <StatusTag status />
                                     </div>
                                     <dl class="mt-3 grid gap-2 text-sm">
-                                        <InfoItem label="期次" value=r.session.clone() />
-                                        <InfoItem label="培训费" value=format_fen(r.fee_fen) />
+                                        <InfoRow label="期次" value=r.session.clone() />
+                                        <InfoRow label="培训费" value=format_fen(r.fee_fen) />
                                         {(!r.lodging.is_empty()).then(|| view! {
-                                            <InfoItem label="住宿" value=format!("{}（{}）", r.lodging, format_fen(r.lodging_fen)) />
+                                            <InfoRow label="住宿" value=format!("{}（{}）", r.lodging, format_fen(r.lodging_fen)) />
                                         })}
-                                        <InfoItem label="合计" value=format_fen(r.total_fen) />
-                                        {r.order_no.clone().map(|no| view! { <InfoItem label="订单号" value=no /> })}
-                                        <InfoItem label="提交时间" value=format_datetime(r.submitted_at) />
+                                        <InfoRow label="合计" value=format_fen(r.total_fen) />
+                                        {r.order_no.clone().map(|no| view! { <InfoRow label="订单号" value=no /> })}
+                                        <InfoRow label="提交时间" value=format_datetime(r.submitted_at) />
                                     </dl>
                                     {match status {
                                         Status::Rejected => view! {

@@ -213,3 +213,14 @@ pub fn FileField(
         </div>
     }
 }
+
+/// One "label: value" line of a `<dl>` (unit details, class facts, a registration).
+#[component]
+pub fn InfoRow(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
+    view! {
+        <div class="flex gap-2">
+            <dt class="w-24 shrink-0 text-slate-500">{label}</dt>
+            <dd class="min-w-0 text-slate-900">{value}</dd>
+        </div>
+    }
+}

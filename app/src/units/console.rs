@@ -2,14 +2,14 @@
 //! batch import), 部门管理 and 管理员. Every server function works on the caller's own
 //! unit only, found from the caller's unit_admin grant.
 
-use super::{domain::DepartmentNode, review::Item};
+use super::domain::DepartmentNode;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
     shell::{
         components::{
-            Card, EmptyState, Field, FileField, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, Pager,
-            SECONDARY_BUTTON, SelectField, url_error,
+            Card, EmptyState, Field, FileField, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON,
+            Pager, SECONDARY_BUTTON, SelectField, url_error,
         },
         errors::ErrorPage,
     },
@@ -318,12 +318,12 @@ pub fn UnitInfoPage() -> impl IntoView {
                             </div>
                             <Card title=o.name.clone()>
                                 <dl class="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-                                    <Item label="统一社会信用代码" value=o.credit_code />
-                                    <Item label="单位性质" value=o.nature />
-                                    <Item label="所属行业" value=o.industry />
-                                    <Item label="单位级别" value=o.level />
-                                    <Item label="所在地区" value=o.region_name />
-                                    <Item label="详细地址" value=o.address />
+                                    <InfoRow label="统一社会信用代码" value=o.credit_code />
+                                    <InfoRow label="单位性质" value=o.nature />
+                                    <InfoRow label="所属行业" value=o.industry />
+                                    <InfoRow label="单位级别" value=o.level />
+                                    <InfoRow label="所在地区" value=o.region_name />
+                                    <InfoRow label="详细地址" value=o.address />
                                 </dl>
                             </Card>
                         </div>

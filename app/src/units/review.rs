@@ -6,7 +6,8 @@ use crate::{
     platform::{paging::Page, time::format_datetime},
     shell::{
         components::{
-            Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON,
+            Card, EmptyState, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON, Pager,
+            SECONDARY_BUTTON,
         },
         errors::ErrorPage,
     },
@@ -189,17 +190,17 @@ pub fn UnitReviewDetail() -> impl IntoView {
                                 <Notice message=notice />
                                 <Card title="单位信息">
                                     <dl class="grid gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
-                                        <Item label="统一社会信用代码" value=d.credit_code.clone() />
-                                        <Item label="单位性质" value=d.nature.clone() />
-                                        <Item label="所属行业" value=d.industry.clone() />
-                                        <Item label="行业主管部门" value=d.supervisor.clone() />
-                                        <Item label="单位级别" value=d.level.clone() />
-                                        <Item label="所在地区" value=d.region_name.clone() />
-                                        <Item label="详细地址" value=d.address.clone() />
-                                        <Item label="申请人" value=format!("{}（{}）", d.applicant_name, d.applicant_phone_masked) />
-                                        <Item label="申请时间" value=format_datetime(d.created_at) />
-                                        <Item label="状态" value=d.status.label().to_owned() />
-                                        {(!d.review_reason.is_empty()).then(|| view! { <Item label="未通过原因" value=d.review_reason.clone() /> })}
+                                        <InfoRow label="统一社会信用代码" value=d.credit_code.clone() />
+                                        <InfoRow label="单位性质" value=d.nature.clone() />
+                                        <InfoRow label="所属行业" value=d.industry.clone() />
+                                        <InfoRow label="行业主管部门" value=d.supervisor.clone() />
+                                        <InfoRow label="单位级别" value=d.level.clone() />
+                                        <InfoRow label="所在地区" value=d.region_name.clone() />
+                                        <InfoRow label="详细地址" value=d.address.clone() />
+                                        <InfoRow label="申请人" value=format!("{}（{}）", d.applicant_name, d.applicant_phone_masked) />
+                                        <InfoRow label="申请时间" value=format_datetime(d.created_at) />
+                                        <InfoRow label="状态" value=d.status.label().to_owned() />
+                                        {(!d.review_reason.is_empty()).then(|| view! { <InfoRow label="未通过原因" value=d.review_reason.clone() /> })}
                                     </dl>
                                     {d.licence_url.clone().map(|url| view! {
                                         <a href=url class="mt-3 inline-block text-blue-700 hover:underline">"查看营业执照扫描件"</a>
@@ -226,15 +227,5 @@ pub fn UnitReviewDetail() -> impl IntoView {
                 }
             })}
         </Suspense>
-    }
-}
-
-#[component]
-pub fn Item(label: &'static str, #[prop(into)] value: String) -> impl IntoView {
-    view! {
-        <div class="flex gap-2">
-            <dt class="w-28 shrink-0 text-slate-500">{label}</dt>
-            <dd class="min-w-0 text-slate-900">{value}</dd>
-        </div>
     }
 }
