@@ -56,6 +56,11 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
             .await?;
             providers.into_iter().any(|provider| viewer.has_scoped_role(Role::Provider, provider))
         }
+        // An issued invoice: finance, and every trainee whose order it covers.
+        "invoice" => {
+            viewer.has_role(Role::Finance)
+                || crate::invoices::server::covers_file(state, viewer.id, &record.id).await?
+        }
         _ => false,
     })
 }

@@ -10,12 +10,14 @@ pub mod announcements;
 pub mod catalogue;
 pub mod enrolment;
 pub mod error;
+pub mod invoices;
 pub mod learning;
 pub mod messages;
 pub mod orders;
 pub mod payments;
 pub mod platform;
 pub mod queries;
+pub mod refunds;
 pub mod shell;
 pub mod units;
 

@@ -3,7 +3,7 @@ use app::{
     App,
     accounts::server::{
         captcha as captcha_store,
-        guard::AuthCache,
+        guard::{self, AuthCache},
         passwords::{self, CommonPasswords},
         session, throttle,
     },
@@ -14,10 +14,12 @@ use app::{
     },
     platform::{
         server::{
-            AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage,
+            AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont,
+            storage::Storage,
         },
         time::now_ms,
     },
+    refunds::server as refunds,
     shell,
 };
 use axum::{
@@ -55,8 +57,10 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     let payments = Payments::sandbox(
         Sandbox::load_or_create(&db, AppState::base_url(&config), config.payment_sandbox).await?,
     );
+    let pdf_font = PdfFont::new(config.pdf_font.clone());
     Ok(AppState {
         db,
+        pdf_font,
         config: Arc::new(config),
         storage,
         public_cache,
@@ -94,7 +98,7 @@ pub fn router(state: AppState) -> Router {
         let state = state.clone();
         move || {
             provide_context(state.clone());
-            provide_context(AuthCache::default());
+            provide_context(AuthCache::for_request());
         }
     };
     let shell_fn = {
@@ -121,6 +125,7 @@ pub fn router(state: AppState) -> Router {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         }))
+        .layer(middleware::from_fn_with_state(state.clone(), guard::resolve_page_user))
         .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), security::reject_cross_site))
         // Gateways call from their servers (no browser headers); their signature is
@@ -128,6 +133,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/pay/notify/{provider}",
             post(payments::notify).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
+        )
+        .route(
+            "/pay/notify/{provider}/refund",
+            post(payments::notify_refund).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
         )
         .with_state(state);
     // Outermost last: tracing sees everything, compression wraps the final headers.
@@ -149,7 +158,8 @@ pub fn spawn_sandbox_notifier(state: AppState) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// Every minute closes unpaid orders past their payment window (freeing their seats);
+/// Every minute closes unpaid orders past their payment window (freeing their seats) and
+/// settles refunds the gateway has not confirmed;
 /// every five minutes deletes expired sessions, captchas and stale login counters.
 pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
@@ -162,6 +172,12 @@ pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
                 Ok(0) => {}
                 Ok(closed) => tracing::info!(closed, "closed unpaid orders past their payment window"),
                 Err(err) => tracing::warn!(error = %err, "closing expired orders failed"),
+            }
+            // Refunds whose confirmation never came: ask the gateway.
+            match refunds::settle_processing(&state, now).await {
+                Ok(0) => {}
+                Ok(settled) => tracing::info!(settled, "refunds settled by asking the gateway"),
+                Err(err) => tracing::warn!(error = %err, "settling refunds failed"),
             }
             minute += 1;
             if minute % 5 != 1 {

@@ -1,9 +1,10 @@
 //! 登录 and 个人中心, and the signed-in user as the pages see it.
 
 use super::{
-    api::{Login, get_current_user, new_captcha},
+    api::{Login, new_captcha},
     roles::CurrentUser,
 };
+use crate::shell::page_data::PageData;
 use crate::{
     error::{AppError, AppResult},
     shell::{
@@ -15,15 +16,32 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The signed-in user for the whole page (loaded once per page: every navigation is a
-/// page load).
-#[derive(Clone, Copy)]
+/// The signed-in user for the whole page, resolved on the server before the page
+/// renders (every navigation is a page load, see the islands notes), so components
+/// read it as a value instead of awaiting a shared resource.
+#[derive(Clone)]
 pub struct Auth {
-    pub user: Resource<AppResult<Option<CurrentUser>>>,
+    user: AppResult<Option<CurrentUser>>,
+}
+
+impl Auth {
+    /// The user, or why they could not be looked up.
+    pub fn result(&self) -> AppResult<Option<CurrentUser>> {
+        self.user.clone()
+    }
+
+    /// The user, if signed in (a failed lookup counts as signed out).
+    pub fn current(&self) -> Option<CurrentUser> {
+        self.user.clone().ok().flatten()
+    }
 }
 
 pub fn provide_auth() {
-    let user = Resource::new(|| (), |_| get_current_user());
+    #[cfg(feature = "ssr")]
+    let user = super::server::guard::page_user();
+    // Pages render on the server only; islands never ask.
+    #[cfg(not(feature = "ssr"))]
+    let user = Ok(None);
     provide_context(Auth { user });
 }
 
@@ -112,7 +130,7 @@ pub fn LoginPage() -> impl IntoView {
 /// The 验证码 input with its image; the image is drawn for a fresh captcha id.
 #[component]
 pub fn CaptchaField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let captcha_id = Resource::new(|| (), |_| new_captcha());
+    let captcha_id = PageData::new(new_captcha());
     let message = move || error.get().and_then(|e| e.field("captcha").map(str::to_owned));
     view! {
         <div>
@@ -182,15 +200,11 @@ pub fn MePage() -> impl IntoView {
     });
     view! {
         <Title text="个人中心" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) => view! { <Notice message=notice /> <Profile user /> }.into_any(),
-                    Ok(None) => view! { <LoginRequiredPage next="/me" /> }.into_any(),
-                    Err(error) => view! { <ErrorPage error path="/me" /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {match auth.result() {
+            Ok(Some(user)) => view! { <Notice message=notice /> <Profile user /> }.into_any(),
+            Ok(None) => view! { <LoginRequiredPage next="/me" /> }.into_any(),
+            Err(error) => view! { <ErrorPage error path="/me" /> }.into_any(),
+        }}
     }
 }
 
@@ -229,6 +243,7 @@ fn Profile(user: CurrentUser) -> impl IntoView {
             <nav aria-label="我的报名" class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                 <a href="/me/exams" class=link>"我的考试" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/orders" class=link>"我的订单" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/fapiao" class=link>"发票下载" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/favourites" class=link>"我的收藏" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/messages" class=link>"消息" <span aria-hidden="true">"›"</span></a>
             </nav>

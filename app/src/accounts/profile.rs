@@ -5,6 +5,7 @@ use super::{
     pages::use_auth,
     profile_rules::{ETHNICITIES, Gender},
 };
+use crate::shell::page_data::PageData;
 use crate::{
     error::{AppError, AppResult},
     shell::{
@@ -224,10 +225,10 @@ fn query_notice(pairs: &'static [(&'static str, &'static str)]) -> Signal<Option
 #[component]
 pub fn MyInfoPage() -> impl IntoView {
     let query = use_query_map();
-    let info = Resource::new(|| (), |_| load_my_info());
+    let info = PageData::new(load_my_info());
     let region = move || query.read().get("region");
     let unit = move || query.read().get("unit").and_then(|u| u.parse::<i64>().ok());
-    let directory = Resource::new(move || (region(), unit()), |(region, unit)| load_directory(region, unit));
+    let directory = PageData::new(load_directory(region(), unit()));
     let save = ServerAction::<UpdateProfile>::new();
     let join = ServerAction::<JoinUnit>::new();
     let answer = ServerAction::<AnswerInvitation>::new();
@@ -355,22 +356,18 @@ const PASSWORD_CHANGED: &str = "/me?password=1";
 
 #[component]
 pub fn PasswordPage() -> impl IntoView {
-    let auth = use_auth();
+    let must_change = use_auth().current().is_some_and(|u| u.must_change_password);
     let change = ServerAction::<ChangePassword>::new();
     let error = Signal::derive(move || change.value().get().and_then(Result::err));
     view! {
         <Title text="修改密码" />
         <div class="mx-auto max-w-md">
             <h1 class="mb-4 text-xl font-semibold text-slate-900">"修改密码"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    auth.user.await.ok().flatten().filter(|u| u.must_change_password).map(|_| view! {
-                        <p role="alert" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
-                            "您正在使用单位添加账号时发给您的初始密码，请先设置自己的密码。"
-                        </p>
-                    })
-                })}
-            </Suspense>
+            {must_change.then(|| view! {
+                <p role="alert" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                    "您正在使用单位添加账号时发给您的初始密码，请先设置自己的密码。"
+                </p>
+            })}
             <Card>
                 <ActionForm action=change attr:class="space-y-4" attr:novalidate="">
                     <FormError error />
@@ -390,8 +387,7 @@ pub fn InvoiceTitlesPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SaveInvoiceTitle>::new();
     let delete = ServerAction::<DeleteInvoiceTitle>::new();
-    let titles =
-        Resource::new(move || (save.version().get(), delete.version().get()), |_| list_invoice_titles());
+    let titles = PageData::new(list_invoice_titles());
     let editing = move || query.read().get("edit").and_then(|id| id.parse::<i64>().ok());
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
     let notice = query_notice(&[("saved", "已保存"), ("deleted", "已删除")]);

@@ -2,6 +2,7 @@
 //! an SMS code (the image captcha guards the sending), step two sets the password.
 
 use super::pages::CaptchaField;
+use crate::shell::page_data::PageData;
 use crate::{
     accounts::{identity::mask_phone, profile_rules::ETHNICITIES},
     error::{AppError, AppResult},
@@ -153,7 +154,7 @@ fn AccountStep(phone: String) -> impl IntoView {
     let error = Signal::derive(move || register.value().get().and_then(Result::err));
     let region = move || query.read().get("region");
     let unit = move || query.read().get("unit").and_then(|u| u.parse::<i64>().ok());
-    let directory = Resource::new(move || (region(), unit()), |(region, unit)| load_directory(region, unit));
+    let directory = PageData::new(load_directory(region(), unit()));
     let resend_href = format!("/register?phone={phone}");
     let keep = vec![("phone", phone.clone()), ("sent", "1".to_owned())];
     view! {

@@ -73,9 +73,7 @@ pub fn VerifyPage() -> impl IntoView {
         <Title text="实名认证" />
         <div class="mx-auto max-w-xl">
             <h1 class="mb-4 text-xl font-semibold text-slate-900">"实名认证"</h1>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match auth.user.await {
+            {match auth.result() {
                         Ok(Some(user)) if user.real_name_verified => view! {
                             <Card>
                                 <p role="status" class="text-green-700">"您已完成实名认证，可以报名和缴费。"</p>
@@ -99,9 +97,7 @@ pub fn VerifyPage() -> impl IntoView {
                         }.into_any(),
                         Ok(None) => view! { <LoginRequiredPage next="/me/verify" /> }.into_any(),
                         Err(error) => view! { <ErrorPage error /> }.into_any(),
-                    }
-                })}
-            </Suspense>
+            }}
         </div>
     }
 }

@@ -6,6 +6,7 @@ pub mod outbox;
 #[cfg(feature = "ssr")]
 mod server;
 
+use crate::shell::page_data::PageData;
 use crate::{
     accounts::{
         pages::use_auth,
@@ -29,12 +30,9 @@ use leptos_router::{
 /// admin server function checks the caller again.
 #[component]
 pub fn AdminLayout() -> impl IntoView {
-    let auth = use_auth();
     let location = use_location();
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match auth.user.await {
+                {match use_auth().result() {
                     Ok(Some(user)) if user.is_staff() => view! {
                         <div class="md:flex md:gap-6">
                             <AdminNav user />
@@ -45,9 +43,7 @@ pub fn AdminLayout() -> impl IntoView {
                     Ok(Some(_)) => view! { <ForbiddenPage /> }.into_any(),
                     Ok(None) => view! { <LoginRequiredPage next=location.pathname.get_untracked() /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+                }}
     }
 }
 
@@ -68,6 +64,8 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
             })}
             {(user.has_role(Role::Finance) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/finance/transfers" attr:class=SIDE_LINK>"线下转账确认"</A>
+                <A href="/admin/finance/refunds" attr:class=SIDE_LINK>"退款审核"</A>
+                <A href="/admin/finance/invoices" attr:class=SIDE_LINK>"发票管理"</A>
             })}
             {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
@@ -85,7 +83,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
 
 #[component]
 pub fn AdminHome() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| load_admin_overview());
+    let overview = PageData::new(load_admin_overview());
     view! {
         <Title text="管理后台" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"管理后台"</h1>

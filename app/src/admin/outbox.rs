@@ -1,6 +1,7 @@
 //! /admin/outbox: what the default SMS and e-mail providers "sent", for the platform
 //! admin (and for trying the site without a real SMS gateway).
 
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -79,7 +80,7 @@ pub fn OutboxPage() -> impl IntoView {
     let query = use_query_map();
     let recipient = move || query.read().get("recipient").unwrap_or_default();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list = Resource::new(move || (recipient(), page()), |(recipient, page)| list_outbox(recipient, page));
+    let list = PageData::new(list_outbox(recipient(), page()));
     view! {
         <Title text="发件箱" />
         <h1 class="mb-1 text-xl font-semibold text-slate-900">"发件箱"</h1>

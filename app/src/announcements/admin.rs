@@ -4,6 +4,7 @@ use super::{
     api::{AttachFile, DetachFile, SaveAnnouncement, admin_get_announcement, admin_list_announcements},
     domain::{AnnouncementForEdit, Category},
 };
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppError,
     platform::time::format_date,
@@ -23,7 +24,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn AdminAnnouncementList() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list = Resource::new(page, admin_list_announcements);
+    let list = PageData::new(admin_list_announcements(page()));
     view! {
         <Title text="通知公告管理" />
         <div class="mb-4 flex items-center justify-between">
@@ -88,15 +89,15 @@ pub fn AdminAnnouncementEdit() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
     let detach = ServerAction::<DetachFile>::new();
     let upload_error = url_error::<AttachFile>();
-    let item = Resource::new(
-        move || (id(), detach.version().get()),
-        |(id, _)| async move {
+    let item = PageData::new({
+        let id = id();
+        async move {
             match id {
                 Some(id) => admin_get_announcement(id).await,
                 None => Err(AppError::not_found("该公告不存在")),
             }
-        },
-    );
+        }
+    });
     let notice = move || {
         let q = query.read();
         if q.get("saved").is_some() {

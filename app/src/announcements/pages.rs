@@ -4,6 +4,7 @@ use super::{
     api::{get_announcement, list_announcements, load_home_feed},
     domain::{AnnouncementSummary, Category},
 };
+use crate::shell::page_data::PageData;
 use crate::{
     platform::time::format_date,
     shell::{
@@ -17,8 +18,8 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let feed = Resource::new(|| (), |_| load_home_feed());
-    let classes = Resource::new(|| (), |_| crate::catalogue::api::latest_open_classes());
+    let feed = PageData::new(load_home_feed());
+    let classes = PageData::new(crate::catalogue::api::latest_open_classes());
     view! {
         <Title text="" />
         <section class="overflow-hidden rounded-2xl bg-gradient-to-br from-blue-700 to-sky-600 px-5 py-8 text-white shadow md:px-10 md:py-12">
@@ -117,8 +118,7 @@ pub fn NewsListPage() -> impl IntoView {
     let query = use_query_map();
     let category = move || query.read().get("category").filter(|c| Category::from_code(c).is_some());
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list =
-        Resource::new(move || (category(), page()), |(category, page)| list_announcements(category, page));
+    let list = PageData::new(list_announcements(category(), page()));
     let tab = "rounded-full px-3 py-1.5 text-sm whitespace-nowrap";
     let tab_class = move |code: Option<&'static str>| {
         if category().as_deref() == code {
@@ -190,7 +190,8 @@ pub fn NewsListPage() -> impl IntoView {
 pub fn NewsDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let announcement = Resource::new(id, |id| async move {
+    let id = id();
+    let announcement = PageData::new(async move {
         match id {
             Some(id) => get_announcement(id).await,
             None => Err(crate::error::AppError::not_found("该公告不存在或已下线")),

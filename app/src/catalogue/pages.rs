@@ -8,6 +8,7 @@ use super::{
     },
     domain::{Category, Mode, format_fen},
 };
+use crate::shell::page_data::PageData;
 use crate::{
     accounts::pages::{UNVERIFIED_NOTICE, use_auth},
     shell::{
@@ -54,7 +55,9 @@ pub fn ClassCard(class: ClassSummary) -> impl IntoView {
 
 #[component]
 pub fn EnrollPage() -> impl IntoView {
-    let auth = use_auth();
+    let user = use_auth().current();
+    let unverified = user.as_ref().is_some_and(|u| !u.real_name_verified);
+    let signed_in = user.is_some();
     let query = use_query_map();
     let filter = move || {
         let q = query.read();
@@ -67,23 +70,19 @@ pub fn EnrollPage() -> impl IntoView {
         }
     };
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list = Resource::new(move || (filter(), page()), |(filter, page)| list_open_classes(filter, page));
-    let regions = Resource::new(|| (), |_| crate::units::directory::load_directory(None, None));
-    let years = Resource::new(|| (), |_| open_class_years());
-    let favourites = Resource::new(|| (), |_| favourite_class_ids());
+    let list = PageData::new(list_open_classes(filter(), page()));
+    let regions = PageData::new(crate::units::directory::load_directory(None, None));
+    let years = PageData::new(open_class_years());
+    let favourites = PageData::new(favourite_class_ids());
     let favourite = ServerAction::<ToggleFavourite>::new();
     view! {
         <Title text="报名中心" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"报名中心"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                auth.user.await.ok().flatten().filter(|u| !u.real_name_verified).map(|_| view! {
-                    <p role="note" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
-                        {UNVERIFIED_NOTICE} " " <a href="/me/verify" class="font-medium underline">"实名认证"</a>
-                    </p>
-                })
-            })}
-        </Suspense>
+        {unverified.then(|| view! {
+            <p role="note" class="mb-4 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                {UNVERIFIED_NOTICE} " " <a href="/me/verify" class="font-medium underline">"实名认证"</a>
+            </p>
+        })}
         <nav aria-label="报名类别" class="mb-4 flex gap-2">
             <span class="rounded-full bg-blue-700 px-3 py-1.5 text-sm text-white" aria-current="page">"培训"</span>
             <a href="/news?category=notice" class="rounded-full border border-slate-200 bg-white px-3 py-1.5 text-sm text-slate-600">"报名通知"</a>
@@ -93,7 +92,6 @@ pub fn EnrollPage() -> impl IntoView {
                 let f = filter();
                 let regions = regions.await.map(|d| d.regions).unwrap_or_default();
                 let years = years.await.unwrap_or_default();
-                let signed_in = auth.user.await.ok().flatten().is_some();
                 let favourites = favourites.await.unwrap_or_default();
                 let back = format!(
                     "/enroll?q={}&mode={}&year={}&category={}&region={}",
@@ -204,7 +202,7 @@ pub fn EnrollPage() -> impl IntoView {
 pub fn ClassPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let class = Resource::new(id, get_class);
+    let class = PageData::new(get_class(id()));
     let favourite = ServerAction::<ToggleFavourite>::new();
     view! {
         <Suspense fallback=|| ()>
@@ -295,7 +293,7 @@ pub fn ClassPage() -> impl IntoView {
 
 #[component]
 pub fn FavouritesPage() -> impl IntoView {
-    let list = Resource::new(|| (), |_| list_favourites());
+    let list = PageData::new(list_favourites());
     view! {
         <Title text="我的收藏" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"我的收藏"</h1>

@@ -8,6 +8,7 @@ use super::{
     domain::{ClassForm, ClassState, Mode, format_fen},
     pages::hours_text,
 };
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppError,
     shell::{
@@ -26,7 +27,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 pub fn ProviderClassList() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list = Resource::new(page, list_provider_classes);
+    let list = PageData::new(list_provider_classes(page()));
     view! {
         <Title text="培训班管理" />
         <div class="mb-4 flex items-center justify-between">
@@ -72,7 +73,7 @@ pub fn ProviderClassList() -> impl IntoView {
 pub fn ProviderClassNew() -> impl IntoView {
     let save = ServerAction::<SaveClass>::new();
     let error = Signal::derive(move || save.value().get().and_then(Result::err));
-    let regions = Resource::new(|| (), |_| load_directory(None, None));
+    let regions = PageData::new(load_directory(None, None));
     let blank = ClassForm {
         mode: Mode::Offline.code().to_owned(),
         needs_review: "on".to_owned(),
@@ -204,8 +205,8 @@ pub fn ProviderClassEdit() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let class = Resource::new(id, get_class_for_edit);
-    let regions = Resource::new(|| (), |_| load_directory(None, None));
+    let class = PageData::new(get_class_for_edit(id()));
+    let regions = PageData::new(load_directory(None, None));
     let save = ServerAction::<SaveClass>::new();
     let state = ServerAction::<ChangeClassState>::new();
     let add = ServerAction::<AddSession>::new();

@@ -47,6 +47,12 @@ pub struct MyRegistration {
     pub order_no: Option<String>,
     /// Until when an unpaid order may be paid.
     pub order_expires_at: Option<i64>,
+    /// The newest refund asked for, if any (its state and finance's reason).
+    #[serde(default)]
+    pub latest_refund: Option<crate::refunds::MyRefund>,
+    /// The state of the order's live invoice (待开票 or 已开票), if any.
+    #[serde(default)]
+    pub invoice: Option<crate::invoices::domain::InvoiceStatus>,
 }
 
 /// The 报名须知 dialog.
@@ -209,7 +215,12 @@ pub async fn load_my_registrations(orders_only: bool) -> AppResult<Vec<MyRegistr
 pub async fn load_my_registration(id: i64) -> AppResult<MyRegistration> {
     respond(async move {
         let user = guard::require_user().await?;
-        repo::mine_one(&app_state()?, user.id, id, now_ms()).await
+        let state = app_state()?;
+        let mut registration = repo::mine_one(&state, user.id, id, now_ms()).await?;
+        registration.latest_refund =
+            crate::refunds::server::mine(&state, user.id, id).await?.into_iter().next();
+        registration.invoice = crate::invoices::server::live_status_of_registration(&state, id).await?;
+        Ok(registration)
     })
     .await
 }

@@ -8,6 +8,7 @@ use super::{
     },
     domain::Status,
 };
+use crate::shell::page_data::PageData;
 use crate::{
     catalogue::domain::format_fen,
     platform::time::format_datetime,
@@ -39,7 +40,7 @@ pub fn ApplyPage() -> impl IntoView {
     let query = use_query_map();
     let class_id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let again = move || query.read().get("again").and_then(|id| id.parse::<i64>().ok());
-    let context = Resource::new(move || (class_id(), again()), |(id, again)| load_apply_context(id, again));
+    let context = PageData::new(load_apply_context(class_id(), again()));
     let error = url_error::<StartRegistration>();
     view! {
         <Suspense fallback=|| ()>
@@ -222,7 +223,7 @@ fn ApplyForm(context: ApplyContext, error: Signal<Option<crate::error::AppError>
 pub fn NoticePage() -> impl IntoView {
     let params = use_params_map();
     let draft = move || params.read().get("draft").unwrap_or_default();
-    let notice = Resource::new(draft, get_notice);
+    let notice = PageData::new(get_notice(draft()));
     let confirm = ServerAction::<ConfirmRegistration>::new();
     let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     view! {
@@ -267,7 +268,7 @@ pub fn NoticePage() -> impl IntoView {
 /// 我的考试 (every registration) or 我的订单 (those that became orders).
 #[component]
 pub fn MyRegistrationsPage(orders: bool) -> impl IntoView {
-    let list = Resource::new(move || orders, load_my_registrations);
+    let list = PageData::new(load_my_registrations(orders));
     let title = if orders { "我的订单" } else { "我的考试" };
     let here = if orders { "/me/orders" } else { "/me/exams" };
     view! {
@@ -331,11 +332,13 @@ pub fn MyRegistrationPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let item = Resource::new(id, load_my_registration);
+    let item = PageData::new(load_my_registration(id()));
     let notice = Signal::derive(move || {
         let q = query.read();
         if q.get("paid").is_some() {
             Some("报名成功".to_owned())
+        } else if q.get("refund").is_some() {
+            Some("退款申请已提交，请耐心等待财务审核".to_owned())
         } else {
             q.get("submitted").map(|_| "报名提交成功".to_owned())
         }
@@ -388,6 +391,30 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                         }.into_any(),
                                         _ => ().into_any(),
                                     }}
+                                    {r.latest_refund.clone().map(|refund| view! {
+                                        <div class="mt-4 rounded-md border border-slate-200 bg-slate-50 p-3 text-sm" data-testid="refund">
+                                            <p class="font-medium text-slate-900">{format!("{}：{} · {}", refund.kind.label(), format_fen(refund.amount_fen), refund.status.label())}</p>
+                                            <p class="mt-1 text-slate-600">{format!("退款原因：{}", refund.reason)}</p>
+                                            {(!refund.review_note.is_empty()).then(|| view! {
+                                                <p class="mt-1 text-red-700" data-testid="refund-note">{format!("未通过原因：{}", refund.review_note)}</p>
+                                            })}
+                                        </div>
+                                    })}
+                                    {matches!(status, Status::Paid | Status::RefundFailed | Status::Completed).then(|| view! {
+                                        <div class="mt-4 grid gap-2 sm:grid-cols-2">
+                                            {match r.invoice {
+                                                Some(invoice) => view! {
+                                                    <a href="/me/fapiao" class=SECONDARY_BUTTON>{format!("发票：{}", invoice.label())}</a>
+                                                }.into_any(),
+                                                None => view! {
+                                                    <a href=format!("/me/exams/{}/invoice", r.id) class=SECONDARY_BUTTON>"申请开票"</a>
+                                                }.into_any(),
+                                            }}
+                                            {(status != Status::Completed).then(|| view! {
+                                                <a href=format!("/me/exams/{}/refund", r.id) class=SECONDARY_BUTTON>"退款申请"</a>
+                                            })}
+                                        </div>
+                                    })}
                                 </Card>
                             </div>
                         }.into_any()

@@ -6,6 +6,7 @@ use super::{
     domain::Status,
     pages::StatusTag,
 };
+use crate::shell::page_data::PageData;
 use crate::{
     catalogue::api::{get_class_for_edit, list_provider_classes},
     platform::time::format_datetime,
@@ -30,13 +31,11 @@ pub fn ReviewQueuePage() -> impl IntoView {
         }
     };
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list = Resource::new(
-        move || (filter(), page()),
-        |(filter, page)| list_registrations_for_review(filter, page),
-    );
-    let classes = Resource::new(|| (), |_| list_provider_classes(Some(1)));
+    let list = PageData::new(list_registrations_for_review(filter(), page()));
+    let classes = PageData::new(list_provider_classes(Some(1)));
     let chosen_class = move || query.read().get("class_id").and_then(|id| id.parse::<i64>().ok());
-    let sessions = Resource::new(chosen_class, |class_id| async move {
+    let class_id = chosen_class();
+    let sessions = PageData::new(async move {
         match class_id {
             Some(id) => get_class_for_edit(id).await.map(|c| c.sessions),
             None => Ok(Vec::new()),

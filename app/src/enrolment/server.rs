@@ -539,6 +539,8 @@ fn mine(row: MineRow, today: &str) -> MyRegistration {
         submitted_at: at,
         order_no,
         order_expires_at,
+        latest_refund: None,
+        invoice: None,
     }
 }
 

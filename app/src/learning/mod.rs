@@ -13,13 +13,10 @@ use leptos_meta::Title;
 
 #[component]
 pub fn LearnPage() -> impl IntoView {
-    let auth = use_auth();
     view! {
         <Title text="学习" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"学习"</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match auth.user.await {
+                {match use_auth().result() {
                     Ok(Some(_)) => view! {
                         <Card title="我的班级">
                             <EmptyState message="您还没有已开通的班级。报名缴费后，班级会出现在这里。" />
@@ -28,8 +25,6 @@ pub fn LearnPage() -> impl IntoView {
                         .into_any(),
                     Ok(None) => view! { <LoginRequiredPage next="/learn" /> }.into_any(),
                     Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+                }}
     }
 }

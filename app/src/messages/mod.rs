@@ -4,6 +4,7 @@
 #[cfg(feature = "ssr")]
 pub mod server;
 
+use crate::shell::page_data::PageData;
 use crate::{
     accounts::pages::use_auth,
     error::AppResult,
@@ -58,15 +59,15 @@ pub async fn mark_messages_read() -> AppResult<()> {
 
 #[component]
 pub fn MessagesPage() -> impl IntoView {
-    let auth = use_auth();
-    let messages = Resource::new(|| (), |_| list_messages());
+    let signed_in = use_auth().current().is_some();
+    let messages = PageData::new(list_messages());
     let read = ServerAction::<MarkMessagesRead>::new();
     view! {
         <Title text="消息" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"消息"</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                if let Ok(None) = auth.user.await {
+                if !signed_in {
                     return view! { <LoginRequiredPage next="/me/messages" /> }.into_any();
                 }
                 match messages.await {

@@ -14,6 +14,8 @@ pub enum OrderStatus {
     Paid,
     /// Closed unpaid after its payment window; the seat went back.
     Closed,
+    /// Paid, then refunded in full; the seat went back.
+    Refunded,
 }
 
 impl OrderStatus {
@@ -23,11 +25,12 @@ impl OrderStatus {
             Self::AwaitingTransfer => "awaiting_transfer",
             Self::Paid => "paid",
             Self::Closed => "closed",
+            Self::Refunded => "refunded",
         }
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Unpaid, Self::AwaitingTransfer, Self::Paid, Self::Closed]
+        [Self::Unpaid, Self::AwaitingTransfer, Self::Paid, Self::Closed, Self::Refunded]
             .into_iter()
             .find(|s| s.code() == code)
     }
@@ -37,6 +40,8 @@ impl OrderStatus {
 pub const PAYEE_NAME: &str = "四川学时教育科技有限公司";
 pub const PAYEE_BANK: &str = "中国工商银行成都人民南路支行";
 pub const PAYEE_ACCOUNT: &str = "4402 2090 0910 0123 456";
+/// The seller's 纳税人识别号 on invoices (demo value, a valid GB 32100 code).
+pub const PAYEE_TAX_NUMBER: &str = "91510107MA7XC2026W";
 
 /// One line of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,8 +98,13 @@ mod tests {
 
     #[test]
     fn statuses_round_trip() {
-        for s in [OrderStatus::Unpaid, OrderStatus::AwaitingTransfer, OrderStatus::Paid, OrderStatus::Closed]
-        {
+        for s in [
+            OrderStatus::Unpaid,
+            OrderStatus::AwaitingTransfer,
+            OrderStatus::Paid,
+            OrderStatus::Closed,
+            OrderStatus::Refunded,
+        ] {
             assert_eq!(OrderStatus::from_code(s.code()), Some(s));
         }
     }

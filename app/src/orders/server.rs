@@ -52,6 +52,19 @@ pub async fn open_for_registration(
     Ok(order_no)
 }
 
+/// The lines of an order, in their order.
+pub async fn lines<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    order_id: i64,
+) -> AppResult<Vec<OrderLine>> {
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT kind, label, amount_fen FROM order_lines WHERE order_id = $1 ORDER BY id")
+            .bind(order_id)
+            .fetch_all(executor)
+            .await?;
+    Ok(rows.into_iter().map(|(kind, label, amount_fen)| OrderLine { kind, label, amount_fen }).collect())
+}
+
 /// The order of a registration: number, expiry, status and lines.
 pub async fn for_registration(
     pool: &sqlx::AnyPool,
@@ -63,19 +76,10 @@ pub async fn for_registration(
             .fetch_optional(pool)
             .await?;
     let Some((id, order_no, expires_at, status)) = row else { return Ok(None) };
-    let lines: Vec<(String, String, i64)> =
-        sqlx::query_as("SELECT kind, label, amount_fen FROM order_lines WHERE order_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
+    let lines = lines(pool, id).await?;
     let status = OrderStatus::from_code(&status)
         .ok_or_else(|| AppError::internal(format!("order status {status}")))?;
-    Ok(Some((
-        order_no,
-        expires_at,
-        status,
-        lines.into_iter().map(|(kind, label, amount_fen)| OrderLine { kind, label, amount_fen }).collect(),
-    )))
+    Ok(Some((order_no, expires_at, status, lines)))
 }
 
 /// Closes unpaid orders whose window has passed: the order is 已关闭, the registration

@@ -47,6 +47,18 @@ pub struct PaymentNotice {
     pub success_time: i64,
 }
 
+/// The body of a refund notification (JSON): the gateway has paid the money back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundNotice {
+    pub out_refund_no: String,
+    pub out_trade_no: String,
+    pub refund_id: String,
+    pub amount_fen: i64,
+    /// `SUCCESS` once the money is back with the payer.
+    pub refund_status: String,
+    pub success_time: i64,
+}
+
 /// Header names of a signed notification (after WeChat Pay v3's `Wechatpay-*`).
 pub const TIMESTAMP_HEADER: &str = "xueshi-pay-timestamp";
 pub const NONCE_HEADER: &str = "xueshi-pay-nonce";

@@ -7,6 +7,7 @@ use super::{
     domain::Channel,
     transfer::ChooseTransfer,
 };
+use crate::shell::page_data::PageData;
 use crate::{
     catalogue::domain::format_fen,
     orders::domain::{PAYEE_ACCOUNT, PAYEE_BANK, PAYEE_NAME},
@@ -24,7 +25,7 @@ use leptos_router::hooks::use_params_map;
 pub fn PayPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let view_data = Resource::new(id, load_pay_page);
+    let view_data = PageData::new(load_pay_page(id()));
     let start = ServerAction::<StartPayment>::new();
     let transfer = ServerAction::<ChooseTransfer>::new();
     let error = Signal::derive(move || {
@@ -124,7 +125,7 @@ pub fn PayPage() -> impl IntoView {
 pub fn CashierPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let cashier = Resource::new(id, load_cashier);
+    let cashier = PageData::new(load_cashier(id()));
     let decide = ServerAction::<CashierDecide>::new();
     let error = Signal::derive(move || decide.value().get().and_then(Result::err));
     view! {

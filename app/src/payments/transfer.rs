@@ -3,6 +3,7 @@
 //! and date), which pays the order exactly like a gateway notification, or refuses it
 //! with a reason (the order can be paid again).
 
+use crate::shell::page_data::PageData;
 use crate::{
     catalogue::domain::format_fen,
     error::AppResult,
@@ -266,7 +267,7 @@ pub async fn review_transfer(
 #[component]
 pub fn TransfersPage() -> impl IntoView {
     let query = use_query_map();
-    let list = Resource::new(|| (), |_| list_transfers());
+    let list = PageData::new(list_transfers());
     let review = ServerAction::<ReviewTransfer>::new();
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
     let notice = Signal::derive(move || {

@@ -6,6 +6,7 @@
 #[cfg(feature = "ssr")]
 pub mod server;
 
+use crate::shell::page_data::PageData;
 use crate::{
     accounts::pages::CaptchaField,
     error::AppResult,
@@ -154,7 +155,7 @@ pub fn QueryPage() -> impl IntoView {
 pub fn AnswerPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let answer = Resource::new(token, get_answer);
+    let answer = PageData::new(get_answer(token()));
     view! {
         <Title text="查询结果" />
         <div class="mx-auto max-w-md py-2 md:py-6">

@@ -33,13 +33,10 @@ pub fn SiteHeader() -> impl IntoView {
 /// The signed-in user's name and 退出, or 登录.
 #[component]
 fn UserMenu() -> impl IntoView {
-    let auth = use_auth();
     let logout = ServerAction::<Logout>::new();
     view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) => {
+        {match use_auth().current() {
+                    Some(user) => {
                         let staff = user.is_staff();
                         view! {
                             {staff.then(|| view! {
@@ -52,13 +49,11 @@ fn UserMenu() -> impl IntoView {
                         }
                             .into_any()
                     }
-                    _ => view! {
+                    None => view! {
                         <a href="/login" class="rounded-md bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800">"登录"</a>
                     }
                         .into_any(),
-                }
-            })}
-        </Transition>
+        }}
     }
 }
 

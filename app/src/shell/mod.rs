@@ -6,6 +6,7 @@ pub mod errors;
 pub mod icons;
 pub mod islands;
 mod layout;
+pub mod page_data;
 
 use crate::{
     accounts::{
@@ -28,6 +29,10 @@ use crate::{
         pages::{ApplyPage, MyRegistrationPage, MyRegistrationsPage, NoticePage},
         review::ReviewQueuePage,
     },
+    invoices::{
+        finance::InvoicesPage,
+        pages::{InvoiceApplyPage, MyInvoicesPage},
+    },
     learning::LearnPage,
     messages::MessagesPage,
     payments::{
@@ -35,6 +40,7 @@ use crate::{
         transfer::TransfersPage,
     },
     queries::{AnswerPage, QueryPage},
+    refunds::{finance::RefundsPage, pages::RefundPage},
     units::{
         console::{
             DepartmentsPage, ImportReportPage, ManagersPage, StaffPage, StaffReviewPage, UnitInfoPage,
@@ -144,6 +150,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/exams") view=|| view! { <MyRegistrationsPage orders=false /> } ssr=ssr.clone() />
                     <Route path=path!("/me/exams/:id") view=MyRegistrationPage ssr=ssr.clone() />
                     <Route path=path!("/me/exams/:id/pay") view=PayPage ssr=ssr.clone() />
+                    <Route path=path!("/me/exams/:id/refund") view=RefundPage ssr=ssr.clone() />
+                    <Route path=path!("/me/exams/:id/invoice") view=InvoiceApplyPage ssr=ssr.clone() />
+                    <Route path=path!("/me/fapiao") view=MyInvoicesPage ssr=ssr.clone() />
                     <Route path=path!("/sandbox/cashier/:id") view=CashierPage ssr=ssr.clone() />
                     <Route path=path!("/me/orders") view=|| view! { <MyRegistrationsPage orders=true /> } ssr=ssr.clone() />
                     <Route path=path!("/me/favourites") view=FavouritesPage ssr=ssr.clone() />
@@ -162,6 +171,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/classes/:id") view=ProviderClassEdit ssr=ssr.clone() />
                         <Route path=path!("/registrations") view=ReviewQueuePage ssr=ssr.clone() />
                         <Route path=path!("/finance/transfers") view=TransfersPage ssr=ssr.clone() />
+                        <Route path=path!("/finance/refunds") view=RefundsPage ssr=ssr.clone() />
+                        <Route path=path!("/finance/invoices") view=InvoicesPage ssr=ssr.clone() />
                         <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
@@ -184,17 +195,9 @@ pub fn App() -> impl IntoView {
 /// server redirects every page load (navigation is always a page load, see islands).
 #[component]
 fn PasswordGate() -> impl IntoView {
-    let auth = use_auth();
-    let location = use_location();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let must_change = auth.user.await.ok().flatten().is_some_and(|u| u.must_change_password);
-                if must_change {
-                    redirect_to_password_change(&location.pathname.get_untracked());
-                }
-            })}
-        </Transition>
+    let must_change = use_auth().current().is_some_and(|u| u.must_change_password);
+    if must_change {
+        redirect_to_password_change(&use_location().pathname.get_untracked());
     }
 }
 

@@ -3,6 +3,7 @@
 //! unit only, found from the caller's unit_admin grant.
 
 use super::domain::DepartmentNode;
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -297,7 +298,7 @@ fn notice_from_query(pairs: &'static [(&'static str, &'static str, &'static str)
 
 #[component]
 pub fn UnitInfoPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| load_unit_overview());
+    let overview = PageData::new(load_unit_overview());
     view! {
         <Title text="单位信息" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"单位信息"</h1>
@@ -374,7 +375,7 @@ pub fn StaffReviewPage() -> impl IntoView {
     let query = use_query_map();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
     let review = ServerAction::<ReviewStaff>::new();
-    let list = Resource::new(move || (page(), review.version().get()), |(page, _)| list_pending_staff(page));
+    let list = PageData::new(list_pending_staff(page()));
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
     let notice = notice_from_query(&[("reviewed", "", "审核结果已保存，已通知本人")]);
     view! {
@@ -415,8 +416,8 @@ pub fn StaffPage() -> impl IntoView {
     let q = move || query.read().get("q").unwrap_or_default();
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
     let add = ServerAction::<AddStaff>::new();
-    let list = Resource::new(move || (q(), page(), add.version().get()), |(q, page, _)| list_staff(q, page));
-    let departments = Resource::new(|| (), |_| load_departments());
+    let list = PageData::new(list_staff(q(), page()));
+    let departments = PageData::new(load_departments());
     let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
     let import_error = url_error::<ImportStaff>();
     let notice = notice_from_query(&[
@@ -493,7 +494,7 @@ pub fn StaffPage() -> impl IntoView {
 pub fn ImportReportPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let report = Resource::new(id, get_import_report);
+    let report = PageData::new(get_import_report(id()));
     view! {
         <Title text="导入结果" />
         <div class="mb-4 flex items-center justify-between">
@@ -543,7 +544,7 @@ pub fn ImportReportPage() -> impl IntoView {
 pub fn DepartmentsPage() -> impl IntoView {
     let save = ServerAction::<SaveDepartment>::new();
     let delete = ServerAction::<DeleteDepartment>::new();
-    let tree = Resource::new(move || (save.version().get(), delete.version().get()), |_| load_departments());
+    let tree = PageData::new(load_departments());
     let error = Signal::derive(move || {
         save.value().get().and_then(Result::err).or_else(|| delete.value().get().and_then(Result::err))
     });
@@ -620,7 +621,7 @@ fn DepartmentList(
 pub fn ManagersPage() -> impl IntoView {
     let add = ServerAction::<AddManager>::new();
     let remove = ServerAction::<RemoveManager>::new();
-    let managers = Resource::new(move || (add.version().get(), remove.version().get()), |_| list_managers());
+    let managers = PageData::new(list_managers());
     let error = Signal::derive(move || {
         add.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
     });

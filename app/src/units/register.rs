@@ -5,6 +5,7 @@ use super::{
     directory::load_directory,
     domain::{INDUSTRIES, LEVELS, NATURES},
 };
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppResult,
     shell::components::{
@@ -76,7 +77,7 @@ pub async fn register_unit(data: MultipartData) -> AppResult<()> {
 #[component]
 pub fn UnitRegisterPage() -> impl IntoView {
     let error = url_error::<RegisterUnit>();
-    let regions = Resource::new(|| (), |_| load_directory(None, None));
+    let regions = PageData::new(load_directory(None, None));
     view! {
         <Title text="单位注册" />
         <div class="mx-auto max-w-2xl">

@@ -1,6 +1,7 @@
 //! The authority's review of unit registrations (单位审核), scoped to its region.
 
 use super::domain::UnitStatus;
+use crate::shell::page_data::PageData;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -109,8 +110,7 @@ pub fn UnitReviewList() -> impl IntoView {
     let query = use_query_map();
     let status = move || query.read().get("status");
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
-    let list =
-        Resource::new(move || (status(), page()), |(status, page)| list_unit_applications(status, page));
+    let list = PageData::new(list_unit_applications(status(), page()));
     let tab = move |code: &'static str| {
         let active = status().as_deref().unwrap_or("pending") == code;
         if active {
@@ -169,7 +169,7 @@ pub fn UnitReviewDetail() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let review = ServerAction::<ReviewUnit>::new();
-    let detail = Resource::new(move || (id(), review.version().get()), |(id, _)| get_unit_application(id));
+    let detail = PageData::new(get_unit_application(id()));
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
     let notice = Signal::derive(move || {
         query.read().get("reviewed").map(|_| "审核结果已保存，已通知申请人".to_owned())

@@ -17,6 +17,60 @@ use tokio::sync::OnceCell;
 #[derive(Clone, Default)]
 pub struct AuthCache(Arc<OnceCell<Option<CurrentUser>>>);
 
+/// The signed-in user of a page request, resolved by [`resolve_page_user`] before the
+/// page renders.
+#[derive(Clone)]
+pub struct PageUser(pub AppResult<Option<CurrentUser>>);
+
+impl AuthCache {
+    /// The cache for the current request: already filled when the middleware resolved
+    /// the user of a page, empty (filled on first use) for a server function call.
+    pub fn for_request() -> Self {
+        let resolved = use_context::<Parts>()
+            .and_then(|parts| parts.extensions.get::<PageUser>().and_then(|user| user.0.clone().ok()));
+        match resolved {
+            Some(user) => Self(Arc::new(OnceCell::new_with(Some(user)))),
+            None => Self::default(),
+        }
+    }
+}
+
+/// Middleware: resolves the signed-in user of a page request before rendering, so the
+/// page reads it as a plain value. Pages used to load it as a resource read by several
+/// `<Suspense>`/`<Transition>` boundaries (header, password gate, page), and that
+/// pattern occasionally left a concurrent server render waiting forever.
+pub async fn resolve_page_user(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if is_page_request(&request) {
+        let user = user_from_headers(&state, request.headers()).await;
+        if let Err(err) = &user {
+            tracing::error!(error = %err.message, "the signed-in user could not be resolved");
+        }
+        request.extensions_mut().insert(PageUser(user));
+    }
+    next.run(request).await
+}
+
+/// GETs that render the app (not assets, files, captchas, health or server functions).
+fn is_page_request(request: &axum::extract::Request) -> bool {
+    const NOT_PAGES: [&str; 7] = ["/pkg/", "/files/", "/captcha/", "/api/", "/pay/", "/healthz", "/readyz"];
+    request.method() == http::Method::GET && {
+        let path = request.uri().path();
+        path != "/favicon.svg" && !NOT_PAGES.iter().any(|prefix| path.starts_with(prefix))
+    }
+}
+
+/// The user a page shows: resolved before the render (see [`resolve_page_user`]).
+/// Outside a page request (the route listing at start-up) nobody is signed in.
+pub fn page_user() -> AppResult<Option<CurrentUser>> {
+    use_context::<Parts>()
+        .and_then(|parts| parts.extensions.get::<PageUser>().map(|user| user.0.clone()))
+        .unwrap_or(Ok(None))
+}
+
 /// The signed-in user for a request's headers (for plain axum handlers).
 pub async fn user_from_headers(state: &AppState, headers: &HeaderMap) -> AppResult<Option<CurrentUser>> {
     let Some(token) = session::token_from_headers(headers, &state.config) else {

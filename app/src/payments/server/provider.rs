@@ -4,7 +4,7 @@
 
 use crate::{
     error::AppResult,
-    payments::domain::{Channel, PaymentNotice},
+    payments::domain::{Channel, PaymentNotice, RefundNotice},
 };
 use futures::future::BoxFuture;
 
@@ -24,6 +24,28 @@ pub enum GatewayState {
     NotPaid,
     Paid(PaymentNotice),
     Closed,
+}
+
+/// What we ask the gateway to pay back, from which payment.
+#[derive(Debug, Clone)]
+pub struct RefundRequest {
+    pub out_trade_no: String,
+    /// Our reference for this refund; the gateway refunds each at most once.
+    pub out_refund_no: String,
+    pub amount_fen: i64,
+    pub reason: String,
+    pub notify_url: String,
+}
+
+/// A refund's state as the gateway's query operation reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundState {
+    Processing,
+    Succeeded(RefundNotice),
+    /// The gateway gave up (the payer's account closed, …).
+    Failed,
+    /// The gateway knows no such refund.
+    Unknown,
 }
 
 /// Why a notification was refused. The detail goes to the log; the gateway gets a
@@ -59,4 +81,19 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
         body: &str,
         now_ms: i64,
     ) -> Result<PaymentNotice, NotificationRefused>;
+
+    /// Asks the gateway to pay `amount_fen` of a succeeded payment back. `Ok` means
+    /// accepted: the result arrives later as a refund notification (or by query).
+    fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, AppResult<()>>;
+
+    /// Asks the gateway for a refund's state (for when no notification came).
+    fn query_refund<'a>(&'a self, out_refund_no: &'a str) -> BoxFuture<'a, AppResult<RefundState>>;
+
+    /// Checks a refund notification: headers, freshness, signature, body.
+    fn verify_refund_notification(
+        &self,
+        headers: &http::HeaderMap,
+        body: &str,
+        now_ms: i64,
+    ) -> Result<RefundNotice, NotificationRefused>;
 }

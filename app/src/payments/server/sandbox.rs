@@ -5,13 +5,15 @@
 //! It signs with Ed25519; its key pair is made at first start and kept in
 //! `gateway_keys`, so every app server verifies with the same public key.
 
-use super::provider::{GatewayState, NotificationRefused, PaymentProvider, PaymentRequest};
+use super::provider::{
+    GatewayState, NotificationRefused, PaymentProvider, PaymentRequest, RefundRequest, RefundState,
+};
 use crate::{
     error::{AppError, AppResult, ErrorKind},
     payments::api::CashierView,
     payments::domain::{
-        NONCE_HEADER, PaymentNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER, is_fresh, retry_delay_seconds,
-        signing_message,
+        NONCE_HEADER, PaymentNotice, RefundNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER, is_fresh,
+        retry_delay_seconds, signing_message,
     },
     platform::{
         server::{crypto::random_token, db::Db},
@@ -107,6 +109,15 @@ impl Sandbox {
         }
     }
 
+    /// A switched-off sandbox refunds nothing either: it took no real money.
+    fn refund_when_enabled(&self) -> AppResult<()> {
+        if self.enabled {
+            Ok(())
+        } else {
+            Err(AppError::new(ErrorKind::Forbidden, "在线退款暂不可用"))
+        }
+    }
+
     /// The wallet's answer: pay (the notification goes out at once) or cancel.
     pub async fn decide(&self, id: &str, pay: bool, now: i64) -> AppResult<()> {
         self.refuse_when_disabled()?;
@@ -144,11 +155,16 @@ impl Sandbox {
         serde_json::to_string(&notice).unwrap_or_default()
     }
 
-    /// Sends the notifications that are due; called every second by the notifier.
+    /// Sends the notifications that are due, payments and refunds; called every second
+    /// by the notifier.
     pub async fn deliver_due(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
         if !self.enabled {
             return Ok(0);
         }
+        Ok(self.deliver_due_payments(client, now).await? + self.deliver_due_refunds(client, now).await?)
+    }
+
+    async fn deliver_due_payments(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
         let due: Vec<(String, String, i64, i64, String, i64)> = sqlx::query_as(
             "SELECT id, out_trade_no, amount_fen, paid_at, notify_url, attempts FROM sandbox_transactions
              WHERE status = 'paid' AND acknowledged_at IS NULL AND next_attempt_at IS NOT NULL
@@ -187,6 +203,86 @@ impl Sandbox {
             }
         }
         Ok(delivered)
+    }
+
+    fn refund_body(out_refund_no: &str, out_trade_no: &str, id: &str, amount_fen: i64, at: i64) -> String {
+        let notice = RefundNotice {
+            out_refund_no: out_refund_no.to_owned(),
+            out_trade_no: out_trade_no.to_owned(),
+            refund_id: id.to_owned(),
+            amount_fen,
+            refund_status: "SUCCESS".to_owned(),
+            success_time: at,
+        };
+        serde_json::to_string(&notice).unwrap_or_default()
+    }
+
+    async fn deliver_due_refunds(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
+        let due: Vec<(String, String, String, i64, i64, String, i64)> = sqlx::query_as(
+            "SELECT id, out_refund_no, out_trade_no, amount_fen, succeeded_at, notify_url, attempts
+             FROM sandbox_refunds
+             WHERE status = 'succeeded' AND acknowledged_at IS NULL AND next_attempt_at IS NOT NULL
+               AND next_attempt_at <= $1
+             ORDER BY next_attempt_at LIMIT 50",
+        )
+        .bind(now)
+        .fetch_all(self.db.reader())
+        .await?;
+        let mut delivered = 0;
+        for (id, out_refund_no, out_trade_no, amount_fen, succeeded_at, notify_url, attempts) in due {
+            let body = Self::refund_body(&out_refund_no, &out_trade_no, &id, amount_fen, succeeded_at);
+            let (timestamp, nonce, signature) = self.sign(&body, now_ms());
+            let acknowledged = client.post(&notify_url, &body, timestamp, &nonce, &signature).await;
+            let next =
+                if acknowledged { None } else { retry_delay_seconds(attempts + 1).map(|s| now + s * 1000) };
+            if !acknowledged {
+                tracing::info!(%out_refund_no, attempts = attempts + 1, ?next, "sandbox refund notification not acknowledged");
+            }
+            sqlx::query(
+                "UPDATE sandbox_refunds SET attempts = $1, next_attempt_at = $2,
+                 acknowledged_at = CASE WHEN $3 = 1 THEN $4 ELSE acknowledged_at END WHERE id = $5",
+            )
+            .bind(attempts + 1)
+            .bind(next)
+            .bind(i64::from(acknowledged))
+            .bind(now_ms())
+            .bind(&id)
+            .execute(self.db.writer())
+            .await?;
+            delivered += usize::from(acknowledged);
+        }
+        Ok(delivered)
+    }
+
+    /// Checks a notification's headers, freshness and signature over `body`.
+    fn verify_signed(
+        &self,
+        headers: &http::HeaderMap,
+        body: &str,
+        now: i64,
+    ) -> Result<(), NotificationRefused> {
+        if !self.enabled {
+            return Err(NotificationRefused::Disabled);
+        }
+        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        let (Some(timestamp), Some(nonce), Some(signature)) =
+            (text(TIMESTAMP_HEADER), text(NONCE_HEADER), text(SIGNATURE_HEADER))
+        else {
+            return Err(NotificationRefused::MissingHeaders);
+        };
+        let timestamp: i64 = timestamp.parse().map_err(|_| NotificationRefused::MissingHeaders)?;
+        if !is_fresh(timestamp, now) {
+            return Err(NotificationRefused::Stale);
+        }
+        let signature = STANDARD
+            .decode(signature)
+            .ok()
+            .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
+            .map(|bytes| Signature::from_bytes(&bytes))
+            .ok_or(NotificationRefused::BadSignature)?;
+        self.verifying
+            .verify(signing_message(timestamp, nonce, body).as_bytes(), &signature)
+            .map_err(|_| NotificationRefused::BadSignature)
     }
 }
 
@@ -246,30 +342,104 @@ impl PaymentProvider for Sandbox {
         body: &str,
         now: i64,
     ) -> Result<PaymentNotice, NotificationRefused> {
-        if !self.enabled {
-            return Err(NotificationRefused::Disabled);
-        }
-        let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-        let (Some(timestamp), Some(nonce), Some(signature)) =
-            (text(TIMESTAMP_HEADER), text(NONCE_HEADER), text(SIGNATURE_HEADER))
-        else {
-            return Err(NotificationRefused::MissingHeaders);
-        };
-        let timestamp: i64 = timestamp.parse().map_err(|_| NotificationRefused::MissingHeaders)?;
-        if !is_fresh(timestamp, now) {
-            return Err(NotificationRefused::Stale);
-        }
-        let signature = STANDARD
-            .decode(signature)
-            .ok()
-            .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok())
-            .map(|bytes| Signature::from_bytes(&bytes))
-            .ok_or(NotificationRefused::BadSignature)?;
-        self.verifying
-            .verify(signing_message(timestamp, nonce, body).as_bytes(), &signature)
-            .map_err(|_| NotificationRefused::BadSignature)?;
+        self.verify_signed(headers, body, now)?;
         let notice: PaymentNotice = serde_json::from_str(body).map_err(|_| NotificationRefused::BadBody)?;
         if notice.trade_state != "SUCCESS" {
+            return Err(NotificationRefused::BadBody);
+        }
+        Ok(notice)
+    }
+
+    /// Like a real gateway, refuses a refund of an unpaid transaction, or one that
+    /// would take back more than was paid; the same refund number twice is accepted
+    /// once (idempotent).
+    fn refund<'a>(&'a self, request: &'a RefundRequest) -> BoxFuture<'a, AppResult<()>> {
+        Box::pin(async move {
+            self.refund_when_enabled()?;
+            let mut tx = self.db.begin().await?;
+            let paid: Option<(i64, String)> =
+                sqlx::query_as("SELECT amount_fen, status FROM sandbox_transactions WHERE out_trade_no = $1")
+                    .bind(&request.out_trade_no)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let paid_fen = match paid {
+                Some((fen, status)) if status == "paid" => fen,
+                _ => return Err(AppError::conflict("支付渠道：原交易不存在或未支付")),
+            };
+            let existing: Option<i64> =
+                sqlx::query_scalar("SELECT amount_fen FROM sandbox_refunds WHERE out_refund_no = $1")
+                    .bind(&request.out_refund_no)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if let Some(amount) = existing {
+                return if amount == request.amount_fen {
+                    Ok(())
+                } else {
+                    Err(AppError::conflict("支付渠道：退款单号重复"))
+                };
+            }
+            let refunded: i64 = sqlx::query_scalar(
+                "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM sandbox_refunds WHERE out_trade_no = $1",
+            )
+            .bind(&request.out_trade_no)
+            .fetch_one(&mut *tx)
+            .await?;
+            if request.amount_fen <= 0 || refunded + request.amount_fen > paid_fen {
+                return Err(AppError::conflict("支付渠道：退款金额超过可退金额"));
+            }
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO sandbox_refunds (id, out_refund_no, out_trade_no, amount_fen, notify_url, status,
+                 succeeded_at, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'succeeded', $6, $6, $6)",
+            )
+            .bind(format!("SBR{}", random_token(12)))
+            .bind(&request.out_refund_no)
+            .bind(&request.out_trade_no)
+            .bind(request.amount_fen)
+            .bind(&request.notify_url)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    fn query_refund<'a>(&'a self, out_refund_no: &'a str) -> BoxFuture<'a, AppResult<RefundState>> {
+        Box::pin(async move {
+            let row: Option<(String, String, i64, String, Option<i64>)> = sqlx::query_as(
+                "SELECT id, out_trade_no, amount_fen, status, succeeded_at FROM sandbox_refunds WHERE out_refund_no = $1",
+            )
+            .bind(out_refund_no)
+            .fetch_optional(self.db.reader())
+            .await?;
+            Ok(match row {
+                Some((id, out_trade_no, amount_fen, status, Some(at))) if status == "succeeded" => {
+                    RefundState::Succeeded(RefundNotice {
+                        out_refund_no: out_refund_no.to_owned(),
+                        out_trade_no,
+                        refund_id: id,
+                        amount_fen,
+                        refund_status: "SUCCESS".to_owned(),
+                        success_time: at,
+                    })
+                }
+                Some((_, _, _, status, _)) if status == "failed" => RefundState::Failed,
+                Some(_) => RefundState::Processing,
+                None => RefundState::Unknown,
+            })
+        })
+    }
+
+    fn verify_refund_notification(
+        &self,
+        headers: &http::HeaderMap,
+        body: &str,
+        now: i64,
+    ) -> Result<RefundNotice, NotificationRefused> {
+        self.verify_signed(headers, body, now)?;
+        let notice: RefundNotice = serde_json::from_str(body).map_err(|_| NotificationRefused::BadBody)?;
+        if notice.refund_status != "SUCCESS" {
             return Err(NotificationRefused::BadBody);
         }
         Ok(notice)

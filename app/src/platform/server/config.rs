@@ -47,6 +47,8 @@ struct RawConfig {
     public_cache_seconds: u64,
     #[serde(default)]
     payment_sandbox: Option<bool>,
+    #[serde(default)]
+    pdf_font: Option<String>,
 }
 
 mod defaults {
@@ -127,6 +129,35 @@ pub struct Config {
     /// Whether the built-in sandbox gateway takes payments. Its cashier "pays" without
     /// money, so production mode turns it off unless it is asked for by name (staging).
     pub payment_sandbox: bool,
+    /// The CJK font the platform draws its PDFs (invoices) with: a file, and the face
+    /// in it for a collection (`path#index`). `None`: the first of the usual Debian
+    /// fonts that is installed.
+    pub pdf_font: Option<FontFile>,
+}
+
+/// A font file and the face to use in it (0 unless a collection says otherwise).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FontFile {
+    pub path: PathBuf,
+    pub face: u32,
+}
+
+impl FontFile {
+    /// Noto Sans CJK's simplified Chinese face (index 2 of the collection), then
+    /// WenQuanYi Micro Hei: what `fonts-noto-cjk` and `fonts-wqy-microhei` install.
+    pub const DEBIAN_DEFAULTS: [(&'static str, u32); 2] = [
+        ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
+        ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ];
+
+    /// `path` or `path#face`.
+    fn parse(text: &str) -> Option<Self> {
+        let (path, face) = match text.rsplit_once('#') {
+            Some((path, face)) => (path, face.parse().ok()?),
+            None => (text, 0),
+        };
+        (!path.is_empty()).then(|| Self { path: path.into(), face })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +244,21 @@ impl Config {
         if production && public_origin.as_deref().is_some_and(|o| !o.starts_with("https://")) {
             return Err(ConfigError("XUESHI_PUBLIC_URL must use https when XUESHI_ENV=production".into()));
         }
+        let pdf_font = match raw.pdf_font.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            Some(text) => {
+                let font = FontFile::parse(text).ok_or_else(|| {
+                    ConfigError("XUESHI_PDF_FONT must be a font file path, optionally #face".into())
+                })?;
+                if !font.path.is_file() {
+                    return Err(ConfigError(format!(
+                        "XUESHI_PDF_FONT: no font file at {}",
+                        font.path.display()
+                    )));
+                }
+                Some(font)
+            }
+            None => None,
+        };
         Ok(Self {
             mode: raw.env,
             database_url: raw.database_url,
@@ -230,6 +276,7 @@ impl Config {
             db_max_connections: raw.db_max_connections.max(2),
             public_cache_ttl: Duration::from_secs(raw.public_cache_seconds),
             payment_sandbox: raw.payment_sandbox.unwrap_or(!production),
+            pdf_font,
         })
     }
 
@@ -280,6 +327,18 @@ mod tests {
         assert!(config.database_url.starts_with("sqlite:"));
         assert!(!config.secure_cookies());
         assert_eq!(config.session_secret.expose().len(), 32);
+    }
+
+    #[test]
+    fn a_named_pdf_font_must_exist() {
+        let err = Config::from_pairs([("pdf_font", "/no/such/font.ttc#2")]).unwrap_err();
+        assert!(err.to_string().contains("XUESHI_PDF_FONT"));
+        assert_eq!(
+            FontFile::parse("/fonts/a.ttc#2"),
+            Some(FontFile { path: "/fonts/a.ttc".into(), face: 2 })
+        );
+        assert_eq!(FontFile::parse("/fonts/a.ttf").map(|f| f.face), Some(0));
+        assert_eq!(FontFile::parse("/fonts/a.ttc#x"), None);
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod db;
 pub mod files;
 pub mod markdown;
 pub mod messaging;
+pub mod pdf;
 pub mod request;
 pub mod state;
 pub mod storage;

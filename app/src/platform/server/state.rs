@@ -1,4 +1,6 @@
-use super::{cache::PublicCache, config::Config, db::Db, messaging::Messenger, storage::Storage};
+use super::{
+    cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
+};
 use crate::{accounts::server::passwords::CommonPasswords, payments::server::Payments};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -17,6 +19,8 @@ pub struct AppState {
     pub messenger: Messenger,
     /// The payment gateway.
     pub payments: Payments,
+    /// The CJK font for the PDFs the platform draws (invoices).
+    pub pdf_font: PdfFont,
     pub common_passwords: Arc<CommonPasswords>,
     pub leptos_options: LeptosOptions,
     /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of

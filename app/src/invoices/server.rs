@@ -1,0 +1,725 @@
+//! Invoices in the database. An application and the orders it claims are written in
+//! one transaction; a partial unique index keeps an order on at most one live
+//! invoice, so two applications for the same order cannot both succeed.
+
+use super::{
+    ApplyContext, FinanceInvoice, MyInvoice,
+    domain::{
+        Application, ApplicationInput, InvoiceAction, InvoiceStatus, coverage_note, validate_application,
+        validate_invoice_number, validate_reason,
+    },
+    pdf::{InvoiceDocument, InvoiceItem},
+};
+use crate::{
+    accounts::{invoice_rules::InvoiceTitle, roles::CurrentUser, server::profile},
+    catalogue::domain::{check_date, format_fen},
+    error::{AppError, AppResult},
+    messages::server as messages,
+    orders::domain::OrderStatus,
+    platform::{
+        paging::{Page, limit_offset},
+        server::{
+            AppState,
+            audit::{self, AuditEntry},
+            db::{Tx, is_unique_violation},
+            files::{self, Upload},
+            storage::FileKind,
+        },
+    },
+};
+use bytes::Bytes;
+
+/// The user's paid order of a registration: id, number, class, amount still paid.
+async fn own_paid_order<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    registration_id: i64,
+) -> AppResult<(i64, String, String, String, i64)> {
+    let row: Option<(i64, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT o.id, o.order_no, c.title, o.status, o.total_fen, o.refunded_fen FROM orders o
+         JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
+         WHERE o.registration_id = $1 AND r.user_id = $2",
+    )
+    .bind(registration_id)
+    .bind(user_id)
+    .fetch_optional(executor)
+    .await?;
+    let (id, order_no, title, status, total, refunded) =
+        row.ok_or_else(|| AppError::not_found("订单不存在"))?;
+    Ok((id, order_no, title, status, total - refunded))
+}
+
+async fn live_invoice_of(pool: &sqlx::AnyPool, order_id: i64) -> AppResult<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT i.status FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+         WHERE io.order_id = $1 AND io.live = 1",
+    )
+    .bind(order_id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn apply_context(state: &AppState, user_id: i64, registration_id: i64) -> AppResult<ApplyContext> {
+    let pool = state.db.reader();
+    let (order_id, order_no, class_title, status, amount_fen) =
+        own_paid_order(pool, user_id, registration_id).await?;
+    let (joint_note, unit_status): (String, String) = sqlx::query_as(
+        "SELECT r.joint_invoice_note, u.unit_status FROM registrations r JOIN users u ON u.id = r.user_id
+         WHERE r.id = $1",
+    )
+    .bind(registration_id)
+    .fetch_one(pool)
+    .await?;
+    let refusal = if status != OrderStatus::Paid.code() {
+        Some("订单支付成功后才能申请开票".to_owned())
+    } else if amount_fen <= 0 {
+        Some("该订单已全部退款，无需开票".to_owned())
+    } else if let Some(live) = live_invoice_of(pool, order_id).await? {
+        let label = InvoiceStatus::from_code(&live).map_or("处理中", InvoiceStatus::label);
+        Some(format!("该订单已申请开票（{label}），可在“发票下载”中查看"))
+    } else {
+        None
+    };
+    Ok(ApplyContext {
+        registration_id,
+        class_title,
+        order_no,
+        amount_fen,
+        titles: profile::invoice_titles(state, user_id).await?,
+        joint_note,
+        in_unit: unit_status == "approved",
+        refusal,
+    })
+}
+
+/// The title an application uses: a saved one of the user's, or the one typed.
+pub async fn chosen_title(
+    state: &AppState,
+    user_id: i64,
+    saved_title_id: Option<i64>,
+    typed: InvoiceTitle,
+) -> AppResult<InvoiceTitle> {
+    match saved_title_id {
+        Some(id) => profile::invoice_titles(state, user_id)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or_else(|| AppError::invalid_field("title_id", "请选择发票抬头")),
+        None => Ok(typed),
+    }
+}
+
+/// 申请开票: one transaction for the invoice and the orders it claims.
+pub async fn apply(
+    state: &AppState,
+    user: &CurrentUser,
+    registration_id: i64,
+    input: &ApplicationInput,
+    save_title: bool,
+    now: i64,
+) -> AppResult<i64> {
+    let application: Application = validate_application(input)?;
+    if save_title && application.title.id == 0 {
+        let known = profile::invoice_titles(state, user.id)
+            .await?
+            .into_iter()
+            .any(|t| t.title == application.title.title && t.tax_number == application.title.tax_number);
+        if !known {
+            // Saved before the application's transaction: a title is useful either way.
+            profile::save_invoice_title(state, user.id, &application.title, now).await?;
+        }
+    }
+    let mut tx = state.db.begin().await?;
+    let (order_id, order_no, _, status, amount_fen) =
+        own_paid_order(&mut *tx, user.id, registration_id).await?;
+    if status != OrderStatus::Paid.code() {
+        return Err(AppError::conflict("订单支付成功后才能申请开票"));
+    }
+    if amount_fen <= 0 {
+        return Err(AppError::conflict("该订单已全部退款，无需开票"));
+    }
+    let mut covered = vec![(order_id, user.id, order_no.clone(), user.name.clone())];
+    let mut total = amount_fen;
+    if !application.joint_orders.is_empty() {
+        let unit: Option<(Option<i64>, String)> =
+            sqlx::query_as("SELECT unit_id, unit_status FROM users WHERE id = $1")
+                .bind(user.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let unit_id = match unit {
+            Some((Some(unit_id), status)) if status == "approved" => unit_id,
+            _ => return Err(AppError::invalid_field("joint_orders", "加入单位并通过审核后才能同单位合开")),
+        };
+        for number in &application.joint_orders {
+            if *number == order_no {
+                continue;
+            }
+            let row: Option<(i64, i64, String, i64, i64, String)> = sqlx::query_as(
+                "SELECT o.id, o.user_id, o.status, o.total_fen - o.refunded_fen, COALESCE(u.unit_id, 0), u.name
+                 FROM orders o JOIN users u ON u.id = o.user_id
+                 WHERE o.order_no = $1 AND u.unit_status = 'approved'",
+            )
+            .bind(number)
+            .fetch_optional(&mut *tx)
+            .await?;
+            // Another unit's order answers like an unknown one.
+            let Some((other_id, other_user, other_status, other_amount, _, name)) =
+                row.filter(|(_, _, _, _, other_unit, _)| *other_unit == unit_id)
+            else {
+                return Err(AppError::invalid_field(
+                    "joint_orders",
+                    format!("订单号“{number}”不是本单位人员的订单"),
+                ));
+            };
+            if other_status != OrderStatus::Paid.code() || other_amount <= 0 {
+                return Err(AppError::invalid_field("joint_orders", format!("订单“{number}”未支付或已退款")));
+            }
+            total += other_amount;
+            covered.push((other_id, other_user, number.clone(), name));
+        }
+    }
+    let names: Vec<String> = {
+        let mut names: Vec<String> = Vec::new();
+        for (_, _, _, name) in &covered {
+            if !names.contains(name) {
+                names.push(name.clone());
+            }
+        }
+        names
+    };
+    let title = &application.title;
+    let invoice_id: i64 = sqlx::query_scalar(
+        "INSERT INTO invoices (applicant_id, title, tax_number, address, phone, bank_name, bank_account, email, note,
+                               amount_fen, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
+    )
+    .bind(user.id)
+    .bind(&title.title)
+    .bind(&title.tax_number)
+    .bind(&title.address)
+    .bind(&title.phone)
+    .bind(&title.bank_name)
+    .bind(&title.bank_account)
+    .bind(&application.email)
+    .bind(coverage_note(&names, &application.note))
+    .bind(total)
+    .bind(InvoiceStatus::Requested.code())
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    for (order_id, user_id, number, _) in &covered {
+        let claimed = sqlx::query(
+            "INSERT INTO invoice_orders (invoice_id, order_id, user_id, live) VALUES ($1, $2, $3, 1)",
+        )
+        .bind(invoice_id)
+        .bind(order_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await;
+        match claimed {
+            Err(err) if is_unique_violation(&err) => {
+                let field = if *number == order_no { "title" } else { "joint_orders" };
+                return Err(AppError::invalid_field(field, format!("订单“{number}”已申请开票")));
+            }
+            other => {
+                other?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(invoice_id)
+}
+
+type MineRow = (i64, String, String, i64, String, String, Option<String>, String, String, String, i64, i64);
+
+/// 发票下载: every invoice that covers one of the user's orders.
+pub async fn mine(state: &AppState, user_id: i64) -> AppResult<Vec<MyInvoice>> {
+    let rows: Vec<MineRow> = sqlx::query_as(
+        "SELECT DISTINCT i.id, i.status, i.title, i.amount_fen, i.invoice_no, i.issued_on, i.file_id, i.note,
+                i.review_note, i.void_reason, i.applicant_id, i.created_at
+         FROM invoices i JOIN invoice_orders io ON io.invoice_id = i.id
+         WHERE io.user_id = $1 ORDER BY i.created_at DESC, i.id DESC LIMIT 100",
+    )
+    .bind(user_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (
+        id,
+        status,
+        title,
+        amount_fen,
+        invoice_no,
+        issued_on,
+        file_id,
+        note,
+        review_note,
+        void_reason,
+        applicant,
+        at,
+    ) in rows
+    {
+        let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
+        let orders: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT o.order_no, io.user_id FROM invoice_orders io JOIN orders o ON o.id = io.order_id
+             WHERE io.invoice_id = $1 ORDER BY o.id",
+        )
+        .bind(id)
+        .fetch_all(state.db.reader())
+        .await?;
+        items.push(MyInvoice {
+            id,
+            status,
+            title,
+            amount_fen,
+            invoice_no,
+            issued_on,
+            download_url: file_id.filter(|_| status == InvoiceStatus::Issued).map(|f| format!("/files/{f}")),
+            my_orders: orders
+                .iter()
+                .filter(|(_, owner)| *owner == user_id)
+                .map(|(no, _)| no.clone())
+                .collect(),
+            order_count: i64::try_from(orders.len()).unwrap_or(0),
+            note,
+            reason: if status == InvoiceStatus::Voided { void_reason } else { review_note },
+            applied_by_me: applicant == user_id,
+            created_at: at,
+        });
+    }
+    Ok(items)
+}
+
+type FinanceRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+);
+
+/// Finance's list, by status (empty: all), newest first within the page.
+pub async fn queue(
+    state: &AppState,
+    status: Option<InvoiceStatus>,
+    page: u32,
+) -> AppResult<Page<FinanceInvoice>> {
+    let per_page = 20;
+    let (limit, offset) = limit_offset(page, per_page);
+    let code = status.map(InvoiceStatus::code).unwrap_or("");
+    let pool = state.db.reader();
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM invoices WHERE ($1 = '' OR status = $1)")
+        .bind(code)
+        .fetch_one(pool)
+        .await?;
+    let rows: Vec<FinanceRow> = sqlx::query_as(
+        "SELECT i.id, i.status, u.name, i.title, i.tax_number, i.email, i.amount_fen, i.note, i.invoice_no, i.issued_on,
+                i.file_id, i.review_note, i.void_reason, i.created_at
+         FROM invoices i JOIN users u ON u.id = i.applicant_id WHERE ($1 = '' OR i.status = $1)
+         ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(code)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (
+        id,
+        status,
+        applicant,
+        title,
+        tax_number,
+        email,
+        amount_fen,
+        note,
+        invoice_no,
+        issued_on,
+        file_id,
+        review,
+        void,
+        at,
+    ) in rows
+    {
+        let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
+        let orders: Vec<(String, String, String, i64)> = sqlx::query_as(
+            "SELECT o.order_no, u.name, c.title, o.total_fen - o.refunded_fen FROM invoice_orders io
+             JOIN orders o ON o.id = io.order_id JOIN users u ON u.id = io.user_id
+             JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
+             WHERE io.invoice_id = $1 ORDER BY o.id",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        items.push(FinanceInvoice {
+            id,
+            status,
+            applicant,
+            title,
+            tax_number,
+            email,
+            amount_fen,
+            orders: orders
+                .into_iter()
+                .map(|(no, name, class, fen)| format!("{no} {name} {class} {}", format_fen(fen)))
+                .collect(),
+            note,
+            invoice_no,
+            issued_on,
+            download_url: file_id.map(|f| format!("/files/{f}")),
+            reason: if status == InvoiceStatus::Voided { void } else { review },
+            created_at: at,
+        });
+    }
+    Ok(Page { items, page, per_page, total })
+}
+
+/// How finance supplies the PDF when issuing.
+pub enum IssuedPdf {
+    /// Drawn by the platform from the order data.
+    Generate,
+    /// The tax system's PDF, uploaded.
+    Upload { filename: String, bytes: Bytes },
+}
+
+/// 开具: number, date and PDF; every covered trainee is told (and the e-mail address
+/// given, if any, gets the invoice notice).
+pub async fn issue(
+    state: &AppState,
+    finance: &CurrentUser,
+    invoice_id: i64,
+    invoice_no: &str,
+    issued_on: &str,
+    pdf: IssuedPdf,
+    ip: &str,
+) -> AppResult<()> {
+    let now = crate::platform::time::now_ms();
+    let invoice_no =
+        validate_invoice_number(invoice_no).map_err(|e| AppError::invalid_field("invoice_no", e))?;
+    check_date(issued_on).map_err(|e| AppError::invalid_field("issued_on", e))?;
+    let (bytes, filename) = match pdf {
+        IssuedPdf::Upload { filename, bytes } => (bytes, filename),
+        IssuedPdf::Generate => {
+            let document = document_for(state, invoice_id, &invoice_no, issued_on, &finance.name).await?;
+            let bytes = super::pdf::render(&state.pdf_font, document).await?;
+            (Bytes::from(bytes), format!("发票{invoice_no}.pdf"))
+        }
+    };
+    let mut tx = state.db.begin().await?;
+    let (status, amount_fen, email, title): (String, i64, String, String) =
+        sqlx::query_as("SELECT status, amount_fen, email, title FROM invoices WHERE id = $1")
+            .bind(invoice_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
+    InvoiceStatus::from_code(&status)
+        .unwrap_or(InvoiceStatus::Voided)
+        .apply(InvoiceAction::Issue)
+        .map_err(AppError::conflict)?;
+    if covered_amount(&mut tx, invoice_id).await? != amount_fen {
+        return Err(AppError::conflict("订单金额在申请后发生变化（有退款），请驳回后由学员重新申请"));
+    }
+    let record = files::store(
+        &state.storage,
+        &mut tx,
+        Upload {
+            purpose: "invoice",
+            filename: &filename,
+            bytes,
+            max_bytes: state.config.upload_limit_bytes,
+            accepted: &[FileKind::Pdf],
+            owner_user_id: finance.id,
+        },
+    )
+    .await?;
+    let outcome = async {
+        let updated = sqlx::query(
+            "UPDATE invoices SET status = $1, invoice_no = $2, issued_on = $3, file_id = $4, reviewed_by = $5,
+                 issued_at = $6, updated_at = $6 WHERE id = $7 AND status = $8",
+        )
+        .bind(InvoiceStatus::Issued.code())
+        .bind(&invoice_no)
+        .bind(issued_on)
+        .bind(&record.id)
+        .bind(finance.id)
+        .bind(now)
+        .bind(invoice_id)
+        .bind(InvoiceStatus::Requested.code())
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Err(err) if is_unique_violation(&err) => {
+                return Err(AppError::invalid_field("invoice_no", "该发票号码已使用"));
+            }
+            Err(err) => return Err(err.into()),
+            Ok(done) if done.rows_affected() != 1 => return Err(AppError::conflict("该发票申请已处理")),
+            Ok(_) => {}
+        }
+        let body = format!(
+            "您申请的发票（{title}，{}）已开具，发票号码 {invoice_no}，可在“发票下载”中下载。",
+            format_fen(amount_fen)
+        );
+        tell_covered(&mut tx, state, invoice_id, "发票已开具", &body).await?;
+        if !email.is_empty() {
+            state.messenger.email(&mut tx, &email, &format!("电子发票 {invoice_no}"), &body).await?;
+        }
+        audit::record(
+            &mut tx,
+            AuditEntry {
+                actor_user_id: finance.id,
+                action: "开具发票",
+                object_type: "invoice",
+                object_id: invoice_id.to_string(),
+                detail: format!("{invoice_no} {issued_on} {}", format_fen(amount_fen)),
+                ip,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+    .await;
+    if outcome.is_err() {
+        files::discard(&state.storage, &record).await;
+    }
+    outcome
+}
+
+/// What the covered orders still amount to (paid less refunded).
+async fn covered_amount(tx: &mut Tx, invoice_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(o.total_fen - o.refunded_fen), 0) AS BIGINT) FROM invoice_orders io
+         JOIN orders o ON o.id = io.order_id WHERE io.invoice_id = $1",
+    )
+    .bind(invoice_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// The content of the platform-drawn PDF.
+async fn document_for(
+    state: &AppState,
+    invoice_id: i64,
+    invoice_no: &str,
+    issued_on: &str,
+    drawer: &str,
+) -> AppResult<InvoiceDocument> {
+    let pool = state.db.reader();
+    type Head = (String, String, String, String, String, String, String, i64);
+    let head: Option<Head> = sqlx::query_as(
+        "SELECT title, tax_number, address, phone, bank_name, bank_account, note, amount_fen FROM invoices WHERE id = $1",
+    )
+    .bind(invoice_id)
+    .fetch_optional(pool)
+    .await?;
+    let (title, tax_number, address, phone, bank_name, bank_account, note, amount_fen) =
+        head.ok_or_else(|| AppError::not_found("发票申请不存在"))?;
+    // Lines of every covered order, less what was refunded (the accommodation of a
+    // partial refund, or everything of a full one).
+    let lines: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
+        "SELECT l.kind, c.title, l.amount_fen, o.order_no, o.refunded_fen FROM invoice_orders io
+         JOIN orders o ON o.id = io.order_id JOIN order_lines l ON l.order_id = o.id
+         JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
+         WHERE io.invoice_id = $1 ORDER BY o.id, l.id",
+    )
+    .bind(invoice_id)
+    .fetch_all(pool)
+    .await?;
+    let mut items: Vec<InvoiceItem> = Vec::new();
+    let mut orders: Vec<String> = Vec::new();
+    for (kind, class_title, amount, order_no, refunded) in lines {
+        if !orders.contains(&order_no) {
+            orders.push(order_no.clone());
+        }
+        let lodging = kind == "lodging";
+        // A partial refund takes the accommodation line back.
+        if lodging && refunded > 0 {
+            continue;
+        }
+        let name = if lodging { "*住宿服务*住宿费" } else { "*教育服务*培训费" };
+        match items.iter_mut().find(|i| i.name == name && i.spec == class_title) {
+            Some(item) => {
+                item.quantity += 1;
+                item.amount_fen += amount;
+            }
+            None => items.push(InvoiceItem {
+                name: name.to_owned(),
+                spec: class_title,
+                quantity: 1,
+                amount_fen: amount,
+            }),
+        }
+    }
+    Ok(InvoiceDocument {
+        invoice_no: invoice_no.to_owned(),
+        issued_on: issued_on.to_owned(),
+        buyer: InvoiceTitle {
+            title,
+            tax_number,
+            address,
+            phone,
+            bank_name,
+            bank_account,
+            ..Default::default()
+        },
+        items,
+        total_fen: amount_fen,
+        note: if note.is_empty() {
+            format!("订单号：{}", orders.join("、"))
+        } else {
+            format!("{note}；订单号：{}", orders.join("、"))
+        },
+        drawer: drawer.to_owned(),
+    })
+}
+
+/// 驳回: the orders may be applied for again.
+pub async fn reject(
+    state: &AppState,
+    finance: &CurrentUser,
+    invoice_id: i64,
+    reason: &str,
+    ip: &str,
+) -> AppResult<()> {
+    let reason = validate_reason(reason, "驳回原因")?;
+    close(state, finance, invoice_id, InvoiceAction::Reject, &reason, ip).await
+}
+
+/// 作废 with the required 作废原因: the orders may be applied for again.
+pub async fn void(
+    state: &AppState,
+    finance: &CurrentUser,
+    invoice_id: i64,
+    reason: &str,
+    ip: &str,
+) -> AppResult<()> {
+    let reason = validate_reason(reason, "作废原因")?;
+    close(state, finance, invoice_id, InvoiceAction::Void, &reason, ip).await
+}
+
+async fn close(
+    state: &AppState,
+    finance: &CurrentUser,
+    invoice_id: i64,
+    action: InvoiceAction,
+    reason: &str,
+    ip: &str,
+) -> AppResult<()> {
+    let now = crate::platform::time::now_ms();
+    let mut tx = state.db.begin().await?;
+    let (status, invoice_no): (String, String) =
+        sqlx::query_as("SELECT status, invoice_no FROM invoices WHERE id = $1")
+            .bind(invoice_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
+    let from = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Voided);
+    let next = from.apply(action).map_err(AppError::conflict)?;
+    let (reason_column, at_column, title, body, audit_action) = match action {
+        InvoiceAction::Void => (
+            "void_reason",
+            "voided_at",
+            "发票已作废",
+            format!("发票 {invoice_no} 已作废，原因：{reason}。如需发票可重新申请。"),
+            "作废发票",
+        ),
+        _ => (
+            "review_note",
+            "updated_at",
+            "开票申请未通过",
+            format!("您的开票申请未通过，原因：{reason}。可修改后重新申请。"),
+            "驳回开票申请",
+        ),
+    };
+    let changed = sqlx::query(&format!(
+        "UPDATE invoices SET status = $1, {reason_column} = $2, {at_column} = $3, reviewed_by = $4, updated_at = $3
+         WHERE id = $5 AND status = $6"
+    ))
+    .bind(next.code())
+    .bind(reason)
+    .bind(now)
+    .bind(finance.id)
+    .bind(invoice_id)
+    .bind(from.code())
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Err(AppError::conflict("该发票已处理"));
+    }
+    sqlx::query("UPDATE invoice_orders SET live = 0 WHERE invoice_id = $1")
+        .bind(invoice_id)
+        .execute(&mut *tx)
+        .await?;
+    tell_covered(&mut tx, state, invoice_id, title, &body).await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: finance.id,
+            action: audit_action,
+            object_type: "invoice",
+            object_id: invoice_id.to_string(),
+            detail: reason.to_owned(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn tell_covered(
+    tx: &mut Tx,
+    state: &AppState,
+    invoice_id: i64,
+    title: &str,
+    body: &str,
+) -> AppResult<()> {
+    let people: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT DISTINCT u.id, u.phone FROM invoice_orders io JOIN users u ON u.id = io.user_id WHERE io.invoice_id = $1",
+    )
+    .bind(invoice_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (user_id, phone) in people {
+        messages::send(tx, state, user_id, phone.as_deref(), title, body, "/me/fapiao").await?;
+    }
+    Ok(())
+}
+
+/// The state of the live invoice of a registration's order, if any.
+pub async fn live_status_of_registration(
+    state: &AppState,
+    registration_id: i64,
+) -> AppResult<Option<InvoiceStatus>> {
+    let status: Option<String> = sqlx::query_scalar(
+        "SELECT i.status FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+         JOIN orders o ON o.id = io.order_id WHERE o.registration_id = $1 AND io.live = 1",
+    )
+    .bind(registration_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    Ok(status.and_then(|s| InvoiceStatus::from_code(&s)))
+}
+
+/// Whether `user_id` is covered by the issued invoice whose PDF is `file_id`.
+pub async fn covers_file(state: &AppState, user_id: i64, file_id: &str) -> AppResult<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invoices i JOIN invoice_orders io ON io.invoice_id = i.id
+         WHERE i.file_id = $1 AND i.status = $2 AND io.user_id = $3",
+    )
+    .bind(file_id)
+    .bind(InvoiceStatus::Issued.code())
+    .bind(user_id)
+    .fetch_one(state.db.reader())
+    .await?;
+    Ok(count > 0)
+}

@@ -1,0 +1,220 @@
+//! 退款申请 as 000 describes it: a paid order, before the trainee has attended, may ask
+//! for its money back; an offline class with accommodation chooses 全额退款 (fee and
+//! accommodation) or 部分退款 (accommodation only). Finance approves (the gateway pays
+//! it back) or refuses with a reason. Nothing here touches storage.
+
+use crate::{error::Validation, orders::domain::OrderLine};
+use serde::{Deserialize, Serialize};
+
+pub const REASON_MAX_CHARS: usize = 200;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundKind {
+    /// 全额退款: everything still held (fee and accommodation); the seat goes back.
+    Full,
+    /// 部分退款: the accommodation only; the trainee keeps the place.
+    Partial,
+}
+
+impl RefundKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::Partial => "partial",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Full, Self::Partial].into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Full => "全额退款",
+            Self::Partial => "部分退款（仅住宿费）",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundStatus {
+    /// 退款审核中: waiting for finance.
+    Review,
+    /// Approved; the gateway was asked and its confirmation is awaited.
+    Processing,
+    /// 已退款.
+    Succeeded,
+    /// Refused by finance (退款失败, with the reason).
+    Rejected,
+    /// The gateway refused the refund.
+    Failed,
+}
+
+impl RefundStatus {
+    pub const ALL: [RefundStatus; 5] =
+        [Self::Review, Self::Processing, Self::Succeeded, Self::Rejected, Self::Failed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Review => "review",
+            Self::Processing => "processing",
+            Self::Succeeded => "succeeded",
+            Self::Rejected => "rejected",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Review => "退款审核中",
+            Self::Processing => "退款处理中",
+            Self::Succeeded => "已退款",
+            Self::Rejected => "退款失败（已驳回）",
+            Self::Failed => "退款失败（支付渠道退回）",
+        }
+    }
+}
+
+/// What a refund may take from an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refundable {
+    /// What was paid.
+    pub paid_fen: i64,
+    /// What has already gone back, or is on its way (approved refunds).
+    pub refunded_fen: i64,
+    /// The accommodation line of the order (0 when none).
+    pub lodging_fen: i64,
+    /// Whether the accommodation was already refunded.
+    pub lodging_refunded: bool,
+}
+
+impl Refundable {
+    pub fn from_lines(lines: &[OrderLine], paid_fen: i64, refunded_fen: i64, lodging_refunded: bool) -> Self {
+        let lodging_fen = lines.iter().filter(|l| l.kind == "lodging").map(|l| l.amount_fen).sum();
+        Self { paid_fen, refunded_fen, lodging_fen, lodging_refunded }
+    }
+
+    /// Whether 部分退款 is on offer: there is accommodation, not yet refunded.
+    pub fn offers_partial(&self) -> bool {
+        self.lodging_fen > 0 && !self.lodging_refunded
+    }
+
+    /// The amount a refund of `kind` takes, or why there is none. Never more than what
+    /// is left of the payment.
+    pub fn amount(&self, kind: RefundKind) -> Result<i64, &'static str> {
+        let left = self.paid_fen - self.refunded_fen;
+        let amount = match kind {
+            RefundKind::Full => left,
+            RefundKind::Partial if self.offers_partial() => self.lodging_fen,
+            RefundKind::Partial => return Err("该订单没有可退的住宿费"),
+        };
+        if amount <= 0 || amount > left {
+            return Err("该订单已没有可退金额");
+        }
+        Ok(amount)
+    }
+}
+
+/// Checks the trainee's form: the kind (offline classes with accommodation choose;
+/// everything else is 全额退款) and the reason, which is required.
+pub fn validate_request(
+    kind: &str,
+    reason: &str,
+    refundable: &Refundable,
+) -> crate::error::AppResult<(RefundKind, String, i64)> {
+    let mut v = Validation::new();
+    let kind = if kind.is_empty() && !refundable.offers_partial() {
+        Some(RefundKind::Full)
+    } else {
+        RefundKind::from_code(kind)
+    };
+    v.check(kind.is_some(), "kind", "请选择退款类型");
+    let reason = reason.trim();
+    v.check(!reason.is_empty(), "reason", "请填写退款原因");
+    v.check(reason.chars().count() <= REASON_MAX_CHARS, "reason", "退款原因不超过200字");
+    let amount = kind.map(|k| refundable.amount(k));
+    if let Some(Err(message)) = amount {
+        v.add("kind", message);
+    }
+    v.finish()?;
+    let kind = kind.unwrap_or(RefundKind::Full);
+    Ok((kind, reason.to_owned(), amount.and_then(Result::ok).unwrap_or_default()))
+}
+
+/// Finance's reason for refusing a refund: required, short.
+pub fn validate_rejection(reason: &str) -> crate::error::AppResult<String> {
+    let reason = reason.trim();
+    let mut v = Validation::new();
+    v.check(!reason.is_empty(), "reason", "请填写驳回原因");
+    v.check(reason.chars().count() <= REASON_MAX_CHARS, "reason", "驳回原因不超过200字");
+    v.finish()?;
+    Ok(reason.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::domain::lines_for;
+
+    fn offline() -> Refundable {
+        Refundable::from_lines(&lines_for(128_000, Some(("标准间", 30_000))), 158_000, 0, false)
+    }
+
+    #[test]
+    fn full_refunds_what_is_left_and_partial_only_the_accommodation() {
+        let r = offline();
+        assert!(r.offers_partial());
+        assert_eq!(r.amount(RefundKind::Full), Ok(158_000));
+        assert_eq!(r.amount(RefundKind::Partial), Ok(30_000));
+        let after_partial = Refundable { refunded_fen: 30_000, lodging_refunded: true, ..r };
+        assert!(!after_partial.offers_partial());
+        assert!(after_partial.amount(RefundKind::Partial).is_err());
+        assert_eq!(after_partial.amount(RefundKind::Full), Ok(128_000));
+    }
+
+    #[test]
+    fn never_more_than_was_paid() {
+        let r = Refundable { refunded_fen: 158_000, ..offline() };
+        assert!(r.amount(RefundKind::Full).is_err());
+        // Accommodation dearer than what is left (an earlier refund took most of it).
+        let r = Refundable { refunded_fen: 140_000, ..offline() };
+        assert!(r.amount(RefundKind::Partial).is_err());
+        assert_eq!(r.amount(RefundKind::Full), Ok(18_000));
+    }
+
+    #[test]
+    fn online_classes_refund_in_full_without_choosing() {
+        let r = Refundable::from_lines(&lines_for(20_000, None), 20_000, 0, false);
+        assert!(!r.offers_partial());
+        let (kind, reason, amount) = validate_request("", " 时间冲突 ", &r).unwrap();
+        assert_eq!((kind, reason.as_str(), amount), (RefundKind::Full, "时间冲突", 20_000));
+        let err = validate_request("partial", "时间冲突", &r).unwrap_err();
+        assert!(err.field("kind").is_some());
+    }
+
+    #[test]
+    fn the_reason_is_required_and_offline_classes_must_choose() {
+        let err = validate_request("", "  ", &offline()).unwrap_err();
+        assert!(err.field("reason").is_some() && err.field("kind").is_some());
+        let too_long = "退".repeat(201);
+        assert!(validate_request("full", &too_long, &offline()).unwrap_err().field("reason").is_some());
+        assert!(validate_rejection("").is_err());
+        assert_eq!(validate_rejection(" 已报到 ").unwrap(), "已报到");
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for s in RefundStatus::ALL {
+            assert_eq!(RefundStatus::from_code(s.code()), Some(s));
+        }
+        for k in [RefundKind::Full, RefundKind::Partial] {
+            assert_eq!(RefundKind::from_code(k.code()), Some(k));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! 财务 → 退款审核: approve (the gateway pays back) or refuse with a reason.
+
+use super::{
+    api::{ReviewRefund, list_refunds},
+    domain::{RefundKind, RefundStatus},
+};
+use crate::shell::page_data::PageData;
+use crate::{
+    catalogue::domain::format_fen,
+    platform::time::format_datetime,
+    shell::{
+        components::{Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON},
+        errors::ErrorPage,
+    },
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn RefundsPage() -> impl IntoView {
+    let query = use_query_map();
+    let list = PageData::new(list_refunds());
+    let review = ServerAction::<ReviewRefund>::new();
+    let error = Signal::derive(move || review.value().get().and_then(Result::err));
+    let notice = Signal::derive(move || {
+        let q = query.read();
+        if q.get("approved").is_some() {
+            Some("已同意退款，款项将原路退回".to_owned())
+        } else {
+            q.get("rejected").map(|_| "已驳回，已通知学员".to_owned())
+        }
+    });
+    view! {
+        <Title text="退款审核" />
+        <h1 class="mb-4 text-xl font-semibold text-slate-900">"退款审核"</h1>
+        <div class="space-y-4">
+            <Notice message=notice />
+            <FormError error />
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(items) if items.is_empty() => view! { <Card><EmptyState message="没有待处理的退款" /></Card> }.into_any(),
+                        Ok(items) => view! {
+                            <ul class="space-y-3" aria-label="退款申请">
+                                {items.into_iter().map(|r| {
+                                    let reviewing = r.status == RefundStatus::Review;
+                                    view! {
+                                        <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+                                            <div class="flex flex-wrap items-start gap-2">
+                                                <p class="min-w-0 flex-1 font-medium text-slate-900">{format!("订单号 {}", r.order_no)}</p>
+                                                <span class="rounded-full bg-amber-50 px-2.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-200">{r.status.label()}</span>
+                                            </div>
+                                            <p class="mt-1 text-sm text-slate-600">
+                                                {format!("{} · {} · 已付 {} · 申请于 {}", r.trainee, r.class_title, format_fen(r.paid_fen), format_datetime(r.created_at))}
+                                            </p>
+                                            <p class="mt-1 text-sm text-slate-900">
+                                                {format!("{}：{}", if r.kind == RefundKind::Full { "全额退款" } else { "部分退款（仅住宿费）" }, format_fen(r.amount_fen))}
+                                                {r.by_transfer.then_some("（线下转账订单，请转账退回后同意）")}
+                                            </p>
+                                            <p class="mt-1 text-sm text-slate-600">{format!("退款原因：{}", r.reason)}</p>
+                                            {r.invoice_issued.then(|| view! {
+                                                <p role="alert" class="mt-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                                                    "该订单已开具发票，需先在 " <a href="/admin/finance/invoices?status=issued" class="font-medium underline">"发票管理"</a> " 作废发票后才能完成退款。"
+                                                </p>
+                                            })}
+                                            {reviewing.then(|| view! {
+                                                <ActionForm action=review attr:class="mt-3 grid gap-3 sm:grid-cols-4" attr:aria-label=format!("审核退款 {}", r.order_no)>
+                                                    <input type="hidden" name="refund_id" value=r.id />
+                                                    <div class="sm:col-span-4">
+                                                        <label class=LABEL for=format!("reason-{}", r.id)>"驳回原因（驳回时必填）"</label>
+                                                        <input id=format!("reason-{}", r.id) name="reason" class=INPUT maxlength="200" />
+                                                    </div>
+                                                    <div class="flex gap-3 sm:col-span-4">
+                                                        <button type="submit" name="decision" value="approve" class=PRIMARY_BUTTON>"同意退款"</button>
+                                                        <button type="submit" name="decision" value="reject" class=SECONDARY_BUTTON>"驳回"</button>
+                                                    </div>
+                                                </ActionForm>
+                                            })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
+    }
+}

@@ -1,0 +1,663 @@
+//! Refunds in the database. A request is one transaction; approving reserves the
+//! amount on the order (a conditional update, so no two approvals can take more than
+//! was paid) before the gateway is asked; the gateway's confirmation is applied once
+//! however often it arrives.
+
+use super::{
+    FinanceRefund, MyRefund, RefundForm,
+    domain::{RefundKind, RefundStatus, Refundable, validate_rejection, validate_request},
+};
+use crate::{
+    accounts::roles::CurrentUser,
+    catalogue::domain::format_fen,
+    enrolment::{
+        domain::{Event, Status},
+        server::free_seat,
+    },
+    error::{AppError, AppResult},
+    invoices::domain::InvoiceStatus,
+    messages::server as messages,
+    orders::{domain::OrderStatus, server as orders},
+    payments::{
+        domain::RefundNotice,
+        server::provider::{RefundRequest, RefundState},
+        transfer::TRANSFER,
+    },
+    platform::{
+        server::{
+            AppState,
+            audit::{self, AuditEntry},
+            crypto::random_token,
+            db::{Tx, is_unique_violation},
+        },
+        time::format_date,
+    },
+};
+
+/// A paid order of the user's registration, with what a refund may take.
+struct RefundableOrder {
+    order_id: i64,
+    order_no: String,
+    status: Status,
+    refundable: Refundable,
+    payment_id: i64,
+}
+
+type OrderRow = (i64, String, String, i64, i64, String, String, String);
+
+async fn refundable_order(
+    tx: &mut Tx,
+    user_id: i64,
+    registration_id: i64,
+    today: &str,
+) -> AppResult<RefundableOrder> {
+    let row: Option<OrderRow> = sqlx::query_as(
+        "SELECT o.id, o.order_no, o.status, o.total_fen, o.refunded_fen, r.status, s.ends_on, o.paid_via
+         FROM registrations r JOIN orders o ON o.registration_id = r.id
+         JOIN class_sessions s ON s.id = r.session_id WHERE r.id = $1 AND r.user_id = $2",
+    )
+    .bind(registration_id)
+    .bind(user_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (order_id, order_no, order_status, total_fen, refunded_fen, status, ends_on, _) =
+        row.ok_or_else(|| AppError::not_found("订单不存在"))?;
+    let status = Status::from_code(&status)
+        .ok_or_else(|| AppError::internal(format!("registration status {status}")))?
+        .effective(ends_on.as_str() < today);
+    if order_status != OrderStatus::Paid.code() {
+        return Err(AppError::conflict("该订单未支付，不能申请退款"));
+    }
+    let payment_id: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let payment_id = payment_id
+        .ok_or_else(|| AppError::internal(format!("paid order {order_id} has no succeeded payment")))?;
+    let lines = orders::lines(&mut **tx, order_id).await?;
+    let lodging_refunded: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'partial' AND status IN ('processing', 'succeeded')",
+    )
+    .bind(order_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(RefundableOrder {
+        order_id,
+        order_no,
+        status,
+        refundable: Refundable::from_lines(&lines, total_fen, refunded_fen, lodging_refunded > 0),
+        payment_id,
+    })
+}
+
+/// What the 退款申请 form shows: the amounts of each kind, or why there is none.
+pub async fn form(state: &AppState, user_id: i64, registration_id: i64, now: i64) -> AppResult<RefundForm> {
+    let mut tx = state.db.reader().begin().await?;
+    let order = refundable_order(&mut tx, user_id, registration_id, &format_date(now)).await?;
+    let class_title: String = sqlx::query_scalar(
+        "SELECT c.title FROM registrations r JOIN classes c ON c.id = r.class_id WHERE r.id = $1",
+    )
+    .bind(registration_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.rollback().await?;
+    let refusal = order.status.apply(Event::RequestRefund).err().map(|r| r.message());
+    Ok(RefundForm {
+        registration_id,
+        class_title,
+        order_no: order.order_no,
+        paid_fen: order.refundable.paid_fen,
+        refunded_fen: order.refundable.refunded_fen,
+        full_fen: order.refundable.amount(RefundKind::Full).ok(),
+        partial_fen: order.refundable.amount(RefundKind::Partial).ok(),
+        refusal,
+    })
+}
+
+/// 提交退款申请: the registration goes to 退款审核中.
+pub async fn request(
+    state: &AppState,
+    user: &CurrentUser,
+    registration_id: i64,
+    kind: &str,
+    reason: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let order = refundable_order(&mut tx, user.id, registration_id, &format_date(now)).await?;
+    let next = order.status.apply(Event::RequestRefund).map_err(|r| AppError::conflict(r.message()))?;
+    let (kind, reason, amount) = validate_request(kind, reason, &order.refundable)?;
+    let inserted = sqlx::query(
+        "INSERT INTO refunds (order_id, registration_id, user_id, payment_id, kind, amount_fen, reason, status,
+                              out_refund_no, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(order.order_id)
+    .bind(registration_id)
+    .bind(user.id)
+    .bind(order.payment_id)
+    .bind(kind.code())
+    .bind(amount)
+    .bind(&reason)
+    .bind(RefundStatus::Review.code())
+    .bind(format!("{}-R{}", order.order_no, random_token(6)))
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match inserted {
+        Err(err) if is_unique_violation(&err) => {
+            return Err(AppError::conflict("该订单已有退款申请在处理中"));
+        }
+        other => {
+            other?;
+        }
+    }
+    let moved =
+        sqlx::query("UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(next.code())
+            .bind(now)
+            .bind(registration_id)
+            .bind(order.status.code())
+            .execute(&mut *tx)
+            .await?;
+    if moved.rows_affected() != 1 {
+        return Err(AppError::conflict("报名状态已变化，请刷新后重试"));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The trainee's refunds of one registration, newest first.
+pub async fn mine(state: &AppState, user_id: i64, registration_id: i64) -> AppResult<Vec<MyRefund>> {
+    type Row = (String, i64, String, String, String, i64, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT kind, amount_fen, reason, status, review_note, created_at, completed_at FROM refunds
+         WHERE registration_id = $1 AND user_id = $2 ORDER BY id DESC",
+    )
+    .bind(registration_id)
+    .bind(user_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(kind, amount_fen, reason, status, note, created_at, completed_at)| {
+            Some(MyRefund {
+                kind: RefundKind::from_code(&kind)?,
+                amount_fen,
+                reason,
+                status: RefundStatus::from_code(&status)?,
+                review_note: note,
+                created_at,
+                completed_at,
+            })
+        })
+        .collect())
+}
+
+type QueueRow = (i64, String, String, String, String, i64, String, String, String, i64, i64);
+
+/// Finance's list: refunds waiting for review and those on their way at the gateway.
+pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
+    let rows: Vec<QueueRow> = sqlx::query_as(
+        "SELECT f.id, o.order_no, u.name, c.title, f.kind, f.amount_fen, f.reason, f.status, p.provider, o.total_fen,
+                f.created_at
+         FROM refunds f JOIN orders o ON o.id = f.order_id JOIN users u ON u.id = f.user_id
+         JOIN registrations r ON r.id = f.registration_id JOIN classes c ON c.id = r.class_id
+         JOIN payments p ON p.id = f.payment_id
+         WHERE f.status IN ('review', 'processing') ORDER BY f.created_at LIMIT 200",
+    )
+    .fetch_all(state.db.reader())
+    .await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for (
+        id,
+        order_no,
+        trainee,
+        class_title,
+        kind,
+        amount_fen,
+        reason,
+        status,
+        provider,
+        paid_fen,
+        created_at,
+    ) in rows
+    {
+        let invoiced = live_issued_invoice(state.db.reader(), &order_no).await?;
+        items.push(FinanceRefund {
+            id,
+            order_no,
+            trainee,
+            class_title,
+            kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
+            amount_fen,
+            paid_fen,
+            reason,
+            status: RefundStatus::from_code(&status).unwrap_or(RefundStatus::Review),
+            by_transfer: provider == TRANSFER,
+            invoice_issued: invoiced,
+            created_at,
+        });
+    }
+    Ok(items)
+}
+
+/// Whether the order is on an issued (not voided) invoice.
+async fn live_issued_invoice<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    order_no: &str,
+) -> AppResult<bool> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+         JOIN orders o ON o.id = io.order_id WHERE o.order_no = $1 AND io.live = 1 AND i.status = $2",
+    )
+    .bind(order_no)
+    .bind(InvoiceStatus::Issued.code())
+    .fetch_one(executor)
+    .await?;
+    Ok(count > 0)
+}
+
+type ReviewRow = (i64, i64, String, i64, String, String, String, String, String, String);
+
+struct Reviewed {
+    order_id: i64,
+    registration_id: i64,
+    order_no: String,
+    amount_fen: i64,
+    kind: RefundKind,
+    out_refund_no: String,
+    out_trade_no: String,
+    provider: String,
+    reason: String,
+}
+
+async fn load_for_review(tx: &mut Tx, refund_id: i64) -> AppResult<Reviewed> {
+    let row: Option<ReviewRow> = sqlx::query_as(
+        "SELECT f.order_id, f.registration_id, o.order_no, f.amount_fen, f.kind, f.out_refund_no,
+                p.out_trade_no, p.provider, f.status, f.reason
+         FROM refunds f JOIN orders o ON o.id = f.order_id JOIN payments p ON p.id = f.payment_id WHERE f.id = $1",
+    )
+    .bind(refund_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (
+        order_id,
+        registration_id,
+        order_no,
+        amount_fen,
+        kind,
+        out_refund_no,
+        out_trade_no,
+        provider,
+        status,
+        reason,
+    ) = row.ok_or_else(|| AppError::not_found("退款申请不存在"))?;
+    if status != RefundStatus::Review.code() {
+        return Err(AppError::conflict("该退款申请已处理"));
+    }
+    Ok(Reviewed {
+        order_id,
+        registration_id,
+        order_no,
+        amount_fen,
+        kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
+        out_refund_no,
+        out_trade_no,
+        provider,
+        reason,
+    })
+}
+
+/// Finance approves: the amount is reserved on the order and the gateway asked to pay
+/// it back. A bank transfer is paid back by finance's own bank, so it completes at once.
+pub async fn approve(
+    state: &AppState,
+    finance: &CurrentUser,
+    refund_id: i64,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let r = load_for_review(&mut tx, refund_id).await?;
+    if live_issued_invoice(&mut *tx, &r.order_no).await? {
+        return Err(AppError::conflict(
+            "该订单的发票已开具，请先在“发票管理”中作废发票（填写作废原因），再完成退款",
+        ));
+    }
+    let reserved = sqlx::query(
+        "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2
+         WHERE id = $3 AND refunded_fen + $1 <= total_fen",
+    )
+    .bind(r.amount_fen)
+    .bind(now)
+    .bind(r.order_id)
+    .execute(&mut *tx)
+    .await?;
+    if reserved.rows_affected() != 1 {
+        return Err(AppError::conflict("退款金额超过该订单的已付金额"));
+    }
+    sqlx::query(
+        "UPDATE refunds SET status = $1, reviewed_by = $2, reviewed_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(RefundStatus::Processing.code())
+    .bind(finance.id)
+    .bind(now)
+    .bind(refund_id)
+    .bind(RefundStatus::Review.code())
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: finance.id,
+            action: "同意退款",
+            object_type: "order",
+            object_id: r.order_no.clone(),
+            detail: format!("{} {}", r.kind.label(), format_fen(r.amount_fen)),
+            ip,
+        },
+    )
+    .await?;
+    if r.provider == TRANSFER {
+        // Paid by bank transfer: finance pays back by transfer too; nothing to wait for.
+        let notice = RefundNotice {
+            out_refund_no: r.out_refund_no.clone(),
+            out_trade_no: r.out_trade_no.clone(),
+            refund_id: format!("转账退回 {}", format_date(now)),
+            amount_fen: r.amount_fen,
+            refund_status: "SUCCESS".to_owned(),
+            success_time: now,
+        };
+        complete_in(&mut tx, state, TRANSFER, &notice, now).await?;
+        tx.commit().await?;
+        return Ok(());
+    }
+    tx.commit().await?;
+    ask_gateway(state, &r).await
+}
+
+/// Sends an approved refund to the gateway; a refusal there undoes the reservation
+/// and tells the trainee.
+async fn ask_gateway(state: &AppState, r: &Reviewed) -> AppResult<()> {
+    let gateway = state.payments.provider();
+    let request = RefundRequest {
+        out_trade_no: r.out_trade_no.clone(),
+        out_refund_no: r.out_refund_no.clone(),
+        amount_fen: r.amount_fen,
+        reason: r.reason.clone(),
+        notify_url: format!("{}/pay/notify/{}/refund", AppState::base_url(&state.config), gateway.name()),
+    };
+    match gateway.refund(&request).await {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind == crate::error::ErrorKind::Internal => Err(err),
+        Err(err) => {
+            fail(state, &r.out_refund_no, &err.message).await?;
+            Err(AppError::conflict(format!("支付渠道未受理退款：{}", err.message)))
+        }
+    }
+}
+
+/// The gateway refused or gave up: the reservation goes back, the registration is
+/// 退款失败, the trainee is told.
+async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
+        "SELECT id, order_id, registration_id, amount_fen FROM refunds WHERE out_refund_no = $1 AND status = $2",
+    )
+    .bind(out_refund_no)
+    .bind(RefundStatus::Processing.code())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((refund_id, order_id, registration_id, amount_fen)) = row else { return Ok(()) };
+    let now = crate::platform::time::now_ms();
+    sqlx::query(
+        "UPDATE refunds SET status = $1, review_note = $2, completed_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(RefundStatus::Failed.code())
+    .bind(why)
+    .bind(now)
+    .bind(refund_id)
+    .bind(RefundStatus::Processing.code())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE orders SET refunded_fen = refunded_fen - $1, updated_at = $2 WHERE id = $3")
+        .bind(amount_fen)
+        .bind(now)
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    move_registration(&mut tx, registration_id, Event::RefundRefused, now).await?;
+    tell(
+        &mut tx,
+        state,
+        registration_id,
+        "退款失败",
+        &format!("您的退款未能完成：{why}。如有疑问请联系平台财务。"),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Finance refuses: 退款失败 with the reason, which the trainee reads.
+pub async fn reject(
+    state: &AppState,
+    finance: &CurrentUser,
+    refund_id: i64,
+    reason: &str,
+    ip: &str,
+    now: i64,
+) -> AppResult<()> {
+    let reason = validate_rejection(reason)?;
+    let mut tx = state.db.begin().await?;
+    let r = load_for_review(&mut tx, refund_id).await?;
+    sqlx::query(
+        "UPDATE refunds SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, completed_at = $4
+         WHERE id = $5 AND status = $6",
+    )
+    .bind(RefundStatus::Rejected.code())
+    .bind(&reason)
+    .bind(finance.id)
+    .bind(now)
+    .bind(refund_id)
+    .bind(RefundStatus::Review.code())
+    .execute(&mut *tx)
+    .await?;
+    move_registration(&mut tx, r.registration_id, Event::RefundRefused, now).await?;
+    tell(
+        &mut tx,
+        state,
+        r.registration_id,
+        "退款申请未通过",
+        &format!("订单 {} 的退款申请未通过，原因：{reason}", r.order_no),
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        AuditEntry {
+            actor_user_id: finance.id,
+            action: "驳回退款",
+            object_type: "order",
+            object_id: r.order_no.clone(),
+            detail: reason.clone(),
+            ip,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completed {
+    Now,
+    Before,
+}
+
+/// Applies the gateway's confirmation: once, however many times it arrives.
+pub async fn complete(
+    state: &AppState,
+    provider: &str,
+    notice: &RefundNotice,
+    now: i64,
+) -> AppResult<Completed> {
+    let mut tx = state.db.begin().await?;
+    let done = complete_in(&mut tx, state, provider, notice, now).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+async fn complete_in(
+    tx: &mut Tx,
+    state: &AppState,
+    provider: &str,
+    notice: &RefundNotice,
+    now: i64,
+) -> AppResult<Completed> {
+    type Row = (i64, i64, i64, String, i64, i64, i64, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT f.id, f.order_id, f.registration_id, f.kind, f.amount_fen, r.class_id, r.session_id, o.total_fen
+         FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN registrations r ON r.id = f.registration_id
+         JOIN orders o ON o.id = f.order_id
+         WHERE f.out_refund_no = $1 AND p.provider = $2 AND p.out_trade_no = $3",
+    )
+    .bind(&notice.out_refund_no)
+    .bind(provider)
+    .bind(&notice.out_trade_no)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some((refund_id, order_id, registration_id, kind, amount_fen, class_id, session_id, _)) = row else {
+        return Err(AppError::not_found("退款不存在"));
+    };
+    if amount_fen != notice.amount_fen {
+        return Err(AppError::bad_request("金额不符"));
+    }
+    let succeeded = sqlx::query(
+        "UPDATE refunds SET status = $1, gateway_refund_id = $2, completed_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(RefundStatus::Succeeded.code())
+    .bind(&notice.refund_id)
+    .bind(now)
+    .bind(refund_id)
+    .bind(RefundStatus::Processing.code())
+    .execute(&mut **tx)
+    .await?;
+    if succeeded.rows_affected() == 0 {
+        return Ok(Completed::Before);
+    }
+    let full = RefundKind::from_code(&kind) == Some(RefundKind::Full);
+    move_registration(tx, registration_id, Event::Refunded { full }, now).await?;
+    if full {
+        free_seat(tx, class_id, session_id).await?;
+        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(OrderStatus::Refunded.code())
+            .bind(now)
+            .bind(order_id)
+            .bind(OrderStatus::Paid.code())
+            .execute(&mut **tx)
+            .await?;
+    }
+    tell(
+        tx,
+        state,
+        registration_id,
+        "退款成功",
+        &format!(
+            "{}已退回原支付账户：{}。",
+            if full { "全额退款" } else { "住宿费" },
+            format_fen(amount_fen)
+        ),
+    )
+    .await?;
+    Ok(Completed::Now)
+}
+
+async fn move_registration(tx: &mut Tx, registration_id: i64, event: Event, now: i64) -> AppResult<()> {
+    let status: String = sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
+        .bind(registration_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let from = Status::from_code(&status).ok_or_else(|| AppError::internal(format!("status {status}")))?;
+    let next = from.apply(event).map_err(|r| AppError::conflict(r.message()))?;
+    sqlx::query("UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+        .bind(next.code())
+        .bind(now)
+        .bind(registration_id)
+        .bind(from.code())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, body: &str) -> AppResult<()> {
+    let (user_id, phone): (i64, Option<String>) = sqlx::query_as(
+        "SELECT r.user_id, u.phone FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.id = $1",
+    )
+    .bind(registration_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    messages::send(tx, state, user_id, phone.as_deref(), title, body, &format!("/me/exams/{registration_id}"))
+        .await
+}
+
+/// Refunds approved but not confirmed: asks the gateway and applies what it reports;
+/// one it has never heard of (the server stopped between approving and asking) is
+/// sent again, which gateways accept once per refund number.
+pub async fn settle_processing(state: &AppState, now: i64) -> AppResult<usize> {
+    type Row = (i64, i64, String, i64, String, String, String, String, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT f.order_id, f.registration_id, o.order_no, f.amount_fen, f.kind, f.out_refund_no, p.out_trade_no,
+                f.reason, f.reviewed_at
+         FROM refunds f JOIN orders o ON o.id = f.order_id JOIN payments p ON p.id = f.payment_id
+         WHERE f.status = $1 AND p.provider <> $2 ORDER BY f.id LIMIT 50",
+    )
+    .bind(RefundStatus::Processing.code())
+    .bind(TRANSFER)
+    .fetch_all(state.db.reader())
+    .await?;
+    let gateway = state.payments.provider();
+    let mut settled = 0;
+    for (
+        order_id,
+        registration_id,
+        order_no,
+        amount_fen,
+        kind,
+        out_refund_no,
+        out_trade_no,
+        reason,
+        reviewed_at,
+    ) in rows
+    {
+        match gateway.query_refund(&out_refund_no).await? {
+            RefundState::Succeeded(notice) => {
+                if complete(state, gateway.name(), &notice, now).await? == Completed::Now {
+                    settled += 1;
+                }
+            }
+            RefundState::Failed => {
+                fail(state, &out_refund_no, "支付渠道退款失败").await?;
+                settled += 1;
+            }
+            RefundState::Unknown if now - reviewed_at > 60_000 => {
+                let r = Reviewed {
+                    order_id,
+                    registration_id,
+                    order_no,
+                    amount_fen,
+                    kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
+                    out_refund_no,
+                    out_trade_no,
+                    provider: gateway.name().to_owned(),
+                    reason,
+                };
+                ask_gateway(state, &r).await?;
+            }
+            RefundState::Unknown | RefundState::Processing => {}
+        }
+    }
+    Ok(settled)
+}
