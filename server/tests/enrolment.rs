@@ -13,12 +13,7 @@ use app::{
     platform::time::{format_date, now_ms},
 };
 use axum::http::StatusCode;
-use common::*;
-
-const PROVIDER_PHONE: &str = "13800000004";
-const UNIT_ADMIN_PHONE: &str = "13800000003";
-const OTHER_TRAINEE_PHONE: &str = "13800000012";
-const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+use common::{enrol::*, *};
 
 engine_tests!(
     only_the_provider_manages_its_classes,
@@ -36,111 +31,6 @@ engine_tests!(
     finance_confirms_or_refuses_bank_transfers,
     a_switched_off_sandbox_takes_no_payment,
 );
-
-fn today_plus(days: i64) -> String {
-    format_date(now_ms() + days * DAY_MS)
-}
-
-/// A class form with everything valid; `extra` overrides fields.
-async fn save_class(app: &TestApp, cookie: &str, extra: &[(&str, &str)]) -> TestResponse {
-    let (opens, closes) = (today_plus(-1), today_plus(30));
-    let mut form: Vec<(&str, &str)> = vec![
-        ("title", "集成测试培训班"),
-        ("mode", "offline"),
-        ("year", "2026"),
-        ("hours_professional", "12"),
-        ("fee_yuan", "800"),
-        ("capacity", "100"),
-        ("opens_on", &opens),
-        ("closes_on", &closes),
-        ("notice", "请按时报到"),
-    ];
-    for (k, v) in extra {
-        form.retain(|(key, _)| key != k);
-        form.push((k, v));
-    }
-    app.call("/api/provider/classes/save", &form, Some(cookie)).await
-}
-
-fn redirect_of(response: &TestResponse) -> String {
-    for name in ["serverfnredirect", "location"] {
-        if let Some(value) =
-            response.headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
-        {
-            return value.to_owned();
-        }
-    }
-    panic!("no redirect: {} {}", response.status, response.body)
-}
-
-/// Creates an open class with one session of `seats`; returns (class id, session id).
-async fn open_class(app: &TestApp, cookie: &str, extra: &[(&str, &str)], seats: &str) -> (i64, i64) {
-    let saved = save_class(app, cookie, extra).await;
-    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
-    let class_id: i64 =
-        redirect_of(&saved).trim_start_matches("/admin/classes/").split('?').next().unwrap().parse().unwrap();
-    let (starts, ends) = (today_plus(10), today_plus(12));
-    let id = class_id.to_string();
-    let session = app
-        .call(
-            "/api/provider/sessions/add",
-            &[
-                ("class_id", &id),
-                ("name", "第一期"),
-                ("starts_on", &starts),
-                ("ends_on", &ends),
-                ("place", "成都"),
-                ("checkin_opens", &format!("{starts}T08:00")),
-                ("checkin_closes", &format!("{starts}T10:00")),
-                ("capacity", seats),
-            ],
-            Some(cookie),
-        )
-        .await;
-    assert_eq!(session.status, StatusCode::OK, "{}", session.body);
-    let opened =
-        app.call("/api/provider/classes/state", &[("id", &id), ("next", "open")], Some(cookie)).await;
-    assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
-    let session_id: i64 = sqlx::query_scalar("SELECT id FROM class_sessions WHERE class_id = $1")
-        .bind(class_id)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
-    (class_id, session_id)
-}
-
-/// Step one of 提交订单 over HTTP; returns the response.
-async fn start(app: &TestApp, cookie: &str, class_id: i64, parts: &[Part<'_>]) -> TestResponse {
-    let id = class_id.to_string();
-    let mut all = vec![Part::Text("class_id", &id)];
-    for part in parts {
-        all.push(match part {
-            Part::Text(k, v) => Part::Text(k, v),
-            Part::File { name, filename, content_type, bytes } => {
-                Part::File { name, filename, content_type, bytes }
-            }
-        });
-    }
-    app.upload("/api/enrol/start/upload", &all, Some(cookie)).await
-}
-
-fn draft_of(response: &TestResponse) -> String {
-    redirect_of(response).trim_start_matches("/enroll/notice/").to_owned()
-}
-
-/// Pretends the notice has been on screen for `ms`.
-async fn age_notice(app: &TestApp, draft: &str, ms: i64) {
-    sqlx::query("UPDATE registration_drafts SET notice_issued_at = notice_issued_at - $1 WHERE id = $2")
-        .bind(ms)
-        .bind(draft)
-        .execute(app.state.db.writer())
-        .await
-        .unwrap();
-}
-
-async fn confirm(app: &TestApp, cookie: &str, draft: &str) -> TestResponse {
-    app.call("/api/enrol/confirm", &[("draft_id", draft)], Some(cookie)).await
-}
 
 async fn status_of(app: &TestApp, registration: i64) -> String {
     sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
@@ -645,17 +535,6 @@ async fn public_queries_answer_only_what_is_public(app: &TestApp) {
     assert_eq!(ask("score", TRAINEE_ID_NUMBER, "张三", "10.0.0.9").await.status, StatusCode::OK);
 }
 
-/// Registers 张三 for the class's session (notice aged), returning the registration id.
-async fn register(app: &TestApp, cookie: &str, class_id: i64, parts: &[Part<'_>]) -> i64 {
-    let started = start(app, cookie, class_id, parts).await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let draft = draft_of(&started);
-    age_notice(app, &draft, 11_000).await;
-    let done = confirm(app, cookie, &draft).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    sqlx::query_scalar("SELECT MAX(id) FROM registrations").fetch_one(app.state.db.reader()).await.unwrap()
-}
-
 async fn order_of(app: &TestApp, registration: i64) -> Option<(String, String, i64, i64)> {
     sqlx::query_as("SELECT order_no, status, total_fen, expires_at FROM orders WHERE registration_id = $1")
         .bind(registration)
@@ -752,78 +631,6 @@ async fn unpaid_orders_close_after_their_window_and_free_the_seat(app: &TestApp)
     let (_, _, _, expires_at) = order_of(app, other).await.unwrap();
     assert_eq!(orders::close_expired(&app.state, expires_at + 1).await.unwrap(), 0);
     assert_eq!(order_of(app, other).await.unwrap().1, "paid");
-}
-
-/// An unpaid order of 张三 with a scan-to-pay payment started; returns
-/// (registration id, out_trade_no, amount, trainee cookie).
-async fn started_payment(app: &TestApp) -> (i64, String, i64, String) {
-    let provider = app.login(PROVIDER_PHONE).await;
-    let trainee = app.login(TRAINEE_PHONE).await;
-    let (class_id, session_id) = open_class(app, &provider, &[("mode", "online")], "5").await;
-    let session = session_id.to_string();
-    let registration = register(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
-    let started = app
-        .call(
-            "/api/pay/start",
-            &[("registration_id", &registration.to_string()), ("channel", "wechat")],
-            Some(&trainee),
-        )
-        .await;
-    assert_eq!(started.status, StatusCode::OK, "{}", started.body);
-    let (out_trade_no, amount): (String, i64) = sqlx::query_as(
-        "SELECT p.out_trade_no, p.amount_fen FROM payments p JOIN orders o ON o.id = p.order_id
-         WHERE o.registration_id = $1",
-    )
-    .bind(registration)
-    .fetch_one(app.state.db.reader())
-    .await
-    .unwrap();
-    let view = app
-        .call("/api/pay/view", &[("registration_id", &registration.to_string())], Some(&trainee))
-        .await
-        .json();
-    assert!(view["pending"]["qr_svg"].as_str().unwrap().contains("<svg"));
-    assert!(view["pending"]["code_url"].as_str().unwrap().contains("/sandbox/cashier/SBX"));
-    (registration, out_trade_no, amount, trainee)
-}
-
-fn notice_body(out_trade_no: &str, amount: i64) -> String {
-    serde_json::json!({
-        "out_trade_no": out_trade_no,
-        "transaction_id": "SBXtest",
-        "amount_fen": amount,
-        "trade_state": "SUCCESS",
-        "success_time": now_ms(),
-    })
-    .to_string()
-}
-
-async fn notify(app: &TestApp, body: &str, timestamp: i64, nonce: &str, signature: &str) -> TestResponse {
-    let request = axum::http::Request::post("/pay/notify/sandbox")
-        .header("content-type", "application/json")
-        .header("xueshi-pay-timestamp", timestamp.to_string())
-        .header("xueshi-pay-nonce", nonce)
-        .header("xueshi-pay-signature", signature)
-        .body(axum::body::Body::from(body.to_owned()))
-        .unwrap();
-    app.send(request, "10.9.9.9").await
-}
-
-async fn signed_notify(app: &TestApp, body: &str) -> TestResponse {
-    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
-    notify(app, body, timestamp, &nonce, &signature).await
-}
-
-async fn order_state(app: &TestApp, registration: i64) -> (String, String, i64) {
-    let (order, status): (String, String) = sqlx::query_as(
-        "SELECT o.status, r.status FROM orders o JOIN registrations r ON r.id = o.registration_id WHERE r.id = $1",
-    )
-    .bind(registration)
-    .fetch_one(app.state.db.reader())
-    .await
-    .unwrap();
-    let told = app.count("SELECT COUNT(*) FROM messages WHERE title = '报名成功'").await;
-    (order, status, told)
 }
 
 async fn the_same_notification_delivered_twenty_times_pays_once(app: &TestApp) {

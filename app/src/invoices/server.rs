@@ -70,10 +70,10 @@ pub async fn apply_context(state: &AppState, user_id: i64, registration_id: i64)
     .bind(registration_id)
     .fetch_one(pool)
     .await?;
-    let refusal = if status != OrderStatus::Paid.code() {
-        Some("订单支付成功后才能申请开票".to_owned())
-    } else if amount_fen <= 0 {
+    let refusal = if status == OrderStatus::Refunded.code() || amount_fen <= 0 {
         Some("该订单已全部退款，无需开票".to_owned())
+    } else if status != OrderStatus::Paid.code() {
+        Some("订单支付成功后才能申请开票".to_owned())
     } else if let Some(live) = live_invoice_of(pool, order_id).await? {
         let label = InvoiceStatus::from_code(&live).map_or("处理中", InvoiceStatus::label);
         Some(format!("该订单已申请开票（{label}），可在“发票下载”中查看"))
@@ -132,11 +132,11 @@ pub async fn apply(
     let mut tx = state.db.begin().await?;
     let (order_id, order_no, _, status, amount_fen) =
         own_paid_order(&mut *tx, user.id, registration_id).await?;
+    if status == OrderStatus::Refunded.code() || amount_fen <= 0 {
+        return Err(AppError::conflict("该订单已全部退款，无需开票"));
+    }
     if status != OrderStatus::Paid.code() {
         return Err(AppError::conflict("订单支付成功后才能申请开票"));
-    }
-    if amount_fen <= 0 {
-        return Err(AppError::conflict("该订单已全部退款，无需开票"));
     }
     let mut covered = vec![(order_id, user.id, order_no.clone(), user.name.clone())];
     let mut total = amount_fen;

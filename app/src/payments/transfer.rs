@@ -174,9 +174,32 @@ pub async fn review_transfer(
                     trade_state: "SUCCESS".to_owned(),
                     success_time: now,
                 };
-                if apply::apply(&state, TRANSFER, &notice, now).await? == Applied::Before {
+                let mut tx = state.db.begin().await?;
+                if apply::apply_in(&mut tx, &state, TRANSFER, &notice, now).await? == Applied::Before {
                     return Err(AppError::conflict("该转账已处理"));
                 }
+                // Who confirmed, and the date on the account, in the same transaction.
+                sqlx::query("UPDATE payments SET received_on = $1, reviewed_by = $2 WHERE id = $3")
+                    .bind(&received_on)
+                    .bind(finance.id)
+                    .bind(payment_id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit::record(
+                    &mut tx,
+                    AuditEntry {
+                        actor_user_id: finance.id,
+                        action: "确认线下转账到账",
+                        object_type: "order",
+                        object_id: order_no,
+                        detail: format!("{} {received_on}", format_fen(amount_fen)),
+                        ip: &ip,
+                    },
+                )
+                .await?;
+                tx.commit().await?;
+                leptos_axum::redirect("/admin/finance/transfers?confirmed=1");
+                Ok(())
             }
             "reject" => {
                 let reason = reason.trim();
@@ -232,33 +255,10 @@ pub async fn review_transfer(
                 .await?;
                 tx.commit().await?;
                 leptos_axum::redirect("/admin/finance/transfers?rejected=1");
-                return Ok(());
+                Ok(())
             }
-            _ => return Err(AppError::bad_request("请选择审核结果")),
+            _ => Err(AppError::bad_request("请选择审核结果")),
         }
-        // Who confirmed, and the date on the account, beside the audit entry.
-        let mut tx = state.db.begin().await?;
-        sqlx::query("UPDATE payments SET received_on = $1, reviewed_by = $2 WHERE id = $3")
-            .bind(&received_on)
-            .bind(finance.id)
-            .bind(payment_id)
-            .execute(&mut *tx)
-            .await?;
-        audit::record(
-            &mut tx,
-            AuditEntry {
-                actor_user_id: finance.id,
-                action: "确认线下转账到账",
-                object_type: "order",
-                object_id: order_no,
-                detail: format!("{} {received_on}", format_fen(amount_fen)),
-                ip: &ip,
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        leptos_axum::redirect("/admin/finance/transfers?confirmed=1");
-        Ok(())
     })
     .await
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod enrol;
+
 use app::platform::server::{AppState, config::Config};
 use axum::{
     Router,

@@ -9,7 +9,7 @@ use crate::{
     messages::server as messages,
     orders::domain::OrderStatus,
     payments::domain::PaymentNotice,
-    platform::server::AppState,
+    platform::server::{AppState, db::Tx},
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,13 +27,27 @@ pub fn unknown_order() -> AppError {
 
 pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now: i64) -> AppResult<Applied> {
     let mut tx = state.db.begin().await?;
+    let applied = apply_in(&mut tx, state, provider, notice, now).await?;
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// [`apply`] inside the caller's transaction (finance's confirmation records who
+/// confirmed in the same one).
+pub async fn apply_in(
+    tx: &mut Tx,
+    state: &AppState,
+    provider: &str,
+    notice: &PaymentNotice,
+    now: i64,
+) -> AppResult<Applied> {
     let row: Option<(i64, i64, i64, String, i64)> = sqlx::query_as(
         "SELECT p.id, p.order_id, p.amount_fen, p.channel, o.registration_id
          FROM payments p JOIN orders o ON o.id = p.order_id WHERE p.out_trade_no = $1 AND p.provider = $2",
     )
     .bind(&notice.out_trade_no)
     .bind(provider)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some((payment_id, order_id, amount_fen, channel, registration_id)) = row else {
         return Err(unknown_order());
@@ -48,7 +62,7 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
     .bind(&notice.transaction_id)
     .bind(now)
     .bind(payment_id)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if succeeded.rows_affected() == 0 {
         return Ok(Applied::Before);
@@ -63,7 +77,7 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
     .bind(order_id)
     .bind(OrderStatus::Unpaid.code())
     .bind(OrderStatus::AwaitingTransfer.code())
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if paid.rows_affected() == 1 {
         let next = Status::AwaitingPayment
@@ -74,18 +88,18 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
             .bind(now)
             .bind(registration_id)
             .bind(Status::AwaitingPayment.code())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         let (user_id, phone, title): (i64, Option<String>, String) = sqlx::query_as(
             "SELECT r.user_id, u.phone, c.title FROM registrations r JOIN users u ON u.id = r.user_id
              JOIN classes c ON c.id = r.class_id WHERE r.id = $1",
         )
         .bind(registration_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         let body = format!("您已成功报名“{title}”，缴费已到账。");
         messages::send(
-            &mut tx,
+            tx,
             state,
             user_id,
             phone.as_deref(),
@@ -99,6 +113,5 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
         // window, or paid another way): keep the payment, flag it for finance.
         tracing::error!(order_id, out_trade_no = %notice.out_trade_no, "payment succeeded for an order that is not open");
     }
-    tx.commit().await?;
     Ok(Applied::Now)
 }
