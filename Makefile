@@ -17,7 +17,7 @@ RELEASE_BIN := $(CARGO_TARGET_DIR)/release/xueshi
 DEBUG_BIN := $(CARGO_TARGET_DIR)/debug/xueshi
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run build tools rust-tools node-tools test-tools test fmt-check lint unit-and-integration e2e bench clean
+.PHONY: help run build tools rust-tools node-tools fonts test-tools test fmt-check lint unit-and-integration e2e bench clean
 
 help:
 	@echo "make run    build the release site, migrate, seed the demo data, serve at http://127.0.0.1:3000"
@@ -26,7 +26,7 @@ help:
 
 # ---- tools -------------------------------------------------------------------------
 
-tools: rust-tools node-tools
+tools: rust-tools node-tools fonts
 
 rust-tools:
 	rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -45,6 +45,13 @@ rust-tools:
 node-tools:
 	if [ ! -x node_modules/.bin/tailwindcss ] || [ ! -x node_modules/.bin/wasm-opt ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
 	  npm install --no-audit --no-fund
+	fi
+
+# The PDFs the platform draws (invoices) embed a CJK font (XUESHI_PDF_FONT, or these).
+fonts:
+	if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] && [ ! -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ]; then
+	  echo "Installing a CJK font for PDFs (fonts-noto-cjk)"
+	  apt-get update -qq && apt-get install -y -qq fonts-noto-cjk
 	fi
 
 test-tools: node-tools

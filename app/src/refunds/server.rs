@@ -435,7 +435,7 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
         state,
         registration_id,
         "退款失败",
-        &format!("您的退款未能完成：{why}。如有疑问请联系平台财务。"),
+        &format!("的退款未能完成：{why}。如有疑问请联系平台财务。"),
     )
     .await?;
     tx.commit().await?;
@@ -472,7 +472,7 @@ pub async fn reject(
         state,
         r.registration_id,
         "退款申请未通过",
-        &format!("订单 {} 的退款申请未通过，原因：{reason}", r.order_no),
+        &format!("（订单 {}）的退款申请未通过，原因：{reason}", r.order_no),
     )
     .await?;
     audit::record(
@@ -592,15 +592,26 @@ async fn move_registration(tx: &mut Tx, registration_id: i64, event: Event, now:
     Ok(())
 }
 
+/// Tells the trainee in 消息 (and by SMS), naming the class.
 async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, body: &str) -> AppResult<()> {
-    let (user_id, phone): (i64, Option<String>) = sqlx::query_as(
-        "SELECT r.user_id, u.phone FROM registrations r JOIN users u ON u.id = r.user_id WHERE r.id = $1",
+    let (user_id, phone, class_title): (i64, Option<String>, String) = sqlx::query_as(
+        "SELECT r.user_id, u.phone, c.title FROM registrations r JOIN users u ON u.id = r.user_id
+         JOIN classes c ON c.id = r.class_id WHERE r.id = $1",
     )
     .bind(registration_id)
     .fetch_one(&mut **tx)
     .await?;
-    messages::send(tx, state, user_id, phone.as_deref(), title, body, &format!("/me/exams/{registration_id}"))
-        .await
+    let body = format!("“{class_title}”{body}");
+    messages::send(
+        tx,
+        state,
+        user_id,
+        phone.as_deref(),
+        title,
+        &body,
+        &format!("/me/exams/{registration_id}"),
+    )
+    .await
 }
 
 /// Refunds approved but not confirmed: asks the gateway and applies what it reports;
