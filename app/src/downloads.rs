@@ -13,6 +13,8 @@ use crate::{
 pub async fn is_public(state: &AppState, record: &FileRecord) -> AppResult<bool> {
     Ok(match record.purpose.as_str() {
         "announcement" => announcements::file_is_public(&state.db, &record.id).await?,
+        // Course covers show in 在线选课 and the console.
+        "course_cover" => true,
         _ => false,
     })
 }
@@ -56,6 +58,9 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
             .await?;
             providers.into_iter().any(|provider| viewer.has_scoped_role(Role::Provider, provider))
         }
+        // A chapter's video: whoever studies the course (paid class, confirmed selection)
+        // and whoever manages it.
+        "chapter_video" => crate::learning::server::courses::may_watch(state, viewer, &record.id).await?,
         // An issued invoice: finance, and every trainee whose order it covers.
         "invoice" => {
             viewer.has_role(Role::Finance)

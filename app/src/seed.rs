@@ -5,16 +5,18 @@ use crate::{
     accounts::server::seed as accounts_seed,
     announcements::server::seed as announcements_seed,
     catalogue::seed as catalogue_seed,
-    platform::{server::db::Db, time::now_ms},
+    learning::server::seed as learning_seed,
+    platform::{server::AppState, time::now_ms},
 };
 
 pub struct SeedReport {
     pub announcements_added: u64,
     pub classes_added: u64,
+    pub courses_added: u64,
 }
 
-pub async fn seed_demo(db: &Db) -> Result<SeedReport, sqlx::Error> {
-    let mut tx = db.begin().await?;
+pub async fn seed_demo(state: &AppState) -> Result<SeedReport, sqlx::Error> {
+    let mut tx = state.db.begin().await?;
     let admin_id = accounts_seed::seed(&mut tx, now_ms()).await?;
     let announcements_added = announcements_seed::seed(&mut tx, admin_id).await?;
     let provider_id: i64 = sqlx::query_scalar("SELECT id FROM providers WHERE name = $1")
@@ -22,6 +24,7 @@ pub async fn seed_demo(db: &Db) -> Result<SeedReport, sqlx::Error> {
         .fetch_one(&mut *tx)
         .await?;
     let classes_added = catalogue_seed::seed(&mut tx, provider_id, admin_id, now_ms()).await?;
+    let courses_added = learning_seed::seed(state, &mut tx, provider_id, now_ms()).await?;
     tx.commit().await?;
-    Ok(SeedReport { announcements_added, classes_added })
+    Ok(SeedReport { announcements_added, classes_added, courses_added })
 }

@@ -99,11 +99,11 @@ async fn seed_demo(config: Config) -> Result<(), String> {
         );
     }
     let state = xueshi::build_state(config).await.map_err(|e| e.to_string())?;
-    let report = app::seed::seed_demo(&state.db).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let report = app::seed::seed_demo(&state).await.map_err(|e| format!("seeding failed: {e}"))?;
     state.db.close().await;
     println!(
-        "演示数据已就绪 (demo data ready): {} announcement(s), {} class(es) added",
-        report.announcements_added, report.classes_added
+        "演示数据已就绪 (demo data ready): {} announcement(s), {} class(es), {} course(s) added",
+        report.announcements_added, report.classes_added, report.courses_added
     );
     println!("演示账号 (demo accounts), password for all: {DEMO_PASSWORD}");
     for account in &DEMO_ACCOUNTS {

@@ -244,13 +244,27 @@ async fn pending_and_disabled_accounts_cannot_log_in(app: &TestApp) {
 }
 
 async fn seed_is_idempotent(app: &TestApp) {
-    let tables = ["users", "user_roles", "units", "providers", "announcements", "departments"];
+    let tables = [
+        "users",
+        "user_roles",
+        "units",
+        "providers",
+        "announcements",
+        "departments",
+        "classes",
+        "courses",
+        "chapters",
+        "questions",
+        "registrations",
+        "orders",
+        "files",
+    ];
     let mut before = Vec::new();
     for table in tables {
         before.push(app.count(&format!("SELECT COUNT(*) FROM {table}")).await);
     }
-    let report = app::seed::seed_demo(&app.state.db).await.unwrap();
-    assert_eq!(report.announcements_added, 0);
+    let report = app::seed::seed_demo(&app.state).await.unwrap();
+    assert_eq!((report.announcements_added, report.classes_added, report.courses_added), (0, 0, 0));
     for (table, count) in tables.iter().zip(before) {
         assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {table}")).await, count, "{table}");
     }

@@ -188,7 +188,7 @@ async fn attachments_are_checked_stored_and_guarded(app: &TestApp) {
         upload(app, Some(&admin), &id_text, "手册.pdf", b"<html><script>alert(1)</script></html>").await;
     assert_eq!(disguised.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(disguised.json()["message"], "只能上传 PDF、JPEG、PNG 文件");
-    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM files WHERE purpose = 'announcement'").await, 0);
     let files_on_disk =
         std::fs::read_dir(app.state.config.storage_dir.join("announcement")).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files_on_disk, 0, "a refused upload leaves nothing behind");
@@ -196,7 +196,7 @@ async fn attachments_are_checked_stored_and_guarded(app: &TestApp) {
     let ok = upload(app, Some(&admin), &id_text, "../../操作手册.pdf", PDF).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     let (file_id, filename, key): (String, String, String) =
-        sqlx::query_as("SELECT id, filename, storage_key FROM files")
+        sqlx::query_as("SELECT id, filename, storage_key FROM files WHERE purpose = 'announcement'")
             .fetch_one(app.state.db.reader())
             .await
             .unwrap();

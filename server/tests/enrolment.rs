@@ -171,13 +171,15 @@ async fn the_notice_must_be_read_and_accounts_verified(app: &TestApp) {
     let early = confirm(app, &trainee, &draft).await;
     assert_eq!(early.status, StatusCode::CONFLICT);
     assert_eq!(early.json()["message"], "请认真阅读报名须知，10秒后才能确认");
-    assert_eq!(app.count("SELECT COUNT(*) FROM registrations").await, 0);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {TEST_REGISTRATIONS}")).await, 0);
 
     age_notice(app, &draft, 10_500).await;
     let done = confirm(app, &trainee, &draft).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.body);
-    let id: i64 =
-        sqlx::query_scalar("SELECT id FROM registrations").fetch_one(app.state.db.reader()).await.unwrap();
+    let id: i64 = sqlx::query_scalar(&format!("SELECT id FROM {TEST_REGISTRATIONS}"))
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
     // No review asked: straight to 待支付; identity now locked; the draft is spent.
     assert_eq!(status_of(app, id).await, "awaiting_payment");
     let locked: i64 = sqlx::query_scalar("SELECT identity_locked FROM users WHERE phone = $1")
@@ -257,17 +259,18 @@ async fn review_follows_the_state_machine_and_tells_the_trainee(app: &TestApp) {
     let wrong_shape = submit(landscape).await;
     assert_eq!(wrong_shape.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong_shape.json()["fields"][0]["field"], "photo");
-    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM files WHERE purpose = 'registration_photo'").await, 0);
 
     let started = submit(photo.clone()).await;
     assert_eq!(started.status, StatusCode::OK, "{}", started.body);
     let draft = draft_of(&started);
     age_notice(app, &draft, 11_000).await;
     assert_eq!(confirm(app, &trainee, &draft).await.status, StatusCode::OK);
-    let (id, lodging_fen): (i64, i64) = sqlx::query_as("SELECT id, lodging_price_fen FROM registrations")
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let (id, lodging_fen): (i64, i64) =
+        sqlx::query_as(&format!("SELECT id, lodging_price_fen FROM {TEST_REGISTRATIONS}"))
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap();
     assert_eq!(lodging_fen, 30_000);
     assert_eq!(status_of(app, id).await, "under_review");
     let rid = id.to_string();
@@ -355,7 +358,7 @@ async fn review_follows_the_state_machine_and_tells_the_trainee(app: &TestApp) {
     assert_eq!(confirm(app, &trainee, &draft).await.status, StatusCode::OK);
     assert_eq!(status_of(app, id).await, "under_review");
     assert_eq!(
-        app.count("SELECT COUNT(*) FROM registrations").await,
+        app.count(&format!("SELECT COUNT(*) FROM {TEST_REGISTRATIONS}")).await,
         1,
         "the same registration, resubmitted"
     );
@@ -429,7 +432,7 @@ async fn seats_hold_under_concurrent_submissions(app: &TestApp) {
     let full = outcomes.iter().filter(|o| matches!(o, Ok(Err(e)) if e.message.contains("名额已满"))).count();
     assert_eq!(succeeded as i64, SEATS);
     assert_eq!(full, TRAINEES - SEATS as usize);
-    assert_eq!(app.count("SELECT COUNT(*) FROM registrations").await, SEATS);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM {TEST_REGISTRATIONS}")).await, SEATS);
     let (session_taken, class_taken): (i64, i64) = sqlx::query_as(
         "SELECT s.seats_taken, c.seats_taken FROM class_sessions s JOIN classes c ON c.id = s.class_id WHERE s.id = $1",
     )
@@ -644,7 +647,10 @@ async fn the_same_notification_delivered_twenty_times_pays_once(app: &TestApp) {
     .await;
     assert!(answers.iter().all(|s| *s == StatusCode::OK), "{answers:?}");
     assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded' AND provider = 'sandbox'").await,
+        1
+    );
     let sms = app.last_message(TRAINEE_PHONE).await.unwrap();
     assert!(sms.contains("成功报名"), "{sms}");
 }
@@ -670,7 +676,10 @@ async fn forged_stale_wrong_and_unknown_notifications_change_nothing(app: &TestA
         StatusCode::BAD_REQUEST
     );
     assert_eq!(order_state(app, registration).await, ("unpaid".to_owned(), "awaiting_payment".to_owned(), 0));
-    assert_eq!(app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded'").await, 0);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM payments WHERE status = 'succeeded' AND provider = 'sandbox'").await,
+        0
+    );
     // The genuine one still pays.
     assert_eq!(signed_notify(app, &body).await.status, StatusCode::OK);
     assert_eq!(order_state(app, registration).await, ("paid".to_owned(), "paid".to_owned(), 1));

@@ -300,11 +300,12 @@ async fn refunds_never_take_more_than_was_paid(app: &TestApp) {
     assert_eq!(app.count("SELECT COUNT(*) FROM sandbox_refunds").await, 0);
 
     // The gateway keeps its own books too: never more than the transaction.
-    let out_trade_no: String =
-        sqlx::query_scalar("SELECT out_trade_no FROM payments WHERE status = 'succeeded'")
-            .fetch_one(app.state.db.reader())
-            .await
-            .unwrap();
+    let out_trade_no: String = sqlx::query_scalar(
+        "SELECT out_trade_no FROM payments WHERE status = 'succeeded' AND provider = 'sandbox'",
+    )
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
     let gateway = app.state.payments.sandbox_gateway();
     let request = |no: &str, amount: i64| RefundRequest {
         out_trade_no: out_trade_no.clone(),
@@ -336,10 +337,11 @@ async fn bank_transfers_are_refunded_by_finance_at_once(app: &TestApp) {
         StatusCode::OK
     );
     let finance = app.login(FINANCE_PHONE).await;
-    let payment: i64 = sqlx::query_scalar("SELECT id FROM payments WHERE provider = 'transfer'")
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let payment: i64 =
+        sqlx::query_scalar("SELECT id FROM payments WHERE provider = 'transfer' AND status = 'pending'")
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap();
     let confirmed = app
         .call(
             "/api/finance/transfers/review",

@@ -210,7 +210,11 @@ async fn verification_checks_the_id_number_and_guards_the_photos(app: &TestApp) 
     assert_eq!(taken.json()["fields"][0]["field"], "id_number");
     let not_an_image = submit(FREE_ID, b"%PDF-1.4 not an image").await;
     assert_eq!(not_an_image.json()["fields"][0]["field"], "front");
-    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0, "refused attempts store nothing");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM files WHERE purpose = 'id_card'").await,
+        0,
+        "refused attempts store nothing"
+    );
 
     let ok = submit(FREE_ID, PNG).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);

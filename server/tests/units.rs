@@ -85,7 +85,11 @@ async fn unit_registration_review_and_unit_login(app: &TestApp) {
     let taken = apply(app, NEW_CODE, "510100", APPLICANT_ID, NEW_APPLICANT_PHONE).await;
     assert_eq!(taken.json()["fields"][0]["field"], "applicant_id_number");
     assert_eq!(app.count("SELECT COUNT(*) FROM units").await, 1);
-    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, 0, "nothing stored for refused applications");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM files WHERE purpose = 'licence'").await,
+        0,
+        "nothing stored for refused applications"
+    );
 
     let ok = apply(app, NEW_CODE, "510100", NEW_APPLICANT_ID, NEW_APPLICANT_PHONE).await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);

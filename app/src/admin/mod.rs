@@ -61,6 +61,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
             {(user.has_role(Role::Provider) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/classes" attr:class=SIDE_LINK>"培训班管理"</A>
                 <A href="/admin/registrations" attr:class=SIDE_LINK>"报名审核"</A>
+                <A href="/admin/courses" attr:class=SIDE_LINK>"课程管理"</A>
             })}
             {(user.has_role(Role::Finance) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/finance/transfers" attr:class=SIDE_LINK>"线下转账确认"</A>

@@ -33,7 +33,12 @@ use crate::{
         finance::InvoicesPage,
         pages::{InvoiceApplyPage, MyInvoicesPage},
     },
-    learning::LearnPage,
+    learning::{
+        console::{CourseEditPage, CourseListPage, CourseNewPage},
+        pages::{ClassHomePage, LearnPage, SelectPage},
+        player::PlayerPage,
+        quiz::{QuizPage, ResultPage},
+    },
     messages::MessagesPage,
     payments::{
         pages::{CashierPage, PayPage},
@@ -160,6 +165,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
+                    <Route path=path!("/learn/class/:id") view=ClassHomePage ssr=ssr.clone() />
+                    <Route path=path!("/learn/class/:id/select") view=SelectPage ssr=ssr.clone() />
+                    <Route path=path!("/learn/course/:id") view=PlayerPage ssr=ssr.clone() />
+                    <Route path=path!("/learn/quiz/:id") view=QuizPage ssr=ssr.clone() />
+                    <Route path=path!("/learn/result/:id") view=ResultPage ssr=ssr.clone() />
                     <ParentRoute path=path!("/admin") view=AdminLayout ssr=ssr.clone()>
                         <Route path=path!("") view=AdminHome ssr=ssr.clone() />
                         <Route path=path!("/announcements") view=AdminAnnouncementList ssr=ssr.clone() />
@@ -170,6 +180,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/classes/new") view=ProviderClassNew ssr=ssr.clone() />
                         <Route path=path!("/classes/:id") view=ProviderClassEdit ssr=ssr.clone() />
                         <Route path=path!("/registrations") view=ReviewQueuePage ssr=ssr.clone() />
+                        <Route path=path!("/courses") view=CourseListPage ssr=ssr.clone() />
+                        <Route path=path!("/courses/new") view=CourseNewPage ssr=ssr.clone() />
+                        <Route path=path!("/courses/:id") view=CourseEditPage ssr=ssr.clone() />
                         <Route path=path!("/finance/transfers") view=TransfersPage ssr=ssr.clone() />
                         <Route path=path!("/finance/refunds") view=RefundsPage ssr=ssr.clone() />
                         <Route path=path!("/finance/invoices") view=InvoicesPage ssr=ssr.clone() />

@@ -44,14 +44,44 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
             return Err(StatusCode::NOT_FOUND);
         }
     }
-    let bytes = state.storage.get(&record.storage_key).await.map_err(|e| internal(&e))?;
+    let size = u64::try_from(record.size_bytes).unwrap_or(0);
+    // Videos play inline and seek with range requests; everything else downloads.
+    let inline = record.content_type.starts_with("video/") || record.content_type.starts_with("image/");
+    let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|v| parse_range(v, size));
+    let mut response = match range {
+        Some(Some(range)) => {
+            let bytes = state
+                .storage
+                .get_range(&record.storage_key, range.clone())
+                .await
+                .map_err(|e| internal(&e))?;
+            let mut partial = (StatusCode::PARTIAL_CONTENT, bytes).into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!(
+                "bytes {}-{}/{size}",
+                range.start,
+                range.end.saturating_sub(1)
+            )) {
+                partial.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            partial
+        }
+        Some(None) => {
+            let mut refused = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
+            if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
+                refused.headers_mut().insert(header::CONTENT_RANGE, value);
+            }
+            return Ok(refused);
+        }
+        None => state.storage.get(&record.storage_key).await.map_err(|e| internal(&e))?.into_response(),
+    };
     let disposition = format!(
-        "attachment; filename=\"{}\"; filename*=UTF-8''{}",
+        "{}; filename=\"{}\"; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
         ascii_fallback(&record.filename),
         percent_encode(&record.filename)
     );
-    let mut response = bytes.into_response();
     let headers = response.headers_mut();
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_str(&record.content_type)
@@ -67,6 +97,25 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
     Ok(response)
 }
 
+/// A single `bytes=start-end` range (or `start-`, or `-suffix`) within `size`, as the
+/// half-open range to read; `None` when it cannot be satisfied.
+fn parse_range(header: &str, size: u64) -> Option<std::ops::Range<u64>> {
+    let spec = header.strip_prefix("bytes=")?.trim();
+    if spec.contains(',') || size == 0 {
+        return None;
+    }
+    let (start, end) = spec.split_once('-')?;
+    let (start, end) = match (start.trim(), end.trim()) {
+        ("", suffix) => {
+            let suffix: u64 = suffix.parse().ok()?;
+            (size.saturating_sub(suffix), size - 1)
+        }
+        (start, "") => (start.parse().ok()?, size - 1),
+        (start, end) => (start.parse().ok()?, end.parse::<u64>().ok()?.min(size - 1)),
+    };
+    (start <= end && start < size).then_some(start..end + 1)
+}
+
 /// The plain `filename=` for old clients: ASCII only.
 fn ascii_fallback(name: &str) -> String {
     let ascii: String =
@@ -77,6 +126,18 @@ fn ascii_fallback(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_within_the_file() {
+        assert_eq!(parse_range("bytes=0-99", 1000), Some(0..100));
+        assert_eq!(parse_range("bytes=900-", 1000), Some(900..1000));
+        assert_eq!(parse_range("bytes=-100", 1000), Some(900..1000));
+        assert_eq!(parse_range("bytes=500-5000", 1000), Some(500..1000));
+        assert_eq!(parse_range("bytes=1000-", 1000), None);
+        assert_eq!(parse_range("bytes=5-1", 1000), None);
+        assert_eq!(parse_range("bytes=0-1,5-9", 1000), None);
+        assert_eq!(parse_range("items=0-1", 1000), None);
+    }
 
     #[test]
     fn encodes_chinese_file_names() {

@@ -123,7 +123,10 @@ fn is_same_site(headers: &HeaderMap, public_origin: Option<&str>) -> bool {
 /// limit is refused at once; a body without one is read up to the limit first, so
 /// an oversized stream also gets a clear 413 rather than a decoding error.
 pub async fn limit_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let limit = if request.uri().path().ends_with("/upload") {
+    let path = request.uri().path();
+    let limit = if path.ends_with("/video/upload") {
+        state.config.video_limit_bytes + 64 * 1024
+    } else if path.ends_with("/upload") {
         state.config.upload_limit_bytes + 64 * 1024
     } else {
         state.config.body_limit_bytes

@@ -9,6 +9,9 @@ pub const PROVIDER_PHONE: &str = "13800000004";
 pub const UNIT_ADMIN_PHONE: &str = "13800000003";
 pub const OTHER_TRAINEE_PHONE: &str = "13800000012";
 pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+/// The registrations of the classes tests create (the demo data has its own).
+pub const TEST_REGISTRATIONS: &str =
+    "registrations WHERE class_id IN (SELECT id FROM classes WHERE title = '集成测试培训班')";
 
 pub fn today_plus(days: i64) -> String {
     format_date(now_ms() + days * DAY_MS)

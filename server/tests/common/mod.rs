@@ -96,7 +96,7 @@ impl TestApp {
         ])
         .unwrap();
         let state = xueshi::build_state(config).await.unwrap();
-        app::seed::seed_demo(&state.db).await.unwrap();
+        app::seed::seed_demo(&state).await.unwrap();
         let router = xueshi::router(state.clone());
         Self { router, state, dir, postgres_db }
     }

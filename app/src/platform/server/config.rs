@@ -39,6 +39,8 @@ struct RawConfig {
     body_limit_kib: usize,
     #[serde(default = "defaults::upload_limit_mib")]
     upload_limit_mib: usize,
+    #[serde(default = "defaults::video_limit_mib")]
+    video_limit_mib: usize,
     #[serde(default)]
     trust_forwarded_for: bool,
     #[serde(default = "defaults::db_max_connections")]
@@ -81,6 +83,9 @@ mod defaults {
     pub fn upload_limit_mib() -> usize {
         10
     }
+    pub fn video_limit_mib() -> usize {
+        200
+    }
     pub fn db_max_connections() -> u32 {
         16
     }
@@ -122,6 +127,8 @@ pub struct Config {
     pub site_root: PathBuf,
     pub body_limit_bytes: usize,
     pub upload_limit_bytes: usize,
+    /// Chapter videos (upload endpoints ending in `/video/upload`).
+    pub video_limit_bytes: usize,
     pub trust_forwarded_for: bool,
     pub db_max_connections: u32,
     /// How long public lists may be served from memory (0: never).
@@ -272,6 +279,7 @@ impl Config {
             site_root: raw.site_root,
             body_limit_bytes: raw.body_limit_kib * 1024,
             upload_limit_bytes: raw.upload_limit_mib * 1024 * 1024,
+            video_limit_bytes: raw.video_limit_mib * 1024 * 1024,
             trust_forwarded_for: raw.trust_forwarded_for,
             db_max_connections: raw.db_max_connections.max(2),
             public_cache_ttl: Duration::from_secs(raw.public_cache_seconds),

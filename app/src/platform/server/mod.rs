@@ -7,6 +7,7 @@ pub mod crypto;
 pub mod db;
 pub mod files;
 pub mod markdown;
+pub mod media;
 pub mod messaging;
 pub mod pdf;
 pub mod request;

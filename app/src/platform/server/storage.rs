@@ -12,6 +12,8 @@ pub enum FileKind {
     Pdf,
     Jpeg,
     Png,
+    Webm,
+    Mp4,
 }
 
 impl FileKind {
@@ -20,6 +22,8 @@ impl FileKind {
             Self::Pdf => "application/pdf",
             Self::Jpeg => "image/jpeg",
             Self::Png => "image/png",
+            Self::Webm => "video/webm",
+            Self::Mp4 => "video/mp4",
         }
     }
 
@@ -28,6 +32,8 @@ impl FileKind {
             Self::Pdf => "pdf",
             Self::Jpeg => "jpg",
             Self::Png => "png",
+            Self::Webm => "webm",
+            Self::Mp4 => "mp4",
         }
     }
 
@@ -36,6 +42,8 @@ impl FileKind {
             Self::Pdf => "PDF",
             Self::Jpeg => "JPEG",
             Self::Png => "PNG",
+            Self::Webm => "WebM",
+            Self::Mp4 => "MP4",
         }
     }
 
@@ -45,6 +53,8 @@ impl FileKind {
             "application/pdf" => Some(Self::Pdf),
             "image/jpeg" => Some(Self::Jpeg),
             "image/png" => Some(Self::Png),
+            "video/webm" => Some(Self::Webm),
+            "video/mp4" => Some(Self::Mp4),
             _ => None,
         }
     }
@@ -98,6 +108,11 @@ impl Storage {
 
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         Ok(self.store.get(&ObjectPath::from(key)).await?.bytes().await?)
+    }
+
+    /// Bytes `start..end` of an object (for HTTP range requests: video seeking).
+    pub async fn get_range(&self, key: &str, range: std::ops::Range<u64>) -> Result<Bytes, StorageError> {
+        Ok(self.store.get_range(&ObjectPath::from(key), range).await?)
     }
 
     pub async fn delete(&self, key: &str) -> Result<(), StorageError> {

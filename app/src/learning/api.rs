@@ -1,0 +1,369 @@
+//! Server functions of learning. Each starts with its guard; the trainee's functions
+//! then reach only the caller's own classes, selections, chapters and attempts.
+
+use super::{
+    ClassHome, CourseAdmin, HeartbeatAnswer, MyClass, PlayerView, QuizGate, QuizResult, QuizSheet,
+    SelectionView,
+    domain::{CourseForm, QuestionForm},
+};
+use crate::{catalogue::domain::Category, error::AppResult};
+use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{
+        domain::Segment,
+        server::{courses, quiz, study},
+    },
+    crate::{
+        accounts::{roles::Role, server::guard},
+        error::AppError,
+        platform::{
+            server::{app_state, request::redirect_without_js, respond},
+            time::now_ms,
+        },
+    },
+};
+
+// ---- the trainee -----------------------------------------------------------------
+
+#[server(prefix = "/api", endpoint = "learn/classes")]
+pub async fn load_my_classes() -> AppResult<Vec<MyClass>> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::my_classes(&app_state()?, user.id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "learn/class")]
+pub async fn load_class_home(class_id: i64) -> AppResult<ClassHome> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::class_home(&app_state()?, user.id, class_id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "learn/selection")]
+pub async fn load_selection(class_id: i64) -> AppResult<SelectionView> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::selection_view(&app_state()?, user.id, class_id).await
+    })
+    .await
+}
+
+/// 确认选中的课程: `courses` lists the chosen course ids (comma separated, or the
+/// repeated checkboxes of the form joined by the browser's island).
+#[server(prefix = "/api", endpoint = "learn/selection/confirm")]
+pub async fn confirm_selection(#[server(flatten)] form: SelectionForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let class_id = form.class_id.trim().parse::<i64>().map_err(|_| AppError::not_found("班级不存在"))?;
+        let ids = form.course_ids();
+        study::confirm_selection(&app_state()?, user.id, class_id, &ids, now_ms()).await?;
+        leptos_axum::redirect(&format!("/learn/class/{class_id}?selected={}", ids.len()));
+        Ok(())
+    })
+    .await
+}
+
+/// The 在线选课 form: the class, and one `course_<id>` field per ticked course.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SelectionForm {
+    pub class_id: String,
+    #[serde(flatten)]
+    pub ticked: HashMap<String, String>,
+}
+
+impl SelectionForm {
+    pub fn course_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self
+            .ticked
+            .keys()
+            .filter_map(|k| k.strip_prefix("course_"))
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+}
+
+#[server(prefix = "/api", endpoint = "learn/player")]
+pub async fn load_player(selection_id: i64, chapter: Option<i64>) -> AppResult<PlayerView> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::player(&app_state()?, user.id, selection_id, chapter).await
+    })
+    .await
+}
+
+/// The player takes the account's one playback; returns the token for heartbeats.
+#[server(prefix = "/api", endpoint = "learn/playback/start")]
+pub async fn start_playback(chapter_id: i64, #[server(default)] previous: String) -> AppResult<String> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::start_playback(&app_state()?, user.id, chapter_id, &previous, now_ms()).await
+    })
+    .await
+}
+
+/// The page is going away: the playback ends (sent as a beacon).
+#[server(prefix = "/api", endpoint = "learn/playback/stop")]
+pub async fn stop_playback(token: String) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        study::stop_playback(&app_state()?, user.id, &token).await
+    })
+    .await
+}
+
+/// A heartbeat: `segments` is `start-end` pairs in milliseconds, comma separated.
+#[server(prefix = "/api", endpoint = "learn/heartbeat")]
+pub async fn heartbeat(
+    chapter_id: i64,
+    token: String,
+    segments: String,
+    position_ms: i64,
+) -> AppResult<HeartbeatAnswer> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let claimed: Vec<Segment> = study::parse_segments(&segments);
+        if claimed.len() > 50 {
+            return Err(AppError::bad_request("学习记录过长"));
+        }
+        study::heartbeat(&app_state()?, user.id, chapter_id, &token, &claimed, position_ms, now_ms()).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "learn/quiz")]
+pub async fn load_quiz_gate(selection_id: i64) -> AppResult<QuizGate> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        quiz::gate(&app_state()?, user.id, selection_id).await
+    })
+    .await
+}
+
+/// 开始测验 / 继续测验.
+#[server(prefix = "/api", endpoint = "learn/quiz/start")]
+pub async fn start_quiz(selection_id: i64) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let attempt = quiz::start(&app_state()?, user.id, selection_id, now_ms()).await?;
+        leptos_axum::redirect(&format!("/learn/quiz/{selection_id}?attempt={attempt}"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "learn/quiz/sheet")]
+pub async fn load_quiz_sheet(attempt_id: i64) -> AppResult<QuizSheet> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        quiz::sheet(&app_state()?, user.id, attempt_id).await
+    })
+    .await
+}
+
+/// The answer sheet as posted: `q<id>` for a single or true/false answer, `q<id>_<letter>`
+/// for each ticked option of a multiple-choice question.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnswerSheetForm {
+    pub attempt_id: String,
+    #[serde(flatten)]
+    pub fields: HashMap<String, String>,
+}
+
+impl AnswerSheetForm {
+    /// (question id, letters chosen).
+    pub fn answers(&self) -> Vec<(i64, String)> {
+        let mut answers: Vec<(i64, String)> = Vec::new();
+        for (name, value) in &self.fields {
+            let Some(rest) = name.strip_prefix('q') else { continue };
+            let (id, letter) = match rest.split_once('_') {
+                Some((id, letter)) => (id, letter.to_owned()),
+                None => (rest, value.clone()),
+            };
+            let Ok(id) = id.parse::<i64>() else { continue };
+            match answers.iter_mut().find(|(q, _)| *q == id) {
+                Some((_, letters)) => letters.push_str(&letter),
+                None => answers.push((id, letter)),
+            }
+        }
+        answers
+    }
+}
+
+/// 交卷.
+#[server(prefix = "/api", endpoint = "learn/quiz/submit")]
+pub async fn submit_quiz(#[server(flatten)] form: AnswerSheetForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        let attempt_id =
+            form.attempt_id.trim().parse::<i64>().map_err(|_| AppError::not_found("测验不存在"))?;
+        quiz::submit(&app_state()?, user.id, attempt_id, &form.answers(), now_ms()).await?;
+        leptos_axum::redirect(&format!("/learn/result/{attempt_id}"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "learn/quiz/result")]
+pub async fn load_quiz_result(attempt_id: i64) -> AppResult<QuizResult> {
+    respond(async move {
+        let user = guard::require_user().await?;
+        quiz::result(&app_state()?, user.id, attempt_id).await
+    })
+    .await
+}
+
+// ---- the provider's console ------------------------------------------------------
+
+/// A course in the provider's list: (id, title, category, hours in tenths, chapters).
+pub type CourseLine = (i64, String, Category, i64, i64);
+
+#[server(prefix = "/api", endpoint = "provider/courses")]
+pub async fn list_courses() -> AppResult<Vec<CourseLine>> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        courses::list(&app_state()?, &user).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/courses/get")]
+pub async fn get_course(id: i64) -> AppResult<CourseAdmin> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        courses::get(&app_state()?, &user, id).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/courses/save")]
+pub async fn save_course(#[server(flatten)] form: CourseForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let id = courses::save(&app_state()?, &user, &form, now_ms()).await?;
+        leptos_axum::redirect(&format!("/admin/courses/{id}?saved=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/questions/add")]
+pub async fn add_question(#[server(flatten)] form: QuestionForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        courses::add_question(&app_state()?, &user, &form, now_ms()).await?;
+        leptos_axum::redirect(&format!("/admin/courses/{}?question=1", form.course_id.trim()));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "provider/questions/delete")]
+pub async fn delete_question(id: i64) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let course_id = courses::delete_question(&app_state()?, &user, id).await?;
+        redirect_without_js(&format!("/admin/courses/{course_id}"));
+        leptos_axum::redirect(&format!("/admin/courses/{course_id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Which online classes offer the course: `class_<id>` per ticked class.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseClassesForm {
+    pub course_id: String,
+    #[serde(flatten)]
+    pub ticked: HashMap<String, String>,
+}
+
+#[server(prefix = "/api", endpoint = "provider/courses/classes")]
+pub async fn set_course_classes(#[server(flatten)] form: CourseClassesForm) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let course_id =
+            form.course_id.trim().parse::<i64>().map_err(|_| AppError::not_found("课程不存在"))?;
+        let ids: Vec<i64> = form
+            .ticked
+            .keys()
+            .filter_map(|k| k.strip_prefix("class_"))
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        courses::set_classes(&app_state()?, &user, course_id, &ids).await?;
+        leptos_axum::redirect(&format!("/admin/courses/{course_id}?classes=1"));
+        Ok(())
+    })
+    .await
+}
+
+/// A multipart form: `course_id`, `title`, `duration_seconds` (when the file does not
+/// state its length), `video` (WebM or MP4).
+#[server(prefix = "/api", endpoint = "provider/chapters/video/upload", input = MultipartFormData)]
+pub async fn add_chapter(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
+        let (mut course_id, mut title, mut seconds) = (None, String::new(), String::new());
+        let mut video: Option<(String, bytes::Bytes)> = None;
+        while let Ok(Some(field)) = data.next_field().await {
+            match field.name().unwrap_or_default() {
+                "course_id" => course_id = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok()),
+                "title" => title = field.text().await.unwrap_or_default(),
+                "duration_seconds" => seconds = field.text().await.unwrap_or_default(),
+                "video" => {
+                    let name = field.file_name().unwrap_or("video").to_owned();
+                    let bytes =
+                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
+                    video = Some((name, bytes));
+                }
+                _ => {}
+            }
+        }
+        let course_id = course_id.ok_or_else(|| AppError::bad_request("缺少课程编号"))?;
+        let (name, bytes) = video.ok_or_else(|| AppError::invalid_field("video", "请选择视频文件"))?;
+        courses::add_chapter(&app_state()?, &user, course_id, &title, &seconds, &name, bytes).await?;
+        leptos_axum::redirect(&format!("/admin/courses/{course_id}?chapter=1"));
+        Ok(())
+    })
+    .await
+}
+
+/// A multipart form: `course_id`, `cover` (JPEG or PNG).
+#[server(prefix = "/api", endpoint = "provider/courses/cover/upload", input = MultipartFormData)]
+pub async fn set_cover(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
+        let mut course_id = None;
+        let mut image: Option<(String, bytes::Bytes)> = None;
+        while let Ok(Some(field)) = data.next_field().await {
+            match field.name().unwrap_or_default() {
+                "course_id" => course_id = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok()),
+                "cover" => {
+                    let name = field.file_name().unwrap_or("cover").to_owned();
+                    let bytes =
+                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
+                    image = Some((name, bytes));
+                }
+                _ => {}
+            }
+        }
+        let course_id = course_id.ok_or_else(|| AppError::bad_request("缺少课程编号"))?;
+        let (name, bytes) = image.ok_or_else(|| AppError::invalid_field("cover", "请选择封面图片"))?;
+        courses::set_cover(&app_state()?, &user, course_id, &name, bytes).await?;
+        leptos_axum::redirect(&format!("/admin/courses/{course_id}?cover=1"));
+        Ok(())
+    })
+    .await
+}

@@ -1,0 +1,411 @@
+//! The provider's courses in the database: the course, its chapters (videos), its
+//! question bank, and the online classes that offer it. A provider manages only its
+//! own; the platform admin manages all.
+
+use crate::{
+    accounts::roles::CurrentUser,
+    catalogue::{
+        domain::Category,
+        server::{may_manage, provider_scope},
+    },
+    error::{AppError, AppResult},
+    learning::{
+        ChapterAdmin, CourseAdmin, QuestionAdmin,
+        domain::{CourseForm, QuestionForm, QuestionKind, check_question},
+    },
+    platform::server::{
+        AppState,
+        db::Tx,
+        files::{self, FileRecord, Upload},
+        media,
+        storage::FileKind,
+    },
+};
+use bytes::Bytes;
+
+/// The course if the user manages it: its provider.
+async fn managed_course<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user: &CurrentUser,
+    course_id: i64,
+) -> AppResult<i64> {
+    let provider: Option<i64> = sqlx::query_scalar("SELECT provider_id FROM courses WHERE id = $1")
+        .bind(course_id)
+        .fetch_optional(executor)
+        .await?;
+    provider.filter(|p| may_manage(user, *p)).ok_or_else(|| AppError::not_found("课程不存在"))
+}
+
+pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<(i64, String, Category, i64, i64)>> {
+    let scope = provider_scope(user)?.unwrap_or(0);
+    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT co.id, co.title, co.category, co.hours_tenths, (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id)
+         FROM courses co WHERE ($1 = 0 OR co.provider_id = $1) ORDER BY co.id DESC LIMIT 500",
+    )
+    .bind(scope)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, category, hours, chapters)| {
+            (id, title, Category::from_code(&category).unwrap_or(Category::Elective), hours, chapters)
+        })
+        .collect())
+}
+
+/// Creates (id empty) or updates a course; returns its id.
+pub async fn save(state: &AppState, user: &CurrentUser, form: &CourseForm, now: i64) -> AppResult<i64> {
+    let c = form.check()?;
+    let id = form.id.trim().parse::<i64>().ok();
+    match id {
+        None => {
+            let provider_id = provider_scope(user)?
+                .ok_or_else(|| AppError::bad_request("平台管理员请在施教机构账号下创建课程"))?;
+            Ok(sqlx::query_scalar(
+                "INSERT INTO courses (provider_id, title, category, hours_tenths, description, quiz_count, quiz_points,
+                                      pass_score, created_by, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+            )
+            .bind(provider_id)
+            .bind(&c.title)
+            .bind(c.category.code())
+            .bind(c.hours_tenths)
+            .bind(&c.description)
+            .bind(c.quiz_count)
+            .bind(c.quiz_points)
+            .bind(c.pass_score)
+            .bind(user.id)
+            .bind(now)
+            .fetch_one(state.db.writer())
+            .await?)
+        }
+        Some(id) => {
+            let mut tx = state.db.begin().await?;
+            managed_course(&mut *tx, user, id).await?;
+            sqlx::query(
+                "UPDATE courses SET title = $1, category = $2, hours_tenths = $3, description = $4, quiz_count = $5,
+                     quiz_points = $6, pass_score = $7, updated_at = $8 WHERE id = $9",
+            )
+            .bind(&c.title)
+            .bind(c.category.code())
+            .bind(c.hours_tenths)
+            .bind(&c.description)
+            .bind(c.quiz_count)
+            .bind(c.quiz_points)
+            .bind(c.pass_score)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(id)
+        }
+    }
+}
+
+pub async fn get(state: &AppState, user: &CurrentUser, course_id: i64) -> AppResult<CourseAdmin> {
+    let pool = state.db.reader();
+    let provider_id = managed_course(pool, user, course_id).await?;
+    type Row = (String, String, i64, String, Option<String>, i64, i64, i64);
+    let (title, category, hours_tenths, description, cover, quiz_count, quiz_points, pass_score): Row =
+        sqlx::query_as(
+            "SELECT title, category, hours_tenths, description, cover_file_id, quiz_count, quiz_points, pass_score
+             FROM courses WHERE id = $1",
+        )
+        .bind(course_id)
+        .fetch_one(pool)
+        .await?;
+    let chapters: Vec<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT id, position, title, duration_ms, video_file_id FROM chapters WHERE course_id = $1 ORDER BY position",
+    )
+    .bind(course_id)
+    .fetch_all(pool)
+    .await?;
+    let questions: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+        "SELECT id, kind, stem, options, answer, explanation FROM questions WHERE course_id = $1 ORDER BY id",
+    )
+    .bind(course_id)
+    .fetch_all(pool)
+    .await?;
+    let classes: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT c.id, c.title, (SELECT COUNT(*) FROM class_courses cc WHERE cc.class_id = c.id AND cc.course_id = $2)
+         FROM classes c WHERE c.provider_id = $1 AND c.mode = 'online' ORDER BY c.id DESC",
+    )
+    .bind(provider_id)
+    .bind(course_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(CourseAdmin {
+        id: course_id,
+        title,
+        category: Category::from_code(&category).unwrap_or(Category::Elective),
+        hours_tenths,
+        description,
+        cover_url: cover.map(|f| format!("/files/{f}")),
+        quiz_count,
+        quiz_points,
+        pass_score,
+        chapters: chapters
+            .into_iter()
+            .map(|(id, position, title, duration_ms, video)| ChapterAdmin {
+                id,
+                position,
+                title,
+                duration_ms,
+                video_url: video.map(|f| format!("/files/{f}")),
+            })
+            .collect(),
+        questions: questions
+            .into_iter()
+            .map(|(id, kind, stem, options, answer, explanation)| QuestionAdmin {
+                id,
+                kind: QuestionKind::from_code(&kind).unwrap_or(QuestionKind::Single),
+                stem,
+                options: options.lines().map(str::to_owned).collect(),
+                answer,
+                explanation,
+            })
+            .collect(),
+        classes: classes.into_iter().map(|(id, title, on)| (id, title, on > 0)).collect(),
+    })
+}
+
+/// Accepted video files: WebM and MP4, recognised by their content.
+pub const VIDEO_KINDS: [FileKind; 2] = [FileKind::Webm, FileKind::Mp4];
+
+/// Adds a chapter with its video. The length comes from the file's header when it
+/// states it, else from the form (`duration_seconds`).
+pub async fn add_chapter(
+    state: &AppState,
+    user: &CurrentUser,
+    course_id: i64,
+    title: &str,
+    typed_seconds: &str,
+    filename: &str,
+    video: Bytes,
+) -> AppResult<i64> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(AppError::invalid_field("title", "请输入章节名称（不超过100字）"));
+    }
+    let duration_ms = match media::duration_ms(&video) {
+        Some(ms) => ms,
+        None => typed_seconds
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|s| (1..=6 * 3600).contains(s))
+            .map(|s| s * 1000)
+            .ok_or_else(|| {
+                AppError::invalid_field("duration_seconds", "无法从视频读取时长，请填写视频时长（秒）")
+            })?,
+    };
+    let mut tx = state.db.begin().await?;
+    managed_course(&mut *tx, user, course_id).await?;
+    let record = files::store(
+        &state.storage,
+        &mut tx,
+        Upload {
+            purpose: "chapter_video",
+            filename,
+            bytes: video,
+            max_bytes: state.config.video_limit_bytes,
+            accepted: &VIDEO_KINDS,
+            owner_user_id: user.id,
+        },
+    )
+    .await?;
+    let inserted = insert_chapter(&mut tx, course_id, title, &record, duration_ms).await;
+    match inserted {
+        Ok(id) => {
+            tx.commit().await?;
+            Ok(id)
+        }
+        Err(err) => {
+            files::discard(&state.storage, &record).await;
+            Err(err)
+        }
+    }
+}
+
+pub async fn insert_chapter(
+    tx: &mut Tx,
+    course_id: i64,
+    title: &str,
+    video: &FileRecord,
+    duration_ms: i64,
+) -> AppResult<i64> {
+    let position: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) + 1 FROM chapters WHERE course_id = $1")
+            .bind(course_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO chapters (course_id, position, title, video_file_id, duration_ms) VALUES ($1, $2, $3, $4, $5)
+         RETURNING id",
+    )
+    .bind(course_id)
+    .bind(position)
+    .bind(title)
+    .bind(&video.id)
+    .bind(duration_ms)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+/// Sets the course's cover picture (JPEG or PNG).
+pub async fn set_cover(
+    state: &AppState,
+    user: &CurrentUser,
+    course_id: i64,
+    filename: &str,
+    image: Bytes,
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    managed_course(&mut *tx, user, course_id).await?;
+    let record = files::store(
+        &state.storage,
+        &mut tx,
+        Upload {
+            purpose: "course_cover",
+            filename,
+            bytes: image,
+            max_bytes: 2 * 1024 * 1024,
+            accepted: &[FileKind::Jpeg, FileKind::Png],
+            owner_user_id: user.id,
+        },
+    )
+    .await?;
+    let updated = async {
+        sqlx::query("UPDATE courses SET cover_file_id = $1 WHERE id = $2")
+            .bind(&record.id)
+            .bind(course_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await
+    }
+    .await;
+    if let Err(err) = updated {
+        files::discard(&state.storage, &record).await;
+        return Err(err.into());
+    }
+    Ok(())
+}
+
+pub async fn add_question(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &QuestionForm,
+    now: i64,
+) -> AppResult<i64> {
+    let course_id = form.course_id.trim().parse::<i64>().map_err(|_| AppError::not_found("课程不存在"))?;
+    let (kind, stem, options, answer, explanation) = check_question(form)?;
+    let mut tx = state.db.begin().await?;
+    managed_course(&mut *tx, user, course_id).await?;
+    let id = insert_question(&mut tx, course_id, kind, &stem, &options, &answer, &explanation, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_question(
+    tx: &mut Tx,
+    course_id: i64,
+    kind: QuestionKind,
+    stem: &str,
+    options: &[String],
+    answer: &str,
+    explanation: &str,
+    now: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO questions (course_id, kind, stem, options, answer, explanation, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(course_id)
+    .bind(kind.code())
+    .bind(stem)
+    .bind(options.join("\n"))
+    .bind(answer)
+    .bind(explanation)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+pub async fn delete_question(state: &AppState, user: &CurrentUser, question_id: i64) -> AppResult<i64> {
+    let mut tx = state.db.begin().await?;
+    let course_id: i64 = sqlx::query_scalar("SELECT course_id FROM questions WHERE id = $1")
+        .bind(question_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::not_found("题目不存在"))?;
+    managed_course(&mut *tx, user, course_id).await?;
+    sqlx::query("DELETE FROM questions WHERE id = $1").bind(question_id).execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(course_id)
+}
+
+/// Which of the provider's online classes offer the course (the checked ones).
+pub async fn set_classes(
+    state: &AppState,
+    user: &CurrentUser,
+    course_id: i64,
+    class_ids: &[i64],
+) -> AppResult<()> {
+    let mut tx = state.db.begin().await?;
+    let provider_id = managed_course(&mut *tx, user, course_id).await?;
+    for class_id in class_ids {
+        let ok: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM classes WHERE id = $1 AND provider_id = $2 AND mode = 'online'",
+        )
+        .bind(class_id)
+        .bind(provider_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if ok == 0 {
+            return Err(AppError::invalid_field("classes", "只能把课程加入本机构的线上培训班"));
+        }
+    }
+    sqlx::query(
+        "DELETE FROM class_courses WHERE course_id = $1 AND class_id IN (SELECT id FROM classes WHERE provider_id = $2)",
+    )
+    .bind(course_id)
+    .bind(provider_id)
+    .execute(&mut *tx)
+    .await?;
+    for class_id in class_ids {
+        sqlx::query("INSERT INTO class_courses (class_id, course_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(class_id)
+            .bind(course_id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether a viewer may watch a chapter video: they study its course (a confirmed
+/// selection in a paid class), or manage the course.
+pub async fn may_watch(state: &AppState, user: &CurrentUser, file_id: &str) -> AppResult<bool> {
+    let provider: Option<i64> = sqlx::query_scalar(
+        "SELECT co.provider_id FROM chapters ch JOIN courses co ON co.id = ch.course_id WHERE ch.video_file_id = $1",
+    )
+    .bind(file_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let Some(provider) = provider else { return Ok(false) };
+    if may_manage(user, provider) {
+        return Ok(true);
+    }
+    let studying: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM chapters ch JOIN course_selections s ON s.course_id = ch.course_id
+         JOIN registrations r ON r.class_id = s.class_id AND r.user_id = s.user_id
+         WHERE ch.video_file_id = $1 AND s.user_id = $2 AND r.status IN ('paid', 'completed')",
+    )
+    .bind(file_id)
+    .bind(user.id)
+    .fetch_one(state.db.reader())
+    .await?;
+    Ok(studying > 0)
+}

@@ -1,0 +1,359 @@
+//! 课后测验 in the database. The answers never leave the server before an attempt is
+//! handed in; handing in is one transaction that grades, stores, and — at the pass line
+//! — credits the course's hours exactly once (a unique key on the credit).
+
+use super::study::{course_progress_of, own_selection};
+use crate::{
+    catalogue::domain::Category,
+    enrolment::domain::{Event, Status},
+    error::{AppError, AppResult},
+    learning::{
+        QuizGate, QuizQuestion, QuizResult, QuizReviewLine, QuizSheet,
+        domain::{AnswerKey, HoursByCategory, QuestionKind, draw, grade},
+    },
+    platform::server::{AppState, db::Tx},
+};
+use rand::seq::SliceRandom;
+
+struct CourseQuiz {
+    course_id: i64,
+    title: String,
+    count: i64,
+    points: i64,
+    pass_score: i64,
+}
+
+async fn course_quiz(state: &AppState, course_id: i64) -> AppResult<CourseQuiz> {
+    let (title, count, points, pass_score): (String, i64, i64, i64) =
+        sqlx::query_as("SELECT title, quiz_count, quiz_points, pass_score FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_one(state.db.reader())
+            .await?;
+    Ok(CourseQuiz { course_id, title, count, points, pass_score })
+}
+
+async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM quiz_attempts WHERE selection_id = $1 AND submitted_at IS NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(selection_id)
+    .fetch_optional(state.db.reader())
+    .await?)
+}
+
+pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<QuizGate> {
+    let (class_id, course_id, course_title) = own_selection(state, user_id, selection_id).await?;
+    let quiz = course_quiz(state, course_id).await?;
+    let passed: Option<i64> = sqlx::query_scalar("SELECT passed_at FROM course_selections WHERE id = $1")
+        .bind(selection_id)
+        .fetch_one(state.db.reader())
+        .await?;
+    Ok(QuizGate {
+        selection_id,
+        class_id,
+        course_title,
+        progress: course_progress_of(state, user_id, course_id).await?,
+        passed: passed.is_some(),
+        open_attempt: open_attempt(state, selection_id).await?,
+        question_count: quiz.count,
+        pass_score: quiz.pass_score,
+    })
+}
+
+/// 开始测验 / 继续测验: only at 100 % of the course; an attempt not handed in is
+/// continued; a new one prefers questions not seen before.
+pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) -> AppResult<i64> {
+    let (_, course_id, _) = own_selection(state, user_id, selection_id).await?;
+    if course_progress_of(state, user_id, course_id).await? < 100 {
+        return Err(AppError::conflict("请先学完全部章节，再参加课后测验"));
+    }
+    if let Some(id) = open_attempt(state, selection_id).await? {
+        return Ok(id);
+    }
+    let quiz = course_quiz(state, course_id).await?;
+    let bank: Vec<i64> = sqlx::query_scalar("SELECT id FROM questions WHERE course_id = $1 ORDER BY id")
+        .bind(quiz.course_id)
+        .fetch_all(state.db.reader())
+        .await?;
+    if bank.is_empty() {
+        return Err(AppError::conflict("该课程暂无测验题目，请联系培训机构"));
+    }
+    let earlier: Vec<String> =
+        sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE selection_id = $1")
+            .bind(selection_id)
+            .fetch_all(state.db.reader())
+            .await?;
+    let seen: Vec<i64> = earlier.iter().flat_map(|ids| parse_ids(ids)).collect();
+    let count = usize::try_from(quiz.count).unwrap_or(0).max(1);
+    let drawn = draw(&bank, &seen, count, |ids| ids.shuffle(&mut rand::rng()));
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO quiz_attempts (user_id, selection_id, questions, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(selection_id)
+    .bind(format_ids(&drawn))
+    .bind(now)
+    .fetch_one(state.db.writer())
+    .await?;
+    Ok(id)
+}
+
+fn parse_ids(text: &str) -> Vec<i64> {
+    text.split(',').filter_map(|id| id.trim().parse().ok()).collect()
+}
+
+fn format_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// An attempt of the user: (selection, questions, submitted).
+async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<(i64, Vec<i64>, bool)> {
+    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT selection_id, questions, submitted_at FROM quiz_attempts WHERE id = $1 AND user_id = $2",
+    )
+    .bind(attempt_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let (selection_id, questions, submitted) = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
+    Ok((selection_id, parse_ids(&questions), submitted.is_some()))
+}
+
+type QuestionRow = (i64, String, String, String, String, String);
+
+async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        let row: QuestionRow = sqlx::query_as(
+            "SELECT id, kind, stem, options, answer, explanation FROM questions WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(state.db.reader())
+        .await?;
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn public_question(row: &QuestionRow) -> QuizQuestion {
+    let (id, kind, stem, options, _, _) = row;
+    let kind = QuestionKind::from_code(kind).unwrap_or(QuestionKind::Single);
+    QuizQuestion {
+        id: *id,
+        kind,
+        stem: stem.clone(),
+        options: if kind == QuestionKind::TrueFalse {
+            vec!["正确".to_owned(), "错误".to_owned()]
+        } else {
+            options.lines().map(str::to_owned).collect()
+        },
+    }
+}
+
+/// The answer sheet: questions without their answers.
+pub async fn sheet(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizSheet> {
+    let (selection_id, ids, submitted) = own_attempt(state, user_id, attempt_id).await?;
+    if submitted {
+        return Err(AppError::conflict("该测验已交卷"));
+    }
+    let (_, course_id, _) = own_selection(state, user_id, selection_id).await?;
+    let quiz = course_quiz(state, course_id).await?;
+    let rows = questions(state, &ids).await?;
+    Ok(QuizSheet {
+        attempt_id,
+        selection_id,
+        course_title: quiz.title,
+        points: quiz.points,
+        pass_score: quiz.pass_score,
+        questions: rows.iter().map(public_question).collect(),
+    })
+}
+
+fn key(row: &QuestionRow) -> AnswerKey {
+    let q = public_question(row);
+    AnswerKey { question_id: q.id, kind: q.kind, options: q.options.len(), answer: row.4.clone() }
+}
+
+/// 交卷: graded and stored once; at the pass line the course is passed and its hours
+/// credited to the trainee for the class's year and the course's category.
+pub async fn submit(
+    state: &AppState,
+    user_id: i64,
+    attempt_id: i64,
+    given: &[(i64, String)],
+    now: i64,
+) -> AppResult<()> {
+    let (selection_id, ids, submitted) = own_attempt(state, user_id, attempt_id).await?;
+    if submitted {
+        return Err(AppError::conflict("该测验已交卷"));
+    }
+    let (class_id, course_id, _) = own_selection(state, user_id, selection_id).await?;
+    let quiz = course_quiz(state, course_id).await?;
+    let rows = questions(state, &ids).await?;
+    let keys: Vec<AnswerKey> = rows.iter().map(key).collect();
+    let graded = grade(&keys, given, quiz.points, quiz.pass_score);
+    let answers =
+        graded.answers.iter().map(|a| format!("{}:{}", a.question_id, a.given)).collect::<Vec<_>>().join(",");
+    let mut tx = state.db.begin().await?;
+    let handed_in = sqlx::query(
+        "UPDATE quiz_attempts SET answers = $1, score = $2, passed = $3, submitted_at = $4
+         WHERE id = $5 AND user_id = $6 AND submitted_at IS NULL",
+    )
+    .bind(&answers)
+    .bind(graded.score)
+    .bind(i64::from(graded.passed))
+    .bind(now)
+    .bind(attempt_id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    if handed_in.rows_affected() != 1 {
+        return Err(AppError::conflict("该测验已交卷"));
+    }
+    if graded.passed {
+        pass(&mut tx, user_id, selection_id, class_id, course_id, now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The course is passed: the selection is marked, the hours credited once, and the
+/// registration completed when the class's requirement is met.
+async fn pass(
+    tx: &mut Tx,
+    user_id: i64,
+    selection_id: i64,
+    class_id: i64,
+    course_id: i64,
+    now: i64,
+) -> AppResult<()> {
+    sqlx::query("UPDATE course_selections SET passed_at = $1 WHERE id = $2 AND passed_at IS NULL")
+        .bind(now)
+        .bind(selection_id)
+        .execute(&mut **tx)
+        .await?;
+    let (title, category, hours, year): (String, String, i64, i64) = sqlx::query_as(
+        "SELECT co.title, co.category, co.hours_tenths, c.year FROM courses co, classes c WHERE co.id = $1 AND c.id = $2",
+    )
+    .bind(course_id)
+    .bind(class_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO credit_hours (user_id, year, category, tenths, source_kind, source_id, title, created_at)
+         VALUES ($1, $2, $3, $4, 'course', $5, $6, $7) ON CONFLICT (user_id, source_kind, source_id) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(year)
+    .bind(&category)
+    .bind(hours)
+    .bind(selection_id)
+    .bind(&title)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    // 已完成 once every category's requirement is earned.
+    let (public, professional, elective): (i64, i64, i64) =
+        sqlx::query_as("SELECT hours_public, hours_professional, hours_elective FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    let earned_rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.user_id = $1 AND s.class_id = $2 AND s.passed_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(class_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    let earned = HoursByCategory::sum(
+        &earned_rows.into_iter().filter_map(|(c, h)| Some((Category::from_code(&c)?, h))).collect::<Vec<_>>(),
+    );
+    let required = HoursByCategory { public, professional, elective };
+    let met = Category::ALL.iter().all(|c| earned.get(*c) >= required.get(*c));
+    if met {
+        let next = Status::Paid.apply(Event::Complete).map_err(|r| AppError::internal(r.message()))?;
+        sqlx::query(
+            "UPDATE registrations SET status = $1, updated_at = $2 WHERE user_id = $3 AND class_id = $4 AND status = $5",
+        )
+        .bind(next.code())
+        .bind(now)
+        .bind(user_id)
+        .bind(class_id)
+        .bind(Status::Paid.code())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The result of a handed-in attempt: score, each answer, the right one, 题析.
+pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizResult> {
+    type Row = (i64, String, String, Option<i64>, i64, Option<i64>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT selection_id, questions, answers, score, passed, submitted_at FROM quiz_attempts
+         WHERE id = $1 AND user_id = $2",
+    )
+    .bind(attempt_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let (selection_id, ids, answers, score, passed, submitted) =
+        row.ok_or_else(|| AppError::not_found("测验不存在"))?;
+    if submitted.is_none() {
+        return Err(AppError::conflict("该测验尚未交卷"));
+    }
+    let (class_id, course_id, _) = own_selection(state, user_id, selection_id).await?;
+    let quiz = course_quiz(state, course_id).await?;
+    let (category, hours): (String, i64) =
+        sqlx::query_as("SELECT category, hours_tenths FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_one(state.db.reader())
+            .await?;
+    let given: Vec<(i64, String)> = answers
+        .split(',')
+        .filter_map(|pair| {
+            let (id, answer) = pair.split_once(':')?;
+            Some((id.parse().ok()?, answer.to_owned()))
+        })
+        .collect();
+    let rows = questions(state, &parse_ids(&ids)).await?;
+    let lines = rows
+        .iter()
+        .map(|row| {
+            let k = key(row);
+            let given =
+                given.iter().find(|(id, _)| *id == k.question_id).map(|(_, a)| a.clone()).unwrap_or_default();
+            QuizReviewLine {
+                question: public_question(row),
+                correct: crate::learning::domain::is_correct(k.kind, &given, &k.answer, k.options),
+                given,
+                answer: k.answer.clone(),
+                explanation: row.5.clone(),
+            }
+        })
+        .collect();
+    Ok(QuizResult {
+        attempt_id,
+        selection_id,
+        class_id,
+        course_title: quiz.title,
+        score: score.unwrap_or(0),
+        pass_score: quiz.pass_score,
+        passed: passed != 0,
+        hours_tenths: hours,
+        category: Category::from_code(&category).unwrap_or(Category::Elective),
+        lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn question_ids_round_trip() {
+        assert_eq!(parse_ids(&format_ids(&[3, 1, 2])), vec![3, 1, 2]);
+        assert_eq!(parse_ids(""), Vec::<i64>::new());
+    }
+}

@@ -1,0 +1,492 @@
+//! The trainee's side in the database: 我的班级, the class home, 在线选课, the player
+//! and its heartbeats. Every read starts from the caller's own paid registration, so
+//! another trainee's class, course or chapter answers like one that does not exist.
+
+use crate::{
+    catalogue::domain::Category,
+    error::{AppError, AppResult},
+    learning::{
+        ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
+        SelectionView,
+        domain::{
+            HoursByCategory, Segment, apply_heartbeat, chapter_done, check_selection, course_progress,
+            furthest_from_start, per_mille,
+        },
+    },
+    platform::server::{AppState, crypto::random_token},
+};
+
+/// Registration statuses that open an online class for study.
+const STUDYING: &str = "('paid', 'completed')";
+
+/// A class the user studies: (title, year, notice, required hours).
+async fn studied_class(
+    state: &AppState,
+    user_id: i64,
+    class_id: i64,
+) -> AppResult<(String, i64, String, HoursByCategory)> {
+    let row: Option<(String, i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT c.title, c.year, c.notice, c.hours_public, c.hours_professional, c.hours_elective
+         FROM classes c WHERE c.id = $1 AND c.mode = 'online' AND EXISTS (
+             SELECT 1 FROM registrations r WHERE r.class_id = c.id AND r.user_id = $2 AND r.status IN {STUDYING})"
+    ))
+    .bind(class_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let (title, year, notice, public, professional, elective) =
+        row.ok_or_else(|| AppError::not_found("班级不存在或尚未开通"))?;
+    Ok((title, year, notice, HoursByCategory { public, professional, elective }))
+}
+
+const CARD_COLUMNS: &str =
+    "co.id, co.title, p.name, co.category, co.hours_tenths, co.description, co.cover_file_id,
+     (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id)";
+
+type CardRow = (i64, String, String, String, i64, String, Option<String>, i64);
+
+fn card(row: CardRow) -> CourseCard {
+    let (id, title, provider, category, hours_tenths, description, cover, chapters) = row;
+    CourseCard {
+        id,
+        title,
+        provider,
+        category: Category::from_code(&category).unwrap_or(Category::Elective),
+        hours_tenths,
+        description,
+        cover_url: cover.map(|f| format!("/files/{f}")),
+        chapters,
+    }
+}
+
+/// 我的班级: the user's paid online classes.
+pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass>> {
+    let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT DISTINCT c.id, c.title, c.year, c.hours_public, c.hours_professional, c.hours_elective
+         FROM registrations r JOIN classes c ON c.id = r.class_id
+         WHERE r.user_id = $1 AND c.mode = 'online' AND r.status IN {STUDYING} ORDER BY c.id DESC"
+    ))
+    .bind(user_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    let mut classes = Vec::with_capacity(rows.len());
+    for (class_id, title, year, public, professional, elective) in rows {
+        let earned = earned(state, user_id, class_id).await?;
+        let courses_selected: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM course_selections WHERE user_id = $1 AND class_id = $2")
+                .bind(user_id)
+                .bind(class_id)
+                .fetch_one(state.db.reader())
+                .await?;
+        classes.push(MyClass {
+            class_id,
+            title,
+            year,
+            required: HoursByCategory { public, professional, elective },
+            earned,
+            courses_selected,
+        });
+    }
+    Ok(classes)
+}
+
+/// Hours credited for the class's passed courses.
+async fn earned(state: &AppState, user_id: i64, class_id: i64) -> AppResult<HoursByCategory> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.user_id = $1 AND s.class_id = $2 AND s.passed_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .bind(class_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    let courses: Vec<(Category, i64)> =
+        rows.into_iter().filter_map(|(c, h)| Some((Category::from_code(&c)?, h))).collect();
+    Ok(HoursByCategory::sum(&courses))
+}
+
+/// The user's confirmed courses in a class, with progress and results.
+async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppResult<Vec<SelectedCourse>> {
+    type Row = (i64, Option<i64>, i64, String, String, String, i64, String, Option<String>, i64);
+    let rows: Vec<Row> =
+        sqlx::query_as(&format!(
+            "SELECT s.id, s.passed_at, {CARD_COLUMNS} FROM course_selections s JOIN courses co ON co.id = s.course_id
+             JOIN providers p ON p.id = co.provider_id WHERE s.user_id = $1 AND s.class_id = $2 ORDER BY s.id"
+        ))
+        .bind(user_id)
+        .bind(class_id)
+        .fetch_all(state.db.reader())
+        .await?;
+    let mut courses = Vec::with_capacity(rows.len());
+    for (selection_id, passed_at, id, title, provider, category, hours, description, cover, chapters) in rows
+    {
+        let progress = course_progress_of(state, user_id, id).await?;
+        let best_score: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(score) FROM quiz_attempts WHERE selection_id = $1 AND submitted_at IS NOT NULL",
+        )
+        .bind(selection_id)
+        .fetch_one(state.db.reader())
+        .await?;
+        courses.push(SelectedCourse {
+            selection_id,
+            course: card((id, title, provider, category, hours, description, cover, chapters)),
+            progress,
+            passed: passed_at.is_some(),
+            best_score,
+        });
+    }
+    Ok(courses)
+}
+
+/// Per cent of a course's chapters the user has completed.
+pub async fn course_progress_of(state: &AppState, user_id: i64, course_id: i64) -> AppResult<i64> {
+    let (chapters, done): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(p.completed_at) FROM chapters ch
+         LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = $1 WHERE ch.course_id = $2",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_one(state.db.reader())
+    .await?;
+    Ok(course_progress(usize::try_from(done).unwrap_or(0), usize::try_from(chapters).unwrap_or(0)))
+}
+
+pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppResult<ClassHome> {
+    let (title, year, notice, required) = studied_class(state, user_id, class_id).await?;
+    let courses = selected_courses(state, user_id, class_id).await?;
+    let selected = HoursByCategory::sum(
+        &courses.iter().map(|c| (c.course.category, c.course.hours_tenths)).collect::<Vec<_>>(),
+    );
+    Ok(ClassHome {
+        class_id,
+        title,
+        year,
+        notice,
+        required,
+        selected,
+        earned: earned(state, user_id, class_id).await?,
+        courses,
+    })
+}
+
+pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> AppResult<SelectionView> {
+    let (title, _, _, required) = studied_class(state, user_id, class_id).await?;
+    let rows: Vec<CardRow> = sqlx::query_as(&format!(
+        "SELECT {CARD_COLUMNS} FROM class_courses cc JOIN courses co ON co.id = cc.course_id
+         JOIN providers p ON p.id = co.provider_id WHERE cc.class_id = $1 ORDER BY co.category, co.id"
+    ))
+    .bind(class_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    let confirmed: Vec<i64> =
+        sqlx::query_scalar("SELECT course_id FROM course_selections WHERE user_id = $1 AND class_id = $2")
+            .bind(user_id)
+            .bind(class_id)
+            .fetch_all(state.db.reader())
+            .await?;
+    Ok(SelectionView {
+        class_id,
+        title,
+        required,
+        catalogue: rows.into_iter().map(card).collect(),
+        confirmed,
+    })
+}
+
+/// 确认选中的课程: the server re-checks that each course belongs to the class, is not
+/// chosen twice, and fits the requirement on top of what is already confirmed.
+pub async fn confirm_selection(
+    state: &AppState,
+    user_id: i64,
+    class_id: i64,
+    course_ids: &[i64],
+    now: i64,
+) -> AppResult<usize> {
+    let (_, _, _, required) = studied_class(state, user_id, class_id).await?;
+    if course_ids.is_empty() {
+        return Err(AppError::invalid_field("courses", "请先选择课程"));
+    }
+    let mut tx = state.db.begin().await?;
+    let confirmed: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT co.id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.user_id = $1 AND s.class_id = $2",
+    )
+    .bind(user_id)
+    .bind(class_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut adding: Vec<(i64, Category, i64)> = Vec::new();
+    for course_id in course_ids {
+        if confirmed.iter().any(|(id, _, _)| id == course_id)
+            || adding.iter().any(|(id, _, _)| id == course_id)
+        {
+            return Err(AppError::invalid_field("courses", "该课程已选择"));
+        }
+        let row: Option<(String, i64)> = sqlx::query_as(
+            "SELECT co.category, co.hours_tenths FROM class_courses cc JOIN courses co ON co.id = cc.course_id
+             WHERE cc.class_id = $1 AND cc.course_id = $2",
+        )
+        .bind(class_id)
+        .bind(course_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (category, hours) =
+            row.ok_or_else(|| AppError::invalid_field("courses", "所选课程不属于本班级"))?;
+        let category = Category::from_code(&category).ok_or_else(|| AppError::internal("course category"))?;
+        adding.push((*course_id, category, hours));
+    }
+    let confirmed: Vec<(Category, i64)> =
+        confirmed.iter().filter_map(|(_, c, h)| Some((Category::from_code(c)?, *h))).collect();
+    let additions: Vec<(Category, i64)> = adding.iter().map(|(_, c, h)| (*c, *h)).collect();
+    check_selection(required, &confirmed, &additions).map_err(|e| AppError::invalid_field("courses", e))?;
+    for (course_id, _, _) in &adding {
+        sqlx::query(
+            "INSERT INTO course_selections (user_id, class_id, course_id, confirmed_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(class_id)
+        .bind(course_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(adding.len())
+}
+
+/// A selection of the user in a class they study: (class id, course id, course title).
+pub async fn own_selection(
+    state: &AppState,
+    user_id: i64,
+    selection_id: i64,
+) -> AppResult<(i64, i64, String)> {
+    let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
+        "SELECT s.class_id, s.course_id, co.title FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
+             SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
+             AND r.status IN {STUDYING})"
+    ))
+    .bind(selection_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))
+}
+
+pub async fn player(
+    state: &AppState,
+    user_id: i64,
+    selection_id: i64,
+    chapter: Option<i64>,
+) -> AppResult<PlayerView> {
+    let (class_id, course_id, course_title) = own_selection(state, user_id, selection_id).await?;
+    type Row = (i64, i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT ch.id, ch.position, ch.title, ch.duration_ms, ch.video_file_id, p.covered_ms, p.position_ms,
+                    p.segments, p.completed_at
+             FROM chapters ch LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = $1
+             WHERE ch.course_id = $2 ORDER BY ch.position",
+    )
+    .bind(user_id)
+    .bind(course_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    if rows.is_empty() {
+        return Err(AppError::not_found("该课程还没有章节"));
+    }
+    // The chapter asked for, else the first one not finished, else the first.
+    let current = chapter
+        .and_then(|id| rows.iter().find(|r| r.0 == id))
+        .or_else(|| rows.iter().find(|r| r.8.is_none()))
+        .unwrap_or(&rows[0]);
+    let segments: Vec<Segment> = current.7.as_deref().map(parse_segments).unwrap_or_default();
+    let done = rows.iter().filter(|r| r.8.is_some()).count();
+    Ok(PlayerView {
+        selection_id,
+        class_id,
+        course_title,
+        chapter_id: current.0,
+        video_url: current.4.as_ref().map(|f| format!("/files/{f}")).unwrap_or_default(),
+        duration_ms: current.3,
+        position_ms: current.6.unwrap_or(0),
+        furthest_ms: furthest_from_start(&segments),
+        course_progress: course_progress(done, rows.len()),
+        chapters: rows
+            .iter()
+            .map(|(id, position, title, duration, _, covered, _, _, completed)| ChapterLine {
+                id: *id,
+                position: *position,
+                title: title.clone(),
+                duration_ms: *duration,
+                progress: per_mille(covered.unwrap_or(0), *duration),
+                done: completed.is_some(),
+            })
+            .collect(),
+    })
+}
+
+/// Segments as stored: `start-end` pairs in milliseconds, comma separated.
+pub fn parse_segments(text: &str) -> Vec<Segment> {
+    text.split(',')
+        .filter_map(|pair| {
+            let (start, end) = pair.split_once('-')?;
+            Some(Segment { start: start.trim().parse().ok()?, end: end.trim().parse().ok()? })
+        })
+        .collect()
+}
+
+pub fn format_segments(segments: &[Segment]) -> String {
+    segments.iter().map(|s| format!("{}-{}", s.start, s.end)).collect::<Vec<_>>().join(",")
+}
+
+/// How long a player may go without a heartbeat and still hold the playback.
+pub const PLAYBACK_LEASE_MS: i64 = 45_000;
+
+/// A player starts: it takes the account's one playback unless another page or
+/// device holds it (heartbeats within the lease). A reloaded page presents the token
+/// it held (kept in the tab's session storage) and takes its own playback back.
+/// Returns the token its heartbeats carry.
+pub async fn start_playback(
+    state: &AppState,
+    user_id: i64,
+    chapter_id: i64,
+    previous_token: &str,
+    now: i64,
+) -> AppResult<String> {
+    chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let token = random_token(16);
+    let taken = sqlx::query(
+        "INSERT INTO playbacks (user_id, token, chapter_id, seen_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (user_id) DO UPDATE SET token = excluded.token, chapter_id = excluded.chapter_id,
+             seen_at = excluded.seen_at
+         WHERE playbacks.seen_at < $5 OR playbacks.token = $6",
+    )
+    .bind(user_id)
+    .bind(&token)
+    .bind(chapter_id)
+    .bind(now)
+    .bind(now - PLAYBACK_LEASE_MS)
+    .bind(previous_token)
+    .execute(state.db.writer())
+    .await?;
+    if taken.rows_affected() == 0 {
+        return Err(AppError::conflict("您正在其他页面或设备上学习，同一账号同时只能播放一个课程"));
+    }
+    Ok(token)
+}
+
+/// The player was closed: its playback ends at once (a stale token changes nothing).
+pub async fn stop_playback(state: &AppState, user_id: i64, token: &str) -> AppResult<()> {
+    sqlx::query("DELETE FROM playbacks WHERE user_id = $1 AND token = $2")
+        .bind(user_id)
+        .bind(token)
+        .execute(state.db.writer())
+        .await?;
+    Ok(())
+}
+
+/// The chapter's length and course, if the user studies that course.
+async fn chapter_of_studied_course(state: &AppState, user_id: i64, chapter_id: i64) -> AppResult<(i64, i64)> {
+    let row: Option<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT ch.duration_ms, ch.course_id FROM chapters ch JOIN course_selections s ON s.course_id = ch.course_id
+         WHERE ch.id = $1 AND s.user_id = $2 AND EXISTS (
+             SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
+             AND r.status IN {STUDYING}) LIMIT 1"
+    ))
+    .bind(chapter_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    row.ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
+}
+
+/// A heartbeat: the segments watched since the last one. Credited only from the
+/// playback that holds the account's lease, only as much as the wall-clock time since
+/// that playback's previous heartbeat allows, and never past a forward seek.
+pub async fn heartbeat(
+    state: &AppState,
+    user_id: i64,
+    chapter_id: i64,
+    token: &str,
+    claimed: &[Segment],
+    position_ms: i64,
+    now: i64,
+) -> AppResult<HeartbeatAnswer> {
+    let (duration_ms, course_id) = chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let mut tx = state.db.begin().await?;
+    let lease: Option<(String, i64)> =
+        sqlx::query_as("SELECT token, seen_at FROM playbacks WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let seen_at = match lease {
+        Some((held, seen_at)) if held == token => seen_at,
+        _ => return Err(AppError::conflict("您已在其他页面或设备上开始学习，本页面的学习进度不再记录")),
+    };
+    let stored: Option<(String, Option<i64>)> = sqlx::query_as(
+        "SELECT segments, completed_at FROM chapter_progress WHERE user_id = $1 AND chapter_id = $2",
+    )
+    .bind(user_id)
+    .bind(chapter_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let (stored_segments, completed_at) = match &stored {
+        Some((text, completed)) => (parse_segments(text), *completed),
+        None => (Vec::new(), None),
+    };
+    let credited = apply_heartbeat(&stored_segments, claimed, duration_ms, now - seen_at)
+        .map_err(|refused| AppError::conflict(refused.message()))?;
+    let done = chapter_done(credited.covered_ms, duration_ms);
+    let completed_at = completed_at.or(done.then_some(now));
+    let position_ms = position_ms.clamp(0, duration_ms);
+    sqlx::query(
+        "INSERT INTO chapter_progress (user_id, chapter_id, segments, covered_ms, position_ms, completed_at, heartbeat_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (user_id, chapter_id) DO UPDATE SET segments = excluded.segments, covered_ms = excluded.covered_ms,
+             position_ms = excluded.position_ms, completed_at = excluded.completed_at, heartbeat_at = excluded.heartbeat_at",
+    )
+    .bind(user_id)
+    .bind(chapter_id)
+    .bind(format_segments(&credited.segments))
+    .bind(credited.covered_ms)
+    .bind(position_ms)
+    .bind(completed_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE playbacks SET seen_at = $1, chapter_id = $2 WHERE user_id = $3 AND token = $4")
+        .bind(now)
+        .bind(chapter_id)
+        .bind(user_id)
+        .bind(token)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE course_selections SET started_at = $1 WHERE user_id = $2 AND course_id = $3 AND started_at IS NULL",
+    )
+    .bind(now)
+    .bind(user_id)
+    .bind(course_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(HeartbeatAnswer {
+        chapter_progress: per_mille(credited.covered_ms, duration_ms),
+        chapter_done: completed_at.is_some(),
+        course_progress: course_progress_of(state, user_id, course_id).await?,
+        furthest_ms: furthest_from_start(&credited.segments),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_round_trip_through_text() {
+        let segments = vec![Segment { start: 0, end: 12_000 }, Segment { start: 15_000, end: 20_500 }];
+        assert_eq!(parse_segments(&format_segments(&segments)), segments);
+        assert_eq!(parse_segments(""), vec![]);
+        assert_eq!(parse_segments("5-x,1-2"), vec![Segment { start: 1, end: 2 }]);
+    }
+}
