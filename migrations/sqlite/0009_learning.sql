@@ -82,7 +82,9 @@ CREATE TABLE playbacks (
     user_id    INTEGER PRIMARY KEY REFERENCES users (id),
     token      TEXT    NOT NULL,
     chapter_id INTEGER NOT NULL,
-    seen_at    INTEGER NOT NULL
+    seen_at    INTEGER NOT NULL,
+    -- The renewal before the last, read back by the heartbeat that renews it.
+    previous_seen_at INTEGER NOT NULL DEFAULT 0
 );
 
 -- 课后测验: the questions drawn, the answers given, the grade.

@@ -156,6 +156,24 @@ async fn heartbeats_credit_only_what_could_have_been_watched(app: &TestApp) {
     let ok = beat(app, &learner, chapter, &token, "0-5000").await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
     assert_eq!(ok.json()["chapter_progress"], 500);
+    // Study has begun: the class can no longer be refunded.
+    let registration: i64 = sqlx::query_scalar(
+        "SELECT r.id FROM registrations r JOIN users u ON u.id = r.user_id WHERE u.phone = $1 AND r.class_id = $2",
+    )
+    .bind(LEARNER)
+    .bind(class_id)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    let refund = app
+        .call(
+            "/api/me/refunds/request",
+            &[("registration_id", &registration.to_string()), ("reason", "不想学了")],
+            Some(&learner),
+        )
+        .await;
+    assert_eq!(refund.status, StatusCode::CONFLICT);
+    assert_eq!(refund.json()["message"], "已开始在线学习，不能申请退款");
     // A forward seek: a segment starting past what was watched.
     wait(app, 5_000).await;
     let skipped = beat(app, &learner, chapter, &token, "8000-9000").await;

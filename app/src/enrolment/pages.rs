@@ -400,6 +400,9 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                             })}
                                         </div>
                                     })}
+                                    {(!r.offline && matches!(status, Status::Paid | Status::Completed)).then(|| view! {
+                                        <a href=format!("/learn/class/{}", r.class_id) class=format!("{PRIMARY_BUTTON} mt-4 w-full")>"立即学习"</a>
+                                    })}
                                     {matches!(status, Status::Paid | Status::RefundFailed | Status::Completed).then(|| view! {
                                         <div class="mt-4 grid gap-2 sm:grid-cols-2">
                                             {match r.invoice {

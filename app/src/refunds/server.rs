@@ -92,6 +92,22 @@ async fn refundable_order(
     })
 }
 
+const STUDY_STARTED: &str = "已开始在线学习，不能申请退款";
+
+/// Whether the trainee has begun studying the online class of this registration (an
+/// online class is "attended" from its first watched minute).
+async fn study_started(tx: &mut Tx, user_id: i64, registration_id: i64) -> AppResult<bool> {
+    let started: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM course_selections s JOIN registrations r ON r.class_id = s.class_id AND r.user_id = s.user_id
+         WHERE r.id = $1 AND s.user_id = $2 AND s.started_at IS NOT NULL",
+    )
+    .bind(registration_id)
+    .bind(user_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(started > 0)
+}
+
 /// What the 退款申请 form shows: the amounts of each kind, or why there is none.
 pub async fn form(state: &AppState, user_id: i64, registration_id: i64, now: i64) -> AppResult<RefundForm> {
     let mut tx = state.db.reader().begin().await?;
@@ -102,8 +118,12 @@ pub async fn form(state: &AppState, user_id: i64, registration_id: i64, now: i64
     .bind(registration_id)
     .fetch_one(&mut *tx)
     .await?;
+    let refusal = match order.status.apply(Event::RequestRefund) {
+        Err(refused) => Some(refused.message()),
+        Ok(_) if study_started(&mut tx, user_id, registration_id).await? => Some(STUDY_STARTED.to_owned()),
+        Ok(_) => None,
+    };
     tx.rollback().await?;
-    let refusal = order.status.apply(Event::RequestRefund).err().map(|r| r.message());
     Ok(RefundForm {
         registration_id,
         class_title,
@@ -128,6 +148,9 @@ pub async fn request(
     let mut tx = state.db.begin().await?;
     let order = refundable_order(&mut tx, user.id, registration_id, &format_date(now)).await?;
     let next = order.status.apply(Event::RequestRefund).map_err(|r| AppError::conflict(r.message()))?;
+    if study_started(&mut tx, user.id, registration_id).await? {
+        return Err(AppError::conflict(STUDY_STARTED));
+    }
     let (kind, reason, amount) = validate_request(kind, reason, &order.refundable)?;
     let inserted = sqlx::query(
         "INSERT INTO refunds (order_id, registration_id, user_id, payment_id, kind, amount_fen, reason, status,

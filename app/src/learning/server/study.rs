@@ -385,19 +385,27 @@ pub async fn stop_playback(state: &AppState, user_id: i64, token: &str) -> AppRe
     Ok(())
 }
 
-/// The chapter's length and course, if the user studies that course.
-async fn chapter_of_studied_course(state: &AppState, user_id: i64, chapter_id: i64) -> AppResult<(i64, i64)> {
-    let row: Option<(i64, i64)> = sqlx::query_as(&format!(
-        "SELECT ch.duration_ms, ch.course_id FROM chapters ch JOIN course_selections s ON s.course_id = ch.course_id
+/// The chapter's length and course, if the user studies that course, and whether the
+/// study of that course has started.
+async fn chapter_of_studied_course(
+    state: &AppState,
+    user_id: i64,
+    chapter_id: i64,
+) -> AppResult<(i64, i64, bool)> {
+    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT ch.duration_ms, ch.course_id, MIN(s.started_at) FROM chapters ch
+         JOIN course_selections s ON s.course_id = ch.course_id
          WHERE ch.id = $1 AND s.user_id = $2 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
-             AND r.status IN {STUDYING}) LIMIT 1"
+             AND r.status IN {STUDYING})
+         GROUP BY ch.duration_ms, ch.course_id"
     ))
     .bind(chapter_id)
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    row.ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
+    row.map(|(duration, course, started)| (duration, course, started.is_some()))
+        .ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
 }
 
 /// A heartbeat: the segments watched since the last one. Credited only from the
@@ -412,16 +420,22 @@ pub async fn heartbeat(
     position_ms: i64,
     now: i64,
 ) -> AppResult<HeartbeatAnswer> {
-    let (duration_ms, course_id) = chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let (duration_ms, course_id, started) = chapter_of_studied_course(state, user_id, chapter_id).await?;
     let mut tx = state.db.begin().await?;
-    let lease: Option<(String, i64)> =
-        sqlx::query_as("SELECT token, seen_at FROM playbacks WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let seen_at = match lease {
-        Some((held, seen_at)) if held == token => seen_at,
-        _ => return Err(AppError::conflict("您已在其他页面或设备上开始学习，本页面的学习进度不再记录")),
+    // Renews the lease and reads when it was renewed before, in one statement (SET sees
+    // the row as it was); a refused heartbeat rolls the renewal back with the rest.
+    let previous: Option<i64> = sqlx::query_scalar(
+        "UPDATE playbacks SET previous_seen_at = seen_at, seen_at = $1, chapter_id = $2
+         WHERE user_id = $3 AND token = $4 RETURNING previous_seen_at",
+    )
+    .bind(now)
+    .bind(chapter_id)
+    .bind(user_id)
+    .bind(token)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(seen_at) = previous else {
+        return Err(AppError::conflict("您已在其他页面或设备上开始学习，本页面的学习进度不再记录"));
     };
     let stored: Option<(String, Option<i64>)> = sqlx::query_as(
         "SELECT segments, completed_at FROM chapter_progress WHERE user_id = $1 AND chapter_id = $2",
@@ -454,21 +468,16 @@ pub async fn heartbeat(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("UPDATE playbacks SET seen_at = $1, chapter_id = $2 WHERE user_id = $3 AND token = $4")
+    if !started {
+        sqlx::query(
+            "UPDATE course_selections SET started_at = $1 WHERE user_id = $2 AND course_id = $3 AND started_at IS NULL",
+        )
         .bind(now)
-        .bind(chapter_id)
         .bind(user_id)
-        .bind(token)
+        .bind(course_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "UPDATE course_selections SET started_at = $1 WHERE user_id = $2 AND course_id = $3 AND started_at IS NULL",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(course_id)
-    .execute(&mut *tx)
-    .await?;
+    }
     tx.commit().await?;
     Ok(HeartbeatAnswer {
         chapter_progress: per_mille(credited.covered_ms, duration_ms),
