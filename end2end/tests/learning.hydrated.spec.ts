@@ -12,7 +12,13 @@ test('select courses with the live counter, watch a chapter, pass the quiz after
   await login(page, testInfo, LEARNER);
   await page.goto('/learn');
   await expect(page.getByRole('heading', { name: '我的班级' })).toBeVisible();
-  await page.getByRole('link', { name: '立即学习' }).first().click();
+  // The demo class (other tests may have paid for classes of their own meanwhile).
+  await page
+    .getByRole('list', { name: '我的班级' })
+    .getByRole('listitem')
+    .filter({ hasText: '专业技术人员公需科目在线培训' })
+    .getByRole('link', { name: '立即学习' })
+    .click();
   await expect(page.getByText('还没有选课', { exact: false })).toBeVisible();
   await page.getByRole('link', { name: '立即选课' }).click();
   await ready(page, testInfo);
@@ -55,10 +61,15 @@ test('select courses with the live counter, watch a chapter, pass the quiz after
   expect(await video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeLessThan(6);
   await video.evaluate((v: HTMLVideoElement) => v.pause());
   await expect(page.getByTestId('chapter-progress')).not.toHaveText('0%');
-  const before = await page.getByTestId('chapter-progress').textContent();
+  const percent = async () => Number((await page.getByTestId('chapter-progress').textContent())!.replace('%', ''));
+  const before = await percent();
+  // What the last heartbeat stored is what the reloaded page shows (a heartbeat still
+  // in flight when we looked may have added a little).
   await page.reload();
   await ready(page, testInfo);
-  await expect(page.getByTestId('chapter-progress')).toHaveText(before!);
+  const after = await percent();
+  expect(after).toBeGreaterThanOrEqual(before);
+  expect(after).toBeLessThan(60);
   await page.screenshot({ path: testInfo.outputPath('player-desktop.png'), fullPage: true });
 
   // Watch to the end: the chapter and the course are complete.
