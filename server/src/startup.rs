@@ -7,6 +7,7 @@ use app::{
         passwords::{self, CommonPasswords},
         session, throttle,
     },
+    learning::server::heartbeats::HeartbeatWriter,
     orders::server as orders,
     payments::server::{
         Payments,
@@ -59,6 +60,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     );
     let pdf_font = PdfFont::new(config.pdf_font.clone());
     Ok(AppState {
+        heartbeats: HeartbeatWriter::start(db.clone()),
         db,
         pdf_font,
         config: Arc::new(config),

@@ -11,6 +11,7 @@ engine_tests!(
     courses_are_selected_within_the_requirement,
     heartbeats_credit_only_what_could_have_been_watched,
     one_playback_per_account_counts,
+    heartbeats_sent_together_count_one_after_another,
     the_quiz_opens_at_full_progress_and_credits_hours_once,
     videos_stream_in_ranges_to_those_who_study_them,
     providers_keep_their_courses,
@@ -239,6 +240,36 @@ async fn one_playback_per_account_counts(app: &TestApp) {
     assert_eq!(start_playback(app, &learner, chapters[1].0, "").await.status, StatusCode::OK);
     wait(app, 60_000).await;
     assert_eq!(start_playback(app, &learner, chapters[0].0, "").await.status, StatusCode::OK);
+}
+
+/// Heartbeats that arrive together are written in one transaction, but each is judged
+/// against what the ones before it stored: two claims for the same five seconds of
+/// wall-clock time cannot both be credited, whatever order they arrive in.
+async fn heartbeats_sent_together_count_one_after_another(app: &TestApp) {
+    let learner = app.login(LEARNER).await;
+    let other = app.login(TRAINEE_PHONE).await;
+    let class_id = online_class(app).await;
+    let digital = course(app, DIGITAL).await;
+    assert_eq!(select(app, &learner, class_id, &[digital]).await.status, StatusCode::OK);
+    let (chapter, _) = chapters_of(app, digital).await[0];
+    let token = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
+    wait(app, 5_000).await;
+    let (first, second, stranger) = futures::join!(
+        beat(app, &learner, chapter, &token, "0-5000"),
+        beat(app, &learner, chapter, &token, "0-2500,2500-5000,5000-9000"),
+        beat(app, &other, chapter, &token, "0-5000"),
+    );
+    let statuses = [first.status, second.status];
+    assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
+        .bind(chapter)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    // Nine seconds never fit in five, before or after the other claim.
+    assert_eq!(covered, 5_000);
 }
 
 /// Watches a whole course through heartbeats (its chapters one after another).

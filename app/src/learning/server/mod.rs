@@ -2,6 +2,7 @@
 //! heartbeats, quizzes, and the demo courses.
 
 pub mod courses;
+pub mod heartbeats;
 pub mod quiz;
 pub mod seed;
 pub mod study;

@@ -9,9 +9,9 @@ use crate::{
         ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
         SelectionView,
         domain::{
-            HoursByCategory, Segment, apply_heartbeat, chapter_done, check_selection, course_progress,
-            furthest_from_start, per_mille,
+            HoursByCategory, Segment, check_selection, course_progress, furthest_from_start, per_mille,
         },
+        server::heartbeats::Beat,
     },
     platform::server::{AppState, crypto::random_token},
 };
@@ -420,70 +420,27 @@ pub async fn heartbeat(
     position_ms: i64,
     now: i64,
 ) -> AppResult<HeartbeatAnswer> {
-    let (duration_ms, course_id, started) = chapter_of_studied_course(state, user_id, chapter_id).await?;
-    let mut tx = state.db.begin().await?;
-    // Renews the lease and reads when it was renewed before, in one statement (SET sees
-    // the row as it was); a refused heartbeat rolls the renewal back with the rest.
-    let previous: Option<i64> = sqlx::query_scalar(
-        "UPDATE playbacks SET previous_seen_at = seen_at, seen_at = $1, chapter_id = $2
-         WHERE user_id = $3 AND token = $4 RETURNING previous_seen_at",
-    )
-    .bind(now)
-    .bind(chapter_id)
-    .bind(user_id)
-    .bind(token)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(seen_at) = previous else {
-        return Err(AppError::conflict("您已在其他页面或设备上开始学习，本页面的学习进度不再记录"));
-    };
-    let stored: Option<(String, Option<i64>)> = sqlx::query_as(
-        "SELECT segments, completed_at FROM chapter_progress WHERE user_id = $1 AND chapter_id = $2",
-    )
-    .bind(user_id)
-    .bind(chapter_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (stored_segments, completed_at) = match &stored {
-        Some((text, completed)) => (parse_segments(text), *completed),
-        None => (Vec::new(), None),
-    };
-    let credited = apply_heartbeat(&stored_segments, claimed, duration_ms, now - seen_at)
-        .map_err(|refused| AppError::conflict(refused.message()))?;
-    let done = chapter_done(credited.covered_ms, duration_ms);
-    let completed_at = completed_at.or(done.then_some(now));
-    let position_ms = position_ms.clamp(0, duration_ms);
-    sqlx::query(
-        "INSERT INTO chapter_progress (user_id, chapter_id, segments, covered_ms, position_ms, completed_at, heartbeat_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (user_id, chapter_id) DO UPDATE SET segments = excluded.segments, covered_ms = excluded.covered_ms,
-             position_ms = excluded.position_ms, completed_at = excluded.completed_at, heartbeat_at = excluded.heartbeat_at",
-    )
-    .bind(user_id)
-    .bind(chapter_id)
-    .bind(format_segments(&credited.segments))
-    .bind(credited.covered_ms)
-    .bind(position_ms)
-    .bind(completed_at)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    if !started {
-        sqlx::query(
-            "UPDATE course_selections SET started_at = $1 WHERE user_id = $2 AND course_id = $3 AND started_at IS NULL",
-        )
-        .bind(now)
-        .bind(user_id)
-        .bind(course_id)
-        .execute(&mut *tx)
+    let (duration_ms, course_id, course_started) =
+        chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let written = state
+        .heartbeats
+        .write(Beat {
+            user_id,
+            chapter_id,
+            course_id,
+            duration_ms,
+            course_started,
+            token: token.to_owned(),
+            claimed: claimed.to_vec(),
+            position_ms,
+            now,
+        })
         .await?;
-    }
-    tx.commit().await?;
     Ok(HeartbeatAnswer {
-        chapter_progress: per_mille(credited.covered_ms, duration_ms),
-        chapter_done: completed_at.is_some(),
-        course_progress: course_progress_of(state, user_id, course_id).await?,
-        furthest_ms: furthest_from_start(&credited.segments),
+        chapter_progress: per_mille(written.covered_ms, duration_ms),
+        chapter_done: written.chapter_done,
+        course_progress: written.course_progress,
+        furthest_ms: furthest_from_start(&written.segments),
     })
 }
 

@@ -1,7 +1,10 @@
 use super::{
     cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
 };
-use crate::{accounts::server::passwords::CommonPasswords, payments::server::Payments};
+use crate::{
+    accounts::server::passwords::CommonPasswords, learning::server::heartbeats::HeartbeatWriter,
+    payments::server::Payments,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -19,6 +22,8 @@ pub struct AppState {
     pub messenger: Messenger,
     /// The payment gateway.
     pub payments: Payments,
+    /// Writes the players' heartbeats by group commit.
+    pub heartbeats: HeartbeatWriter,
     /// The CJK font for the PDFs the platform draws (invoices).
     pub pdf_font: PdfFont,
     pub common_passwords: Arc<CommonPasswords>,
