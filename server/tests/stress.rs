@@ -132,3 +132,65 @@ fn pages_never_stall() {
     let stalls: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
     assert_eq!(stalls, 0);
 }
+
+/// Page renders on a small pool with nothing cached: every render queries. A render
+/// once polled its data with a no-op waker and left the query holding its pooled
+/// connection until the render came back to it; with more renders than connections the
+/// pool ran dry and pages waited for the 10 s acquire timeout.
+#[test]
+fn page_renders_do_not_starve_a_small_pool() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let app = TestApp::spawn_with(
+            Engine::Sqlite,
+            &[("db_max_connections", "2"), ("public_cache_seconds", "0")],
+        )
+        .await;
+        let mut tasks = Vec::new();
+        for t in 0..16 {
+            let router = app.router.clone();
+            tasks.push(tokio::spawn(async move {
+                use tower::ServiceExt;
+                let mut failures = Vec::new();
+                for i in 0..25 {
+                    let path = ["/news", "/", "/enroll"][(i + t) % 3];
+                    let mut request = axum::http::Request::get(path)
+                        .header("host", "localhost")
+                        .body(axum::body::Body::empty())
+                        .unwrap();
+                    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(
+                        ([10, 0, 0, 1], 40000),
+                    )));
+                    let router = router.clone();
+                    let started = std::time::Instant::now();
+                    let answer = tokio::time::timeout(Duration::from_secs(8), async move {
+                        let response = router.oneshot(request).await.unwrap();
+                        let status = response.status();
+                        http_body_util::BodyExt::collect(response.into_body()).await.unwrap();
+                        status
+                    })
+                    .await;
+                    match answer {
+                        Ok(status) if status.is_success() => {}
+                        Ok(status) => {
+                            failures.push(format!("GET {path}: {status} after {:?}", started.elapsed()))
+                        }
+                        Err(_) => failures.push(format!("GET {path}: no answer in 8 s")),
+                    }
+                }
+                failures
+            }));
+        }
+        let mut failures = Vec::new();
+        for task in tasks {
+            failures.extend(task.await.unwrap());
+        }
+        app.finish().await;
+        assert!(
+            failures.is_empty(),
+            "{} of 400 pages failed: {:?}",
+            failures.len(),
+            &failures[..failures.len().min(5)]
+        );
+    });
+}

@@ -1,5 +1,5 @@
-//! How pages load their data: [`PageData`], a future started once per render and
-//! awaited by the page's `Suspend`.
+//! How pages load their data: [`PageData`], a future started once per render (on the
+//! server, as a task of its own) and awaited by the page's `Suspend`.
 //!
 //! Why not leptos's `Resource`: pages render on the server only (islands), so what a
 //! resource adds — serialising its value for hydration, reloading when its source
@@ -25,9 +25,22 @@ impl<T: Clone + Send + Sync + 'static> Clone for PageData<T> {
 impl<T: Clone + Send + Sync + 'static> Copy for PageData<T> {}
 
 impl<T: Clone + Send + Sync + 'static> PageData<T> {
-    /// Starts nothing yet: the future runs when the page's `Suspend` first awaits it,
-    /// inside the render (where the request's context is).
+    /// On the server the load starts at once as a task of its own, under the
+    /// component's reactive owner (so it sees the request's context). The render only
+    /// waits for its result: a render polls futures with a no-op waker while it looks for
+    /// pending work, and a database query polled that way held its pooled connection,
+    /// or its place in the pool's queue, until the render came back to it; under load
+    /// the pool ran dry and pages waited for the 10 s acquire timeout.
     pub fn new(load: impl Future<Output = T> + Send + 'static) -> Self {
+        #[cfg(feature = "ssr")]
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let (sender, receiver) = futures::channel::oneshot::channel();
+            tokio::spawn(leptos::reactive::computed::ScopedFuture::new_untracked(async move {
+                let _ = sender.send(load.await);
+            }));
+            let result = async move { receiver.await.expect("the page data task ended without a value") };
+            return Self(StoredValue::new(result.boxed().shared()));
+        }
         Self(StoredValue::new(load.boxed().shared()))
     }
 }

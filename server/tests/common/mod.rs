@@ -66,6 +66,11 @@ fn postgres_admin_url() -> String {
 
 impl TestApp {
     pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// With configuration values set beside (or instead of) the tests' defaults.
+    pub async fn spawn_with(engine: Engine, settings: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("xueshi-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let (database_url, postgres_db) = match engine {
@@ -87,14 +92,16 @@ impl TestApp {
         // A file in the site root, as the real site has (see the favicon test in http.rs).
         std::fs::create_dir_all(&site).unwrap();
         std::fs::write(site.join("favicon.svg"), "<svg xmlns=\"http://www.w3.org/2000/svg\"/>").unwrap();
-        let config = Config::from_pairs([
+        let mut pairs = vec![
             ("database_url", database_url.as_str()),
             ("captcha_fixed", CAPTCHA),
             ("storage_dir", storage.to_str().unwrap()),
             ("site_root", site.to_str().unwrap()),
             ("db_max_connections", "8"),
-        ])
-        .unwrap();
+        ];
+        pairs.retain(|(key, _)| !settings.iter().any(|(k, _)| k == key));
+        pairs.extend_from_slice(settings);
+        let config = Config::from_pairs(pairs).unwrap();
         let state = xueshi::build_state(config).await.unwrap();
         app::seed::seed_demo(&state).await.unwrap();
         let router = xueshi::router(state.clone());
