@@ -32,6 +32,7 @@ impl<T: Clone + Send + Sync + 'static> PageData<T> {
     /// or its place in the pool's queue, until the render came back to it; under load
     /// the pool ran dry and pages waited for the 10 s acquire timeout.
     pub fn new(load: impl Future<Output = T> + Send + 'static) -> Self {
+        // Outside a runtime (a component rendered synchronously) it stays lazy.
         #[cfg(feature = "ssr")]
         if tokio::runtime::Handle::try_current().is_ok() {
             let (sender, receiver) = futures::channel::oneshot::channel();

@@ -107,11 +107,11 @@ struct Lease {
     token: String,
     chapter_id: i64,
     seen_at: i64,
-    previous_seen_at: i64,
     renewed: bool,
 }
 
-/// A chapter's progress as the batch sees it.
+/// A chapter's progress as the batch sees it: what was stored (segments, completion)
+/// and, once a heartbeat of the batch is credited, what will be written.
 #[derive(Default)]
 struct Progress {
     segments: Vec<Segment>,
@@ -143,10 +143,10 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     // already does that.
     let lock = if db.engine() == Engine::Postgres { " ORDER BY user_id FOR UPDATE" } else { "" };
     let sql = format!(
-        "SELECT user_id, token, chapter_id, seen_at, previous_seen_at FROM playbacks WHERE user_id IN ({}){lock}",
+        "SELECT user_id, token, chapter_id, seen_at FROM playbacks WHERE user_id IN ({}){lock}",
         placeholders(1, users.len())
     );
-    let mut query = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, String, i64, i64)>(&sql);
     for user in &users {
         query = query.bind(user);
     }
@@ -154,8 +154,8 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(user, token, chapter_id, seen_at, previous_seen_at)| {
-            (user, Lease { token, chapter_id, seen_at, previous_seen_at, renewed: false })
+        .map(|(user, token, chapter_id, seen_at)| {
+            (user, Lease { token, chapter_id, seen_at, renewed: false })
         })
         .collect();
 
@@ -164,11 +164,11 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     chapters.dedup();
     let sql = format!(
         "WITH k (user_id, chapter_id) AS (VALUES {})
-         SELECT p.user_id, p.chapter_id, p.segments, p.covered_ms, p.position_ms, p.completed_at, p.heartbeat_at
+         SELECT p.user_id, p.chapter_id, p.segments, p.completed_at
          FROM chapter_progress p JOIN k ON p.user_id = k.user_id AND p.chapter_id = k.chapter_id",
         tuples(chapters.len(), 2)
     );
-    let mut query = sqlx::query_as::<_, (i64, i64, String, i64, i64, Option<i64>, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, i64, String, Option<i64>)>(&sql);
     for (user, chapter) in &chapters {
         query = query.bind(user).bind(chapter);
     }
@@ -176,12 +176,9 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(user, chapter, segments, covered_ms, position_ms, completed_at, heartbeat_at)| {
+        .map(|(user, chapter, segments, completed_at)| {
             let segments = super::study::parse_segments(&segments);
-            (
-                (user, chapter),
-                Progress { segments, covered_ms, position_ms, completed_at, heartbeat_at, changed: false },
-            )
+            ((user, chapter), Progress { segments, completed_at, ..Progress::default() })
         })
         .collect();
 
@@ -207,7 +204,6 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
                 continue;
             }
         };
-        lease.previous_seen_at = lease.seen_at;
         lease.seen_at = beat.now;
         lease.chapter_id = beat.chapter_id;
         lease.renewed = true;
@@ -237,19 +233,13 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     let renewed: Vec<(&i64, &Lease)> = leases.iter().filter(|(_, lease)| lease.renewed).collect();
     if !renewed.is_empty() {
         let sql = format!(
-            "INSERT INTO playbacks (user_id, token, chapter_id, seen_at, previous_seen_at) VALUES {}
-             ON CONFLICT (user_id) DO UPDATE SET chapter_id = excluded.chapter_id, seen_at = excluded.seen_at,
-                 previous_seen_at = excluded.previous_seen_at",
-            tuples(renewed.len(), 5)
+            "INSERT INTO playbacks (user_id, token, chapter_id, seen_at) VALUES {}
+             ON CONFLICT (user_id) DO UPDATE SET chapter_id = excluded.chapter_id, seen_at = excluded.seen_at",
+            tuples(renewed.len(), 4)
         );
         let mut query = sqlx::query(&sql);
         for (user, lease) in &renewed {
-            query = query
-                .bind(**user)
-                .bind(&lease.token)
-                .bind(lease.chapter_id)
-                .bind(lease.seen_at)
-                .bind(lease.previous_seen_at);
+            query = query.bind(**user).bind(&lease.token).bind(lease.chapter_id).bind(lease.seen_at);
         }
         query.execute(&mut *tx).await?;
     }
