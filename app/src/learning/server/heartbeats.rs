@@ -12,7 +12,7 @@
 use crate::{
     error::{AppError, AppResult},
     learning::domain::{Segment, apply_heartbeat, chapter_done, course_progress},
-    platform::server::db::{Db, Engine},
+    platform::server::db::{Db, Engine, placeholders, tuples},
 };
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -120,16 +120,6 @@ struct Progress {
     completed_at: Option<i64>,
     heartbeat_at: i64,
     changed: bool,
-}
-
-/// `$first, $first+1, …` for `count` values.
-fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
-}
-
-/// `($1, $2), ($3, $4), …` for `rows` tuples of `width` values.
-fn tuples(rows: usize, width: usize) -> String {
-    (0..rows).map(|row| format!("({})", placeholders(row * width + 1, width))).collect::<Vec<_>>().join(", ")
 }
 
 async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>, sqlx::Error> {
@@ -315,15 +305,4 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
             })
         })
         .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn placeholders_number_the_values_of_each_row() {
-        assert_eq!(placeholders(3, 2), "$3, $4");
-        assert_eq!(tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
-    }
 }

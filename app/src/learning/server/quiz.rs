@@ -11,9 +11,13 @@ use crate::{
         QuizGate, QuizQuestion, QuizResult, QuizReviewLine, QuizSheet,
         domain::{AnswerKey, HoursByCategory, QuestionKind, draw, grade},
     },
-    platform::server::{AppState, db::Tx},
+    platform::server::{
+        AppState,
+        db::{Tx, placeholders},
+    },
 };
 use rand::seq::SliceRandom;
+use std::collections::HashMap;
 
 struct CourseQuiz {
     course_id: i64,
@@ -121,18 +125,28 @@ async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResu
 
 type QuestionRow = (i64, String, String, String, String, String);
 
+/// The questions of an attempt, in the attempt's order, in one query.
 async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>> {
-    let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        let row: QuestionRow = sqlx::query_as(
-            "SELECT id, kind, stem, options, answer, explanation FROM questions WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(state.db.reader())
-        .await?;
-        rows.push(row);
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(rows)
+    let sql = format!(
+        "SELECT id, kind, stem, options, answer, explanation FROM questions WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut query = sqlx::query_as::<_, QuestionRow>(&sql);
+    for id in ids {
+        query = query.bind(id);
+    }
+    let mut by_id: HashMap<i64, QuestionRow> =
+        query.fetch_all(state.db.reader()).await?.into_iter().map(|row| (row.0, row)).collect();
+    ids.iter()
+        .map(|id| {
+            by_id
+                .remove(id)
+                .ok_or_else(|| AppError::internal(format!("question {id} of an attempt is missing")))
+        })
+        .collect()
 }
 
 fn public_question(row: &QuestionRow) -> QuizQuestion {

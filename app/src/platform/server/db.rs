@@ -99,6 +99,16 @@ impl Db {
     }
 }
 
+/// `$first, $first+1, …` for `count` bound values (an `IN (…)` list).
+pub fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `($1, $2), ($3, $4), …` for `rows` tuples of `width` bound values (a `VALUES` list).
+pub fn tuples(rows: usize, width: usize) -> String {
+    (0..rows).map(|row| format!("({})", placeholders(row * width + 1, width))).collect::<Vec<_>>().join(", ")
+}
+
 /// Adds `mode=rwc` (create if missing) to a file URL and creates its folder.
 fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
     let path = url
@@ -130,4 +140,15 @@ fn sqlite_url(url: &str) -> Result<String, sqlx::Error> {
 /// Whether an error is a unique-constraint violation (the same on both engines).
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_number_the_values_of_each_row() {
+        assert_eq!(placeholders(3, 2), "$3, $4");
+        assert_eq!(tuples(2, 3), "($1, $2, $3), ($4, $5, $6)");
+    }
 }
