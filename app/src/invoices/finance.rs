@@ -13,7 +13,7 @@ use crate::{
     shell::{
         components::{
             Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON,
-            url_error,
+            notice_from_query, url_error,
         },
         errors::ErrorPage,
     },
@@ -35,17 +35,11 @@ pub fn InvoicesPage() -> impl IntoView {
     let issue_error = url_error::<IssueInvoice>();
     let error =
         Signal::derive(move || close.value().get().and_then(Result::err).or_else(|| issue_error.get()));
-    let notice = Signal::derive(move || {
-        let q = query.read();
-        [
-            ("issued", "发票已开具，已通知学员"),
-            ("rejected", "已驳回开票申请"),
-            ("voided", "发票已作废，已通知学员"),
-        ]
-        .into_iter()
-        .find(|(key, _)| q.get(key).is_some())
-        .map(|(_, text)| text.to_owned())
-    });
+    let notice = notice_from_query(&[
+        ("issued", "", "发票已开具，已通知学员"),
+        ("rejected", "", "已驳回开票申请"),
+        ("voided", "", "发票已作废，已通知学员"),
+    ]);
     view! {
         <Title text="发票管理" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"发票管理"</h1>

@@ -10,13 +10,16 @@ use crate::{
     catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
-        components::{Card, EmptyState, Field, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON},
+        components::{
+            Card, EmptyState, Field, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON,
+            notice_from_query,
+        },
         errors::{ErrorPage, LoginRequiredPage},
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn InvoiceApplyPage() -> impl IntoView {
@@ -135,11 +138,8 @@ fn ApplyForm(context: ApplyContext) -> impl IntoView {
 /// 发票下载: every invoice covering one of the trainee's orders, with its state.
 #[component]
 pub fn MyInvoicesPage() -> impl IntoView {
-    let query = use_query_map();
     let list = PageData::new(load_my_invoices());
-    let notice = Signal::derive(move || {
-        query.read().get("applied").map(|_| "开票申请已提交，财务开具后可在此下载".to_owned())
-    });
+    let notice = notice_from_query(&[("applied", "", "开票申请已提交，财务开具后可在此下载")]);
     view! {
         <Title text="发票下载" />
         <div class="mx-auto max-w-3xl space-y-4">

@@ -18,14 +18,14 @@ use crate::{
     shell::{
         components::{
             Card, EmptyState, Field, FileField, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON,
-            SECONDARY_BUTTON, url_error,
+            SECONDARY_BUTTON, notice_from_query, url_error,
         },
         errors::ErrorPage,
     },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 #[component]
 pub fn CourseListPage() -> impl IntoView {
@@ -119,22 +119,15 @@ fn CourseFormCard(course: Option<CourseAdmin>) -> impl IntoView {
 #[component]
 pub fn CourseEditPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let course = PageData::new(get_course(id()));
-    let notice = Signal::derive(move || {
-        let q = query.read();
-        [
-            ("saved", "已保存"),
-            ("chapter", "章节已添加"),
-            ("question", "题目已添加"),
-            ("classes", "开设班级已保存"),
-            ("cover", "封面已更新"),
-        ]
-        .into_iter()
-        .find(|(key, _)| q.get(key).is_some())
-        .map(|(_, text)| text.to_owned())
-    });
+    let notice = notice_from_query(&[
+        ("saved", "", "已保存"),
+        ("chapter", "", "章节已添加"),
+        ("question", "", "题目已添加"),
+        ("classes", "", "开设班级已保存"),
+        ("cover", "", "封面已更新"),
+    ]);
     view! {
         <Title text="编辑课程" />
         <Suspense fallback=|| ()>

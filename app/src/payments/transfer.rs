@@ -9,13 +9,15 @@ use crate::{
     error::AppResult,
     platform::time::format_datetime,
     shell::{
-        components::{Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON},
+        components::{
+            Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON,
+            notice_from_query,
+        },
         errors::ErrorPage,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -266,18 +268,13 @@ pub async fn review_transfer(
 /// 财务 → 线下转账确认.
 #[component]
 pub fn TransfersPage() -> impl IntoView {
-    let query = use_query_map();
     let list = PageData::new(list_transfers());
     let review = ServerAction::<ReviewTransfer>::new();
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
-    let notice = Signal::derive(move || {
-        let q = query.read();
-        if q.get("confirmed").is_some() {
-            Some("已确认到账，订单已支付".to_owned())
-        } else {
-            q.get("rejected").map(|_| "已驳回，已通知学员".to_owned())
-        }
-    });
+    let notice = notice_from_query(&[
+        ("confirmed", "", "已确认到账，订单已支付"),
+        ("rejected", "", "已驳回，已通知学员"),
+    ]);
     view! {
         <Title text="线下转账确认" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"线下转账确认"</h1>

@@ -9,28 +9,25 @@ use crate::{
     catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
-        components::{Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON},
+        components::{
+            Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON,
+            notice_from_query,
+        },
         errors::ErrorPage,
     },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RefundsPage() -> impl IntoView {
-    let query = use_query_map();
     let list = PageData::new(list_refunds());
     let review = ServerAction::<ReviewRefund>::new();
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
-    let notice = Signal::derive(move || {
-        let q = query.read();
-        if q.get("approved").is_some() {
-            Some("已同意退款，款项将原路退回".to_owned())
-        } else {
-            q.get("rejected").map(|_| "已驳回，已通知学员".to_owned())
-        }
-    });
+    let notice = notice_from_query(&[
+        ("approved", "", "已同意退款，款项将原路退回"),
+        ("rejected", "", "已驳回，已通知学员"),
+    ]);
     view! {
         <Title text="退款审核" />
         <h1 class="mb-4 text-xl font-semibold text-slate-900">"退款审核"</h1>

@@ -224,3 +224,19 @@ pub fn InfoRow(label: &'static str, #[prop(into)] value: String) -> impl IntoVie
         </div>
     }
 }
+
+/// The confirmation a page shows after a form redirected back to it: the text of the
+/// first `(key, value, text)` whose query key is present (and equals `value`, unless
+/// that is empty), e.g. `?saved=1` → "已保存".
+pub fn notice_from_query(
+    pairs: &'static [(&'static str, &'static str, &'static str)],
+) -> Signal<Option<String>> {
+    let query = use_query_map();
+    Signal::derive(move || {
+        let query = query.read();
+        pairs
+            .iter()
+            .find(|(key, value, _)| query.get(key).is_some_and(|v| value.is_empty() || v == *value))
+            .map(|(_, _, text)| (*text).to_owned())
+    })
+}

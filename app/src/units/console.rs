@@ -10,7 +10,7 @@ use crate::{
     shell::{
         components::{
             Card, EmptyState, Field, FileField, FormError, INPUT, InfoRow, LABEL, Notice, PRIMARY_BUTTON,
-            Pager, SECONDARY_BUTTON, SelectField, url_error,
+            Pager, SECONDARY_BUTTON, SelectField, notice_from_query, url_error,
         },
         errors::ErrorPage,
     },
@@ -283,17 +283,6 @@ pub async fn remove_manager(user_id: i64) -> AppResult<()> {
         Ok(())
     })
     .await
-}
-
-fn notice_from_query(pairs: &'static [(&'static str, &'static str, &'static str)]) -> Signal<Option<String>> {
-    let query = use_query_map();
-    Signal::derive(move || {
-        let query = query.read();
-        pairs
-            .iter()
-            .find(|(key, value, _)| query.get(key).is_some_and(|v| value.is_empty() || v == *value))
-            .map(|(_, _, text)| (*text).to_owned())
-    })
 }
 
 #[component]
