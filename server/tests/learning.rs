@@ -12,6 +12,7 @@ engine_tests!(
     heartbeats_credit_only_what_could_have_been_watched,
     one_playback_per_account_counts,
     heartbeats_sent_together_count_one_after_another,
+    the_tolerance_does_not_add_up_over_quick_heartbeats,
     the_quiz_opens_at_full_progress_and_credits_hours_once,
     videos_stream_in_ranges_to_those_who_study_them,
     providers_keep_their_courses,
@@ -270,6 +271,38 @@ async fn heartbeats_sent_together_count_one_after_another(app: &TestApp) {
         .unwrap();
     // Nine seconds never fit in five, before or after the other claim.
     assert_eq!(covered, 5_000);
+}
+
+/// The jitter tolerance is spent, not granted anew by each heartbeat: a script that
+/// sends two seconds at a time in quick succession, or closes and reopens the player
+/// between them, gains two seconds once.
+async fn the_tolerance_does_not_add_up_over_quick_heartbeats(app: &TestApp) {
+    let learner = app.login(LEARNER).await;
+    let class_id = online_class(app).await;
+    let digital = course(app, DIGITAL).await;
+    assert_eq!(select(app, &learner, class_id, &[digital]).await.status, StatusCode::OK);
+    let (chapter, _) = chapters_of(app, digital).await[0];
+    let token = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
+    assert_eq!(beat(app, &learner, chapter, &token, "0-2000").await.status, StatusCode::OK);
+    assert_eq!(beat(app, &learner, chapter, &token, "2000-4000").await.status, StatusCode::CONFLICT);
+    // Closing the player and opening it again does not refill it either.
+    app.call("/api/learn/playback/stop", &[("token", &token)], Some(&learner)).await;
+    assert_eq!(
+        beat(app, &learner, chapter, &token, "2000-4000").await.status,
+        StatusCode::CONFLICT,
+        "closed"
+    );
+    let reopened = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
+    assert_eq!(beat(app, &learner, chapter, &reopened, "2000-4000").await.status, StatusCode::CONFLICT);
+    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
+        .bind(chapter)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(covered, 2_000);
+    // Time that passes uncredited gives it back: the next seconds are credited.
+    wait(app, 4_000).await;
+    assert_eq!(beat(app, &learner, chapter, &reopened, "2000-6000").await.status, StatusCode::OK);
 }
 
 /// Watches a whole course through heartbeats (its chapters one after another).

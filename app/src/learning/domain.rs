@@ -149,7 +149,9 @@ pub fn furthest_from_start(segments: &[Segment]) -> i64 {
     }
 }
 
-/// Slack for timer jitter between the browser's clock and the server's.
+/// Slack for timer jitter between the browser's clock and the server's: how far a
+/// segment may reach past the video's end or the furthest point watched, and the most
+/// a playback may have credited ahead of the wall clock (see [`apply_heartbeat`]).
 pub const TOLERANCE_MS: i64 = 2_000;
 /// A chapter counts as watched at this share of its length (in per mille).
 pub const CHAPTER_DONE_PER_MILLE: i64 = 980;
@@ -181,17 +183,27 @@ pub struct Credited {
     pub segments: Vec<Segment>,
     pub covered_ms: i64,
     pub newly_covered_ms: i64,
+    /// The playback's slack after this heartbeat.
+    pub slack_ms: i64,
 }
 
 /// Applies a heartbeat's segments to what is stored. Each new segment must begin
 /// within what has already been watched from the start (no forward seeking), and the
-/// coverage it adds must fit in the wall-clock time since the last accepted
-/// heartbeat (playback is capped at 1x); otherwise nothing is credited.
+/// coverage it adds must fit in the wall-clock time since the last accepted heartbeat
+/// (playback is capped at 1x) plus the playback's `slack_ms`; otherwise nothing is
+/// credited.
+///
+/// The slack absorbs jitter but does not renew with each heartbeat: what a heartbeat
+/// credits beyond its elapsed time is taken from it, and only wall-clock time that went
+/// uncredited gives it back (up to [`TOLERANCE_MS`]). So a playback is never credited
+/// more than the wall-clock time it ran plus [`TOLERANCE_MS`], however many heartbeats
+/// it sends.
 pub fn apply_heartbeat(
     stored: &[Segment],
     claimed: &[Segment],
     duration_ms: i64,
     elapsed_ms: i64,
+    slack_ms: i64,
 ) -> Result<Credited, HeartbeatRefused> {
     let mut watched = merge(stored.iter().copied());
     for segment in claimed {
@@ -207,10 +219,17 @@ pub fn apply_heartbeat(
     let before = covered(&merge(stored.iter().copied()));
     let after = covered(&watched);
     let newly = after - before;
-    if newly > elapsed_ms.max(0) + TOLERANCE_MS {
+    let elapsed_ms = elapsed_ms.max(0);
+    let slack_ms = slack_ms.clamp(0, TOLERANCE_MS);
+    if newly > elapsed_ms + slack_ms {
         return Err(HeartbeatRefused::TooMuchForTheTime);
     }
-    Ok(Credited { segments: watched, covered_ms: after, newly_covered_ms: newly })
+    Ok(Credited {
+        segments: watched,
+        covered_ms: after,
+        newly_covered_ms: newly,
+        slack_ms: (slack_ms + elapsed_ms - newly).min(TOLERANCE_MS),
+    })
 }
 
 /// Progress in per mille of a chapter's length.
@@ -529,30 +548,64 @@ mod tests {
     #[test]
     fn heartbeats_credit_only_what_could_have_played() {
         // 10 s of a 60 s video, 10 s after the last heartbeat: fine.
-        let ok = apply_heartbeat(&[s(0, 20_000)], &[s(20_000, 30_000)], 60_000, 10_000).unwrap();
+        let ok =
+            apply_heartbeat(&[s(0, 20_000)], &[s(20_000, 30_000)], 60_000, 10_000, TOLERANCE_MS).unwrap();
         assert_eq!((ok.covered_ms, ok.newly_covered_ms), (30_000, 10_000));
         // 30 s claimed after 10 s: refused.
         assert_eq!(
-            apply_heartbeat(&[s(0, 20_000)], &[s(20_000, 50_000)], 60_000, 10_000),
+            apply_heartbeat(&[s(0, 20_000)], &[s(20_000, 50_000)], 60_000, 10_000, TOLERANCE_MS),
             Err(HeartbeatRefused::TooMuchForTheTime)
         );
         // Watching again what was covered adds nothing, so it always fits.
-        let again = apply_heartbeat(&[s(0, 20_000)], &[s(0, 20_000)], 60_000, 0).unwrap();
+        let again = apply_heartbeat(&[s(0, 20_000)], &[s(0, 20_000)], 60_000, 0, TOLERANCE_MS).unwrap();
         assert_eq!(again.newly_covered_ms, 0);
         // Jitter within the tolerance is accepted.
-        assert!(apply_heartbeat(&[], &[s(0, 11_500)], 60_000, 10_000).is_ok());
+        assert!(apply_heartbeat(&[], &[s(0, 11_500)], 60_000, 10_000, TOLERANCE_MS).is_ok());
+    }
+
+    #[test]
+    fn the_slack_does_not_add_up_over_heartbeats() {
+        // Two seconds ahead of the clock, once: accepted, and the slack is spent.
+        let first = apply_heartbeat(&[], &[s(0, 2_000)], 60_000, 0, TOLERANCE_MS).unwrap();
+        assert_eq!(first.slack_ms, 0);
+        // Another two seconds at once after it: refused, however often it is tried.
+        assert_eq!(
+            apply_heartbeat(&first.segments, &[s(2_000, 4_000)], 60_000, 5, first.slack_ms),
+            Err(HeartbeatRefused::TooMuchForTheTime)
+        );
+        // Time that goes uncredited gives the slack back, up to the tolerance.
+        let later =
+            apply_heartbeat(&first.segments, &[s(2_000, 12_000)], 60_000, 11_000, first.slack_ms).unwrap();
+        assert_eq!(later.slack_ms, 1_000);
+        let paused = apply_heartbeat(&later.segments, &[], 60_000, 30_000, later.slack_ms).unwrap();
+        assert_eq!(paused.slack_ms, TOLERANCE_MS);
+        // Steady 1x playback with small jitter either way keeps going.
+        let mut slack = TOLERANCE_MS;
+        let mut stored = vec![];
+        for (i, elapsed) in [9_900, 10_100, 9_800, 10_200, 10_000].into_iter().enumerate() {
+            let at = i64::try_from(i).unwrap() * 10_000;
+            let beat = apply_heartbeat(&stored, &[s(at, at + 10_000)], 60_000, elapsed, slack).unwrap();
+            (stored, slack) = (beat.segments, beat.slack_ms);
+        }
+        assert_eq!(covered(&stored), 50_000);
     }
 
     #[test]
     fn forward_seeks_and_impossible_segments_are_refused() {
         assert_eq!(
-            apply_heartbeat(&[s(0, 10_000)], &[s(30_000, 35_000)], 60_000, 60_000),
+            apply_heartbeat(&[s(0, 10_000)], &[s(30_000, 35_000)], 60_000, 60_000, TOLERANCE_MS),
             Err(HeartbeatRefused::SkippedAhead)
         );
-        assert_eq!(apply_heartbeat(&[], &[s(0, 90_000)], 60_000, 100_000), Err(HeartbeatRefused::OutOfRange));
-        assert_eq!(apply_heartbeat(&[], &[s(-5, 10)], 60_000, 100_000), Err(HeartbeatRefused::OutOfRange));
+        assert_eq!(
+            apply_heartbeat(&[], &[s(0, 90_000)], 60_000, 100_000, TOLERANCE_MS),
+            Err(HeartbeatRefused::OutOfRange)
+        );
+        assert_eq!(
+            apply_heartbeat(&[], &[s(-5, 10)], 60_000, 100_000, TOLERANCE_MS),
+            Err(HeartbeatRefused::OutOfRange)
+        );
         // Backward is free.
-        assert!(apply_heartbeat(&[s(0, 40_000)], &[s(5_000, 15_000)], 60_000, 10_000).is_ok());
+        assert!(apply_heartbeat(&[s(0, 40_000)], &[s(5_000, 15_000)], 60_000, 10_000, TOLERANCE_MS).is_ok());
     }
 
     #[test]

@@ -107,6 +107,7 @@ struct Lease {
     token: String,
     chapter_id: i64,
     seen_at: i64,
+    slack_ms: i64,
     renewed: bool,
 }
 
@@ -133,10 +134,10 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     // already does that.
     let lock = if db.engine() == Engine::Postgres { " ORDER BY user_id FOR UPDATE" } else { "" };
     let sql = format!(
-        "SELECT user_id, token, chapter_id, seen_at FROM playbacks WHERE user_id IN ({}){lock}",
+        "SELECT user_id, token, chapter_id, seen_at, slack_ms FROM playbacks WHERE user_id IN ({}){lock}",
         placeholders(1, users.len())
     );
-    let mut query = sqlx::query_as::<_, (i64, String, i64, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(&sql);
     for user in &users {
         query = query.bind(user);
     }
@@ -144,8 +145,8 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(user, token, chapter_id, seen_at)| {
-            (user, Lease { token, chapter_id, seen_at, renewed: false })
+        .map(|(user, token, chapter_id, seen_at, slack_ms)| {
+            (user, Lease { token, chapter_id, seen_at, slack_ms, renewed: false })
         })
         .collect();
 
@@ -175,7 +176,10 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     let mut outcomes: Vec<AppResult<(i64, i64, Written)>> = Vec::with_capacity(beats.len());
     let mut started: Vec<(i64, i64, i64)> = Vec::new();
     for beat in beats {
-        let Some(lease) = leases.get_mut(&beat.user_id).filter(|lease| lease.token == beat.token) else {
+        let Some(lease) = leases
+            .get_mut(&beat.user_id)
+            .filter(|lease| !lease.token.is_empty() && lease.token == beat.token)
+        else {
             outcomes
                 .push(Err(AppError::conflict("您已在其他页面或设备上开始学习，本页面的学习进度不再记录")));
             continue;
@@ -186,6 +190,7 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
             &beat.claimed,
             beat.duration_ms,
             beat.now - lease.seen_at,
+            lease.slack_ms,
         ) {
             Ok(credited) => credited,
             // Refused: nothing of it is stored, the lease is not renewed either.
@@ -195,6 +200,7 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
             }
         };
         lease.seen_at = beat.now;
+        lease.slack_ms = credited.slack_ms;
         lease.chapter_id = beat.chapter_id;
         lease.renewed = true;
         if chapter.completed_at.is_none() && chapter_done(credited.covered_ms, beat.duration_ms) {
@@ -223,13 +229,19 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     let renewed: Vec<(&i64, &Lease)> = leases.iter().filter(|(_, lease)| lease.renewed).collect();
     if !renewed.is_empty() {
         let sql = format!(
-            "INSERT INTO playbacks (user_id, token, chapter_id, seen_at) VALUES {}
-             ON CONFLICT (user_id) DO UPDATE SET chapter_id = excluded.chapter_id, seen_at = excluded.seen_at",
-            tuples(renewed.len(), 4)
+            "INSERT INTO playbacks (user_id, token, chapter_id, seen_at, slack_ms) VALUES {}
+             ON CONFLICT (user_id) DO UPDATE SET chapter_id = excluded.chapter_id, seen_at = excluded.seen_at,
+                 slack_ms = excluded.slack_ms",
+            tuples(renewed.len(), 5)
         );
         let mut query = sqlx::query(&sql);
         for (user, lease) in &renewed {
-            query = query.bind(**user).bind(&lease.token).bind(lease.chapter_id).bind(lease.seen_at);
+            query = query
+                .bind(**user)
+                .bind(&lease.token)
+                .bind(lease.chapter_id)
+                .bind(lease.seen_at)
+                .bind(lease.slack_ms);
         }
         query.execute(&mut *tx).await?;
     }

@@ -9,7 +9,8 @@ use crate::{
         ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
         SelectionView,
         domain::{
-            HoursByCategory, Segment, check_selection, course_progress, furthest_from_start, per_mille,
+            HoursByCategory, Segment, TOLERANCE_MS, check_selection, course_progress, furthest_from_start,
+            per_mille,
         },
         server::heartbeats::Beat,
     },
@@ -356,10 +357,12 @@ pub async fn start_playback(
     chapter_of_studied_course(state, user_id, chapter_id).await?;
     let token = random_token(16);
     let taken = sqlx::query(
-        "INSERT INTO playbacks (user_id, token, chapter_id, seen_at) VALUES ($1, $2, $3, $4)
+        "INSERT INTO playbacks (user_id, token, chapter_id, seen_at, slack_ms) VALUES ($1, $2, $3, $4, $7)
          ON CONFLICT (user_id) DO UPDATE SET token = excluded.token, chapter_id = excluded.chapter_id,
-             seen_at = excluded.seen_at
-         WHERE playbacks.seen_at < $5 OR playbacks.token = $6",
+             seen_at = excluded.seen_at,
+             slack_ms = CASE WHEN playbacks.slack_ms + ($4 - playbacks.seen_at) > $7 THEN $7
+                             ELSE playbacks.slack_ms + ($4 - playbacks.seen_at) END
+         WHERE playbacks.seen_at < $5 OR playbacks.token = $6 OR playbacks.token = ''",
     )
     .bind(user_id)
     .bind(&token)
@@ -367,6 +370,9 @@ pub async fn start_playback(
     .bind(now)
     .bind(now - PLAYBACK_LEASE_MS)
     .bind(previous_token)
+    // The lease row outlives its players, and with it the slack of the heartbeat rule
+    // (see `apply_heartbeat`): only the time since the last heartbeat gives it back.
+    .bind(TOLERANCE_MS)
     .execute(state.db.writer())
     .await?;
     if taken.rows_affected() == 0 {
@@ -376,8 +382,9 @@ pub async fn start_playback(
 }
 
 /// The player was closed: its playback ends at once (a stale token changes nothing).
+/// The row stays, without a token, so that the next player keeps its slack.
 pub async fn stop_playback(state: &AppState, user_id: i64, token: &str) -> AppResult<()> {
-    sqlx::query("DELETE FROM playbacks WHERE user_id = $1 AND token = $2")
+    sqlx::query("UPDATE playbacks SET token = '' WHERE user_id = $1 AND token = $2")
         .bind(user_id)
         .bind(token)
         .execute(state.db.writer())
