@@ -35,9 +35,18 @@ test('select courses with the live counter, watch a chapter, pass the quiz after
   await page.getByText('查看已选择课程（2）').click();
   await expect(page.getByRole('list', { name: '已选择课程' })).toContainText('数字技术应用基础（10学时）');
   await page.screenshot({ path: testInfo.outputPath('select-desktop.png'), fullPage: true });
+  const selectionPage = page.url();
   await page.getByRole('button', { name: '确认选中的课程' }).click();
   await expect(page.getByRole('status')).toHaveText('已确认选课 2 门');
   await expect(page.getByRole('list', { name: '已选课程' })).toContainText('数字技术应用基础');
+  // Back on the selection page the confirmed courses are counted and listed.
+  const classPage = page.url();
+  await page.goto(selectionPage);
+  await ready(page, testInfo);
+  await page.getByText('查看已选择课程（2）').click();
+  await expect(page.getByRole('list', { name: '已选择课程' })).toContainText('数字技术应用基础（10学时，已确认）');
+  await page.goto(classPage);
+  await ready(page, testInfo);
 
   // The quiz is locked until the course is watched.
   const digital = page.getByRole('list', { name: '已选课程' }).getByRole('listitem').filter({ hasText: '数字技术应用基础' });

@@ -144,7 +144,8 @@ pub fn ClassHomePage() -> impl IntoView {
                                             <ul class="divide-y divide-slate-100" aria-label="已选课程">
                                                 {h.courses.into_iter().map(|c| view! {
                                                     <li class="flex flex-wrap items-center gap-3 py-3">
-                                                        <div class="min-w-0 flex-1">
+                                                        // A line of its own on a phone, so the buttons do not squeeze the title.
+                                                        <div class="w-full min-w-0 sm:w-auto sm:flex-1">
                                                             <p class="font-medium text-slate-900">{c.course.title.clone()}</p>
                                                             <p class="text-sm text-slate-500">
                                                                 {format!("{} · {} · 进度 {}%", c.course.category.label(), hours_label(c.course.hours_tenths), c.progress)}
@@ -191,11 +192,13 @@ pub fn SelectPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match view_data.await {
                     Ok(v) => {
-                        let confirmed_hours: Vec<(Category, i64)> = v.catalogue.iter()
-                            .filter(|c| v.confirmed.contains(&c.id))
-                            .map(|c| (c.category, c.hours_tenths))
-                            .collect();
+                        let confirmed_courses: Vec<&CourseCard> =
+                            v.catalogue.iter().filter(|c| v.confirmed.contains(&c.id)).collect();
+                        let confirmed_hours: Vec<(Category, i64)> =
+                            confirmed_courses.iter().map(|c| (c.category, c.hours_tenths)).collect();
                         let confirmed = HoursByCategory::sum(&confirmed_hours);
+                        let confirmed_courses: Vec<(String, i64)> =
+                            confirmed_courses.iter().map(|c| (c.title.clone(), c.hours_tenths)).collect();
                         view! {
                             <div class="space-y-4">
                                 <a href=format!("/learn/class/{}", v.class_id) class="text-sm text-blue-700 hover:underline">"‹ 班级首页"</a>
@@ -204,7 +207,7 @@ pub fn SelectPage() -> impl IntoView {
                                 <FormError error />
                                 <form method="post" action=ConfirmSelection::url() id="course-selection" class="space-y-4">
                                     <input type="hidden" name="class_id" value=v.class_id />
-                                    <HourCounter required=v.required confirmed />
+                                    <HourCounter required=v.required confirmed confirmed_courses />
                                     {Category::ALL.into_iter().filter_map(|category| {
                                         let courses: Vec<CourseCard> = v.catalogue.iter().filter(|c| c.category == category).cloned().collect();
                                         let confirmed = v.confirmed.clone();
@@ -260,13 +263,19 @@ fn CourseChoice(course: CourseCard, taken: bool) -> impl IntoView {
 }
 
 /// The hour counter: selected hours and hours still needed per category, updated in
-/// the browser as courses are ticked; "查看已选择课程" lists the candidates.
+/// the browser as courses are ticked; "查看已选择课程" lists the confirmed courses
+/// (title, tenths) and the ticked ones.
 #[island]
-fn HourCounter(required: HoursByCategory, confirmed: HoursByCategory) -> impl IntoView {
+fn HourCounter(
+    required: HoursByCategory,
+    confirmed: HoursByCategory,
+    confirmed_courses: Vec<(String, i64)>,
+) -> impl IntoView {
     // Ticked but not yet confirmed: (category code, tenths, title).
     let candidates = RwSignal::new(Vec::<(String, i64, String)>::new());
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| counter::watch(candidates));
+    let confirmed_count = confirmed_courses.len();
     let selected = move || {
         let mut sum = confirmed;
         for (code, tenths, _) in candidates.get() {
@@ -291,8 +300,9 @@ fn HourCounter(required: HoursByCategory, confirmed: HoursByCategory) -> impl In
                 }).collect_view()}
             </div>
             <details class="mt-2 text-sm">
-                <summary class="cursor-pointer text-blue-700">{move || format!("查看已选择课程（{}）", candidates.get().len())}</summary>
+                <summary class="cursor-pointer text-blue-700">{move || format!("查看已选择课程（{}）", confirmed_count + candidates.get().len())}</summary>
                 <ul class="mt-1 list-inside list-disc text-slate-700" aria-label="已选择课程">
+                    {confirmed_courses.iter().map(|(title, tenths)| view! { <li>{format!("{title}（{}，已确认）", hours_label(*tenths))}</li> }).collect_view()}
                     {move || candidates.get().into_iter().map(|(_, tenths, title)| view! { <li>{format!("{title}（{}）", hours_label(tenths))}</li> }).collect_view()}
                 </ul>
             </details>

@@ -4,7 +4,7 @@
 //! end, when the page goes away) describing the segments watched; the server credits
 //! only what is plausible and refuses a second playback of the same account.
 
-use super::{api::load_player, domain::per_mille};
+use super::api::load_player;
 use crate::shell::page_data::PageData;
 use crate::shell::{
     components::{Card, SECONDARY_BUTTON},
@@ -30,6 +30,8 @@ pub fn PlayerPage() -> impl IntoView {
                         let next = p.chapters.iter().skip_while(|c| c.id != p.chapter_id).nth(1)
                             .map(|c| format!("/learn/course/{}?chapter={}", p.selection_id, c.id));
                         let current = p.chapters.iter().find(|c| c.id == p.chapter_id).cloned();
+                        let (chapter_progress, chapter_done) =
+                            current.as_ref().map(|c| (c.progress, c.done)).unwrap_or_default();
                         view! {
                             <div class="space-y-4">
                                 <a href=format!("/learn/class/{}", p.class_id) class="text-sm text-blue-700 hover:underline">"‹ 班级首页"</a>
@@ -43,7 +45,8 @@ pub fn PlayerPage() -> impl IntoView {
                                             duration_ms=p.duration_ms
                                             position_ms=p.position_ms
                                             furthest_ms=p.furthest_ms
-                                            chapter_progress=per_mille(p.furthest_ms, p.duration_ms)
+                                            chapter_progress
+                                            chapter_done
                                             course_progress=p.course_progress
                                             next_url=next
                                         />
@@ -92,6 +95,7 @@ fn VideoPlayer(
     position_ms: i64,
     furthest_ms: i64,
     chapter_progress: i64,
+    chapter_done: bool,
     course_progress: i64,
     next_url: Option<String>,
 ) -> impl IntoView {
@@ -99,7 +103,8 @@ fn VideoPlayer(
     let status = RwSignal::new(String::new());
     let chapter_per_mille = RwSignal::new(chapter_progress);
     let course_percent = RwSignal::new(course_progress);
-    let finished = RwSignal::new(false);
+    // A chapter counts as learnt at 98 %: from then on it reads 100 % and 已学完.
+    let finished = RwSignal::new(chapter_done);
     #[cfg(feature = "hydrate")]
     let tracker = playback::Tracker::new(
         chapter_id,
@@ -137,7 +142,7 @@ fn VideoPlayer(
                 on:ended=handlers.ended
             ></video>
             <div class="mt-3 flex flex-wrap items-center gap-x-4 gap-y-1 text-sm text-slate-600">
-                <span>"本章进度 " <span data-testid="chapter-progress">{move || format!("{}%", chapter_per_mille.get() / 10)}</span></span>
+                <span>"本章进度 " <span data-testid="chapter-progress">{move || if finished.get() { "100%".to_owned() } else { format!("{}%", chapter_per_mille.get() / 10) }}</span></span>
                 <span>"课程进度 " <span data-testid="course-progress">{move || format!("{}%", course_percent.get())}</span></span>
             </div>
             <p role="status" class="mt-2 min-h-5 text-sm text-amber-800">{move || status.get()}</p>
