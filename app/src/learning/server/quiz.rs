@@ -90,16 +90,24 @@ pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) 
     let seen: Vec<i64> = earlier.iter().flat_map(|ids| parse_ids(ids)).collect();
     let count = usize::try_from(quiz.count).unwrap_or(0).max(1);
     let drawn = draw(&bank, &seen, count, |ids| ids.shuffle(&mut rand::rng()));
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO quiz_attempts (user_id, selection_id, questions, started_at) VALUES ($1, $2, $3, $4) RETURNING id",
+    // A unique index allows one open attempt per selection: a start racing this one
+    // inserts nothing here, and both continue the attempt that won.
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO quiz_attempts (user_id, selection_id, questions, started_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(user_id)
     .bind(selection_id)
     .bind(format_ids(&drawn))
     .bind(now)
-    .fetch_one(state.db.writer())
+    .fetch_optional(state.db.writer())
     .await?;
-    Ok(id)
+    match inserted {
+        Some(id) => Ok(id),
+        None => open_attempt(state, selection_id)
+            .await?
+            .ok_or_else(|| AppError::conflict("测验状态已变化，请重试")),
+    }
 }
 
 fn parse_ids(text: &str) -> Vec<i64> {
