@@ -14,6 +14,7 @@ engine_tests!(
     heartbeats_sent_together_count_one_after_another,
     the_tolerance_does_not_add_up_over_quick_heartbeats,
     the_quiz_opens_at_full_progress_and_credits_hours_once,
+    a_quiz_opens_once_and_its_questions_stay,
     videos_stream_in_ranges_to_those_who_study_them,
     providers_keep_their_courses,
 );
@@ -450,6 +451,48 @@ async fn the_quiz_opens_at_full_progress_and_credits_hours_once(app: &TestApp) {
     assert_eq!(home["courses"][0]["passed"], true);
     // The public 学时查询 shows it now.
     assert_eq!(app.count("SELECT CAST(SUM(tenths) AS BIGINT) FROM credit_hours").await, 100);
+}
+
+/// Two 开始测验 at once open one attempt; a question an attempt drew cannot be deleted
+/// (the attempt is graded and reviewed by those ids), one never drawn can.
+async fn a_quiz_opens_once_and_its_questions_stay(app: &TestApp) {
+    let learner = app.login(LEARNER).await;
+    let class_id = online_class(app).await;
+    let digital = course(app, DIGITAL).await;
+    assert_eq!(select(app, &learner, class_id, &[digital]).await.status, StatusCode::OK);
+    let selection = selection_of(app, digital).await;
+    watch_course(app, &learner, digital).await;
+    let (first, second) =
+        futures::join!(start_quiz(app, &learner, selection), start_quiz(app, &learner, selection));
+    assert_eq!((first.0.status, second.0.status), (StatusCode::OK, StatusCode::OK));
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM quiz_attempts WHERE selection_id = {selection} AND submitted_at IS NULL"
+        ))
+        .await,
+        1
+    );
+
+    let provider = app.login(PROVIDER_PHONE).await;
+    let drawn: String = sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE selection_id = $1")
+        .bind(selection)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    let drawn: Vec<&str> = drawn.split(',').collect();
+    let refused = app.call("/api/provider/questions/delete", &[("id", drawn[0])], Some(&provider)).await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+    assert!(refused.json()["message"].as_str().unwrap().contains("不能删除"));
+    let bank: Vec<i64> = sqlx::query_scalar("SELECT id FROM questions WHERE course_id = $1")
+        .bind(digital)
+        .fetch_all(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(bank.len(), 6);
+    let never_drawn = bank.iter().find(|id| !drawn.contains(&id.to_string().as_str())).unwrap().to_string();
+    let deleted = app.call("/api/provider/questions/delete", &[("id", &never_drawn)], Some(&provider)).await;
+    assert!(deleted.status.is_success() || deleted.status.is_redirection(), "{}", deleted.body);
+    assert_eq!(app.count(&format!("SELECT COUNT(*) FROM questions WHERE course_id = {digital}")).await, 5);
 }
 
 async fn videos_stream_in_ranges_to_those_who_study_them(app: &TestApp) {

@@ -341,6 +341,19 @@ pub async fn delete_question(state: &AppState, user: &CurrentUser, question_id: 
         .await?
         .ok_or_else(|| AppError::not_found("题目不存在"))?;
     managed_course(&mut *tx, user, course_id).await?;
+    // Attempts keep the ids of the questions they drew (grading and the review read
+    // them), so a question some trainee has been given stays.
+    let drawn: Option<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM quiz_attempts a JOIN course_selections s ON s.id = a.selection_id
+         WHERE s.course_id = $1 AND (',' || a.questions || ',') LIKE $2 LIMIT 1",
+    )
+    .bind(course_id)
+    .bind(format!("%,{question_id},%"))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if drawn.is_some() {
+        return Err(AppError::conflict("该题目已被学员的测验抽中，不能删除"));
+    }
     sqlx::query("DELETE FROM questions WHERE id = $1").bind(question_id).execute(&mut *tx).await?;
     tx.commit().await?;
     Ok(course_id)
