@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { as, PROVIDER } from './flows';
 import { login, ready } from './helpers';
 
 // 李四 has paid for the demo online class (seed). The player and the hour counter run
@@ -7,6 +8,7 @@ const LEARNER = '13800000012';
 
 test('select courses with the live counter, watch a chapter, pass the quiz after failing, hours appear', async ({
   page,
+  browser,
 }, testInfo) => {
   test.setTimeout(180_000);
   await login(page, testInfo, LEARNER);
@@ -129,6 +131,19 @@ test('select courses with the live counter, watch a chapter, pass the quiz after
   // The hours appear on the class page.
   await page.getByRole('link', { name: '‹ 班级首页' }).click();
   await expect(page.getByTestId('earned-public')).toHaveText('10学时 / 30学时');
+
+  // The provider, on a phone, cannot delete a question the attempts drew.
+  const provider = await as(browser, testInfo, PROVIDER);
+  await provider.setViewportSize({ width: 390, height: 844 });
+  await provider.goto('/admin/courses');
+  await provider.getByRole('link', { name: '数字技术应用基础' }).click();
+  await ready(provider, testInfo);
+  const bank = provider.getByRole('list', { name: '题库' });
+  await expect(bank.getByRole('listitem')).toHaveCount(6);
+  await bank.getByRole('button', { name: '删除' }).first().click();
+  await expect(provider.getByRole('alert')).toContainText('不能删除');
+  await expect(bank.getByRole('listitem')).toHaveCount(6);
+  await provider.screenshot({ path: testInfo.outputPath('course-console-phone.png'), fullPage: true });
 });
 
 /** The right answers of the open sheet's questions, read from the quiz bank the way a

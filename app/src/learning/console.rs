@@ -192,11 +192,16 @@ fn Chapters(course: CourseAdmin) -> impl IntoView {
 fn Questions(course: CourseAdmin) -> impl IntoView {
     let add = ServerAction::<AddQuestion>::new();
     let delete = ServerAction::<DeleteQuestion>::new();
+    let delete_error = {
+        let from_url = url_error::<DeleteQuestion>();
+        Signal::derive(move || delete.value().get().and_then(Result::err).or_else(|| from_url.get()))
+    };
     let error = Signal::derive(move || add.value().get().and_then(Result::err));
     let field_error =
         move |f: &'static str| move || error.get().and_then(|e: AppError| e.field(f).map(str::to_owned));
     view! {
         <Card title=format!("题库（{}题，每次抽取{}题）", course.questions.len(), course.quiz_count)>
+            <FormError error=delete_error />
             <ol class="mb-4 space-y-2" aria-label="题库">
                 {course.questions.clone().into_iter().map(|q| view! {
                     <li class="rounded-md border border-slate-200 p-3 text-sm">

@@ -285,8 +285,9 @@ fn HourCounter(
         }
         sum
     };
+    // Its own margin: the island's element is inline, so the form's spacing misses it.
     view! {
-        <section class="sticky top-14 z-10 rounded-xl border border-blue-200 bg-blue-50/95 p-4 backdrop-blur" aria-label="学时统计">
+        <section class="sticky top-14 z-10 mb-4 rounded-xl border border-blue-200 bg-blue-50/95 p-4 backdrop-blur" aria-label="学时统计">
             <div class="grid gap-2 text-sm sm:grid-cols-3">
                 {Category::ALL.into_iter().filter(|c| required.get(*c) > 0).map(|c| view! {
                     <div>
