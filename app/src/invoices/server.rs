@@ -425,6 +425,15 @@ pub async fn issue(
         .unwrap_or(InvoiceStatus::Voided)
         .apply(InvoiceAction::Issue)
         .map_err(AppError::conflict)?;
+    // The covered orders are locked (PostgreSQL), so a refund approved at this moment
+    // either waits and then finds the invoice issued, or went first and shows below.
+    sqlx::query(&format!(
+        "SELECT id FROM orders WHERE id IN (SELECT order_id FROM invoice_orders WHERE invoice_id = $1) ORDER BY id{}",
+        state.db.row_lock()
+    ))
+    .bind(invoice_id)
+    .fetch_all(&mut *tx)
+    .await?;
     if covered_amount(&mut tx, invoice_id).await? != amount_fen {
         return Err(AppError::conflict("订单金额在申请后发生变化（有退款），请驳回后由学员重新申请"));
     }

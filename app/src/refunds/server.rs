@@ -345,11 +345,8 @@ pub async fn approve(
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
     let r = load_for_review(&mut tx, refund_id).await?;
-    if live_issued_invoice(&mut *tx, &r.order_no).await? {
-        return Err(AppError::conflict(
-            "该订单的发票已开具，请先在“发票管理”中作废发票（填写作废原因），再完成退款",
-        ));
-    }
+    // The reservation comes first: it locks the order (PostgreSQL), so an invoice being
+    // issued for it at this moment is either seen below or sees this refund.
     let reserved = sqlx::query(
         "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2
          WHERE id = $3 AND refunded_fen + $1 <= total_fen",
@@ -361,6 +358,11 @@ pub async fn approve(
     .await?;
     if reserved.rows_affected() != 1 {
         return Err(AppError::conflict("退款金额超过该订单的已付金额"));
+    }
+    if live_issued_invoice(&mut *tx, &r.order_no).await? {
+        return Err(AppError::conflict(
+            "该订单的发票已开具，请先在“发票管理”中作废发票（填写作废原因），再完成退款",
+        ));
     }
     sqlx::query(
         "UPDATE refunds SET status = $1, reviewed_by = $2, reviewed_at = $3 WHERE id = $4 AND status = $5",

@@ -12,7 +12,7 @@
 use crate::{
     error::{AppError, AppResult},
     learning::domain::{Segment, apply_heartbeat, chapter_done, course_progress},
-    platform::server::db::{Db, Engine, placeholders, tuples},
+    platform::server::db::{Db, placeholders, tuples},
 };
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
@@ -132,10 +132,10 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     // On PostgreSQL the leases are locked, in one order, so that another server's batch
     // or a player taking the lease waits for this transaction; SQLite's single writer
     // already does that.
-    let lock = if db.engine() == Engine::Postgres { " ORDER BY user_id FOR UPDATE" } else { "" };
     let sql = format!(
-        "SELECT user_id, token, chapter_id, seen_at, slack_ms FROM playbacks WHERE user_id IN ({}){lock}",
-        placeholders(1, users.len())
+        "SELECT user_id, token, chapter_id, seen_at, slack_ms FROM playbacks WHERE user_id IN ({}) ORDER BY user_id{}",
+        placeholders(1, users.len()),
+        db.row_lock()
     );
     let mut query = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(&sql);
     for user in &users {

@@ -88,6 +88,16 @@ impl Db {
         self.writer.begin().await
     }
 
+    /// What a `SELECT` appends to lock the rows it reads until the transaction ends:
+    /// `FOR UPDATE` on PostgreSQL; nothing on SQLite, whose one writer already runs
+    /// write transactions one at a time.
+    pub fn row_lock(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE",
+        }
+    }
+
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> bool {
         sqlx::query("SELECT 1").execute(&self.reader).await.is_ok()
