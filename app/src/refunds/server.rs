@@ -43,7 +43,7 @@ struct RefundableOrder {
     payment_id: i64,
 }
 
-type OrderRow = (i64, String, String, i64, i64, String, String, String);
+type OrderRow = (i64, String, String, i64, i64, String, String);
 
 async fn refundable_order(
     tx: &mut Tx,
@@ -52,7 +52,7 @@ async fn refundable_order(
     today: &str,
 ) -> AppResult<RefundableOrder> {
     let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT o.id, o.order_no, o.status, o.total_fen, o.refunded_fen, r.status, s.ends_on, o.paid_via
+        "SELECT o.id, o.order_no, o.status, o.total_fen, o.refunded_fen, r.status, s.ends_on
          FROM registrations r JOIN orders o ON o.registration_id = r.id
          JOIN class_sessions s ON s.id = r.session_id WHERE r.id = $1 AND r.user_id = $2",
     )
@@ -60,7 +60,7 @@ async fn refundable_order(
     .bind(user_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let (order_id, order_no, order_status, total_fen, refunded_fen, status, ends_on, _) =
+    let (order_id, order_no, order_status, total_fen, refunded_fen, status, ends_on) =
         row.ok_or_else(|| AppError::not_found("订单不存在"))?;
     let status = Status::from_code(&status)
         .ok_or_else(|| AppError::internal(format!("registration status {status}")))?
@@ -438,7 +438,7 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
     .await?;
     let Some((refund_id, order_id, registration_id, amount_fen)) = row else { return Ok(()) };
     let now = crate::platform::time::now_ms();
-    sqlx::query(
+    let failed = sqlx::query(
         "UPDATE refunds SET status = $1, review_note = $2, completed_at = $3 WHERE id = $4 AND status = $5",
     )
     .bind(RefundStatus::Failed.code())
@@ -448,6 +448,11 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
     .bind(RefundStatus::Processing.code())
     .execute(&mut *tx)
     .await?;
+    // Settled meanwhile by another run (housekeeping and a finance page both ask the
+    // gateway): the reservation was released once already.
+    if failed.rows_affected() != 1 {
+        return Ok(());
+    }
     sqlx::query("UPDATE orders SET refunded_fen = refunded_fen - $1, updated_at = $2 WHERE id = $3")
         .bind(amount_fen)
         .bind(now)
@@ -542,11 +547,10 @@ async fn complete_in(
     notice: &RefundNotice,
     now: i64,
 ) -> AppResult<Completed> {
-    type Row = (i64, i64, i64, String, i64, i64, i64, i64);
+    type Row = (i64, i64, i64, String, i64, i64, i64);
     let row: Option<Row> = sqlx::query_as(
-        "SELECT f.id, f.order_id, f.registration_id, f.kind, f.amount_fen, r.class_id, r.session_id, o.total_fen
+        "SELECT f.id, f.order_id, f.registration_id, f.kind, f.amount_fen, r.class_id, r.session_id
          FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN registrations r ON r.id = f.registration_id
-         JOIN orders o ON o.id = f.order_id
          WHERE f.out_refund_no = $1 AND p.provider = $2 AND p.out_trade_no = $3",
     )
     .bind(&notice.out_refund_no)
@@ -554,7 +558,7 @@ async fn complete_in(
     .bind(&notice.out_trade_no)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((refund_id, order_id, registration_id, kind, amount_fen, class_id, session_id, _)) = row else {
+    let Some((refund_id, order_id, registration_id, kind, amount_fen, class_id, session_id)) = row else {
         return Err(AppError::not_found("退款不存在"));
     };
     if amount_fen != notice.amount_fen {
