@@ -2,7 +2,7 @@
 //! handed in; handing in is one transaction that grades, stores, and — at the pass line
 //! — credits the course's hours exactly once (a unique key on the credit).
 
-use super::study::{course_progress_of, own_selection};
+use super::study::{course_progress_of, earned, own_selection};
 use crate::{
     catalogue::domain::Category,
     enrolment::domain::{Event, Status},
@@ -280,17 +280,7 @@ async fn pass(
             .bind(class_id)
             .fetch_one(&mut **tx)
             .await?;
-    let earned_rows: Vec<(String, i64)> = sqlx::query_as(
-        "SELECT co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
-         WHERE s.user_id = $1 AND s.class_id = $2 AND s.passed_at IS NOT NULL",
-    )
-    .bind(user_id)
-    .bind(class_id)
-    .fetch_all(&mut **tx)
-    .await?;
-    let earned = HoursByCategory::sum(
-        &earned_rows.into_iter().filter_map(|(c, h)| Some((Category::from_code(&c)?, h))).collect::<Vec<_>>(),
-    );
+    let earned = earned(&mut **tx, user_id, class_id).await?;
     let required = HoursByCategory { public, professional, elective };
     let met = Category::ALL.iter().all(|c| earned.get(*c) >= required.get(*c));
     if met {

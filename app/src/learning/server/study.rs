@@ -60,83 +60,112 @@ fn card(row: CardRow) -> CourseCard {
     }
 }
 
-/// 我的班级: the user's paid online classes.
+/// 我的班级: the user's paid online classes, with the hours earned and the courses
+/// chosen in each (three queries, however many classes).
 pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass>> {
-    let rows: Vec<(i64, String, i64, i64, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT DISTINCT c.id, c.title, c.year, c.hours_public, c.hours_professional, c.hours_elective
-         FROM registrations r JOIN classes c ON c.id = r.class_id
-         WHERE r.user_id = $1 AND c.mode = 'online' AND r.status IN {STUDYING} ORDER BY c.id DESC"
+    let rows: Vec<(i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT c.id, c.title, c.year, c.hours_public, c.hours_professional, c.hours_elective,
+                (SELECT COUNT(*) FROM course_selections s WHERE s.user_id = $1 AND s.class_id = c.id)
+         FROM classes c WHERE c.mode = 'online' AND EXISTS (
+             SELECT 1 FROM registrations r WHERE r.class_id = c.id AND r.user_id = $1 AND r.status IN {STUDYING})
+         ORDER BY c.id DESC"
     ))
     .bind(user_id)
     .fetch_all(state.db.reader())
     .await?;
-    let mut classes = Vec::with_capacity(rows.len());
-    for (class_id, title, year, public, professional, elective) in rows {
-        let earned = earned(state, user_id, class_id).await?;
-        let courses_selected: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM course_selections WHERE user_id = $1 AND class_id = $2")
-                .bind(user_id)
-                .bind(class_id)
-                .fetch_one(state.db.reader())
-                .await?;
-        classes.push(MyClass {
-            class_id,
-            title,
-            year,
-            required: HoursByCategory { public, professional, elective },
-            earned,
-            courses_selected,
-        });
-    }
-    Ok(classes)
+    let passed: Vec<(i64, String, i64)> = sqlx::query_as(
+        "SELECT s.class_id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.user_id = $1 AND s.passed_at IS NOT NULL",
+    )
+    .bind(user_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(class_id, title, year, public, professional, elective, courses_selected)| {
+            let earned: Vec<(Category, i64)> = passed
+                .iter()
+                .filter(|(class, _, _)| *class == class_id)
+                .filter_map(|(_, category, hours)| Some((Category::from_code(category)?, *hours)))
+                .collect();
+            MyClass {
+                class_id,
+                title,
+                year,
+                required: HoursByCategory { public, professional, elective },
+                earned: HoursByCategory::sum(&earned),
+                courses_selected,
+            }
+        })
+        .collect())
 }
 
-/// Hours credited for the class's passed courses.
-async fn earned(state: &AppState, user_id: i64, class_id: i64) -> AppResult<HoursByCategory> {
+/// Hours credited for the class's passed courses (inside the hand-in's transaction too).
+pub(super) async fn earned<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    user_id: i64,
+    class_id: i64,
+) -> AppResult<HoursByCategory> {
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.class_id = $2 AND s.passed_at IS NOT NULL",
     )
     .bind(user_id)
     .bind(class_id)
-    .fetch_all(state.db.reader())
+    .fetch_all(executor)
     .await?;
     let courses: Vec<(Category, i64)> =
         rows.into_iter().filter_map(|(c, h)| Some((Category::from_code(&c)?, h))).collect();
     Ok(HoursByCategory::sum(&courses))
 }
 
-/// The user's confirmed courses in a class, with progress and results.
+/// The user's confirmed courses in a class, with progress and results, in one query.
 async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppResult<Vec<SelectedCourse>> {
-    type Row = (i64, Option<i64>, i64, String, String, String, i64, String, Option<String>, i64);
-    let rows: Vec<Row> =
-        sqlx::query_as(&format!(
-            "SELECT s.id, s.passed_at, {CARD_COLUMNS} FROM course_selections s JOIN courses co ON co.id = s.course_id
-             JOIN providers p ON p.id = co.provider_id WHERE s.user_id = $1 AND s.class_id = $2 ORDER BY s.id"
-        ))
-        .bind(user_id)
-        .bind(class_id)
-        .fetch_all(state.db.reader())
-        .await?;
-    let mut courses = Vec::with_capacity(rows.len());
-    for (selection_id, passed_at, id, title, provider, category, hours, description, cover, chapters) in rows
-    {
-        let progress = course_progress_of(state, user_id, id).await?;
-        let best_score: Option<i64> = sqlx::query_scalar(
-            "SELECT MAX(score) FROM quiz_attempts WHERE selection_id = $1 AND submitted_at IS NOT NULL",
+    type Row =
+        (i64, Option<i64>, i64, Option<i64>, i64, String, String, String, i64, String, Option<String>, i64);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT s.id, s.passed_at,
+                (SELECT COUNT(*) FROM chapter_progress cp JOIN chapters ch ON ch.id = cp.chapter_id
+                 WHERE ch.course_id = co.id AND cp.user_id = s.user_id AND cp.completed_at IS NOT NULL),
+                (SELECT MAX(a.score) FROM quiz_attempts a WHERE a.selection_id = s.id AND a.submitted_at IS NOT NULL),
+                {CARD_COLUMNS}
+         FROM course_selections s JOIN courses co ON co.id = s.course_id
+         JOIN providers p ON p.id = co.provider_id WHERE s.user_id = $1 AND s.class_id = $2 ORDER BY s.id"
+    ))
+    .bind(user_id)
+    .bind(class_id)
+    .fetch_all(state.db.reader())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                selection_id,
+                passed_at,
+                done,
+                best_score,
+                id,
+                title,
+                provider,
+                category,
+                hours,
+                description,
+                cover,
+                chapters,
+            )| {
+                SelectedCourse {
+                    selection_id,
+                    course: card((id, title, provider, category, hours, description, cover, chapters)),
+                    progress: course_progress(
+                        usize::try_from(done).unwrap_or(0),
+                        usize::try_from(chapters).unwrap_or(0),
+                    ),
+                    passed: passed_at.is_some(),
+                    best_score,
+                }
+            },
         )
-        .bind(selection_id)
-        .fetch_one(state.db.reader())
-        .await?;
-        courses.push(SelectedCourse {
-            selection_id,
-            course: card((id, title, provider, category, hours, description, cover, chapters)),
-            progress,
-            passed: passed_at.is_some(),
-            best_score,
-        });
-    }
-    Ok(courses)
+        .collect())
 }
 
 /// Per cent of a course's chapters the user has completed.
@@ -158,16 +187,14 @@ pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppRes
     let selected = HoursByCategory::sum(
         &courses.iter().map(|c| (c.course.category, c.course.hours_tenths)).collect::<Vec<_>>(),
     );
-    Ok(ClassHome {
-        class_id,
-        title,
-        year,
-        notice,
-        required,
-        selected,
-        earned: earned(state, user_id, class_id).await?,
-        courses,
-    })
+    let earned = HoursByCategory::sum(
+        &courses
+            .iter()
+            .filter(|c| c.passed)
+            .map(|c| (c.course.category, c.course.hours_tenths))
+            .collect::<Vec<_>>(),
+    );
+    Ok(ClassHome { class_id, title, year, notice, required, selected, earned, courses })
 }
 
 pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> AppResult<SelectionView> {
