@@ -21,13 +21,14 @@ use crate::{
         server::{
             AppState,
             audit::{self, AuditEntry},
-            db::{Tx, is_unique_violation},
+            db::{Tx, is_unique_violation, placeholders},
             files::{self, Upload},
             storage::FileKind,
         },
     },
 };
 use bytes::Bytes;
+use std::collections::HashMap;
 
 /// The user's paid order of a registration: id, number, class, amount still paid.
 async fn own_paid_order<'e>(
@@ -230,6 +231,27 @@ pub async fn apply(
     Ok(invoice_id)
 }
 
+/// The covered orders of several invoices in one query: `columns_and_from` is what
+/// follows `SELECT io.invoice_id,` up to the `WHERE` (it must name `invoice_orders io`
+/// and `orders o`); rows come in order number order.
+async fn invoice_orders<T>(state: &AppState, columns_and_from: &str, invoice_ids: &[i64]) -> AppResult<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    if invoice_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT io.invoice_id, {columns_and_from} WHERE io.invoice_id IN ({}) ORDER BY o.id",
+        placeholders(1, invoice_ids.len())
+    );
+    let mut query = sqlx::query_as::<_, T>(&sql);
+    for id in invoice_ids {
+        query = query.bind(id);
+    }
+    Ok(query.fetch_all(state.db.reader()).await?)
+}
+
 type MineRow = (i64, String, String, i64, String, String, Option<String>, String, String, String, i64, i64);
 
 /// 发票下载: every invoice that covers one of the user's orders.
@@ -243,6 +265,17 @@ pub async fn mine(state: &AppState, user_id: i64) -> AppResult<Vec<MyInvoice>> {
     .bind(user_id)
     .fetch_all(state.db.reader())
     .await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let mut orders_of: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
+    for (invoice, order_no, owner) in invoice_orders::<(i64, String, i64)>(
+        state,
+        "o.order_no, io.user_id FROM invoice_orders io JOIN orders o ON o.id = io.order_id",
+        &ids,
+    )
+    .await?
+    {
+        orders_of.entry(invoice).or_default().push((order_no, owner));
+    }
     let mut items = Vec::with_capacity(rows.len());
     for (
         id,
@@ -260,13 +293,7 @@ pub async fn mine(state: &AppState, user_id: i64) -> AppResult<Vec<MyInvoice>> {
     ) in rows
     {
         let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
-        let orders: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT o.order_no, io.user_id FROM invoice_orders io JOIN orders o ON o.id = io.order_id
-             WHERE io.invoice_id = $1 ORDER BY o.id",
-        )
-        .bind(id)
-        .fetch_all(state.db.reader())
-        .await?;
+        let orders = orders_of.remove(&id).unwrap_or_default();
         items.push(MyInvoice {
             id,
             status,
@@ -332,6 +359,19 @@ pub async fn queue(
     .bind(offset)
     .fetch_all(pool)
     .await?;
+    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let mut orders_of: HashMap<i64, Vec<String>> = HashMap::new();
+    for (invoice, order_no, name, class, fen) in invoice_orders::<(i64, String, String, String, i64)>(
+        state,
+        "o.order_no, u.name, c.title, o.total_fen - o.refunded_fen FROM invoice_orders io
+         JOIN orders o ON o.id = io.order_id JOIN users u ON u.id = io.user_id
+         JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id",
+        &ids,
+    )
+    .await?
+    {
+        orders_of.entry(invoice).or_default().push(format!("{order_no} {name} {class} {}", format_fen(fen)));
+    }
     let mut items = Vec::with_capacity(rows.len());
     for (
         id,
@@ -351,15 +391,6 @@ pub async fn queue(
     ) in rows
     {
         let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
-        let orders: Vec<(String, String, String, i64)> = sqlx::query_as(
-            "SELECT o.order_no, u.name, c.title, o.total_fen - o.refunded_fen FROM invoice_orders io
-             JOIN orders o ON o.id = io.order_id JOIN users u ON u.id = io.user_id
-             JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
-             WHERE io.invoice_id = $1 ORDER BY o.id",
-        )
-        .bind(id)
-        .fetch_all(pool)
-        .await?;
         items.push(FinanceInvoice {
             id,
             status,
@@ -368,10 +399,7 @@ pub async fn queue(
             tax_number,
             email,
             amount_fen,
-            orders: orders
-                .into_iter()
-                .map(|(no, name, class, fen)| format!("{no} {name} {class} {}", format_fen(fen)))
-                .collect(),
+            orders: orders_of.remove(&id).unwrap_or_default(),
             note,
             invoice_no,
             issued_on,
