@@ -219,18 +219,20 @@ pub async fn mine(state: &AppState, user_id: i64, registration_id: i64) -> AppRe
         .collect())
 }
 
-type QueueRow = (i64, String, String, String, String, i64, String, String, String, i64, i64);
+type QueueRow = (i64, String, String, String, String, i64, String, String, String, i64, i64, i64);
 
 /// Finance's list: refunds waiting for review and those on their way at the gateway.
 pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
-    let rows: Vec<QueueRow> = sqlx::query_as(
+    let rows: Vec<QueueRow> = sqlx::query_as(&format!(
         "SELECT f.id, o.order_no, u.name, c.title, f.kind, f.amount_fen, f.reason, f.status, p.provider, o.total_fen,
-                f.created_at
+                f.created_at, {}
          FROM refunds f JOIN orders o ON o.id = f.order_id JOIN users u ON u.id = f.user_id
          JOIN registrations r ON r.id = f.registration_id JOIN classes c ON c.id = r.class_id
          JOIN payments p ON p.id = f.payment_id
          WHERE f.status IN ('review', 'processing') ORDER BY f.created_at LIMIT 200",
-    )
+        issued_invoices_of("o.id", "$1")
+    ))
+    .bind(InvoiceStatus::Issued.code())
     .fetch_all(state.db.reader())
     .await?;
     let mut items = Vec::with_capacity(rows.len());
@@ -246,9 +248,9 @@ pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
         provider,
         paid_fen,
         created_at,
+        invoiced,
     ) in rows
     {
-        let invoiced = live_issued_invoice(state.db.reader(), &order_no).await?;
         items.push(FinanceRefund {
             id,
             order_no,
@@ -260,11 +262,20 @@ pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
             reason,
             status: RefundStatus::from_code(&status).unwrap_or(RefundStatus::Review),
             by_transfer: provider == TRANSFER,
-            invoice_issued: invoiced,
+            invoice_issued: invoiced > 0,
             created_at,
         });
     }
     Ok(items)
+}
+
+/// How many issued (not voided) invoices cover an order: a subquery on `order_column`
+/// with the issued status bound at `status_param`.
+fn issued_invoices_of(order_column: &str, status_param: &str) -> String {
+    format!(
+        "(SELECT COUNT(*) FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
+          WHERE io.order_id = {order_column} AND io.live = 1 AND i.status = {status_param})"
+    )
 }
 
 /// Whether the order is on an issued (not voided) invoice.
@@ -272,10 +283,10 @@ async fn live_issued_invoice<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     order_no: &str,
 ) -> AppResult<bool> {
-    let count: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
-         JOIN orders o ON o.id = io.order_id WHERE o.order_no = $1 AND io.live = 1 AND i.status = $2",
-    )
+    let count: i64 = sqlx::query_scalar(&format!(
+        "SELECT {} FROM orders o WHERE o.order_no = $1",
+        issued_invoices_of("o.id", "$2")
+    ))
     .bind(order_no)
     .bind(InvoiceStatus::Issued.code())
     .fetch_one(executor)
