@@ -2,7 +2,7 @@
 //! handed in; handing in is one transaction that grades, stores, and — at the pass line
 //! — credits the course's hours exactly once (a unique key on the credit).
 
-use super::study::{course_progress_of, earned, own_selection};
+use super::study::{STUDYING, course_progress_of, earned};
 use crate::{
     catalogue::domain::Category,
     enrolment::domain::{Event, Status},
@@ -27,13 +27,23 @@ struct CourseQuiz {
     pass_score: i64,
 }
 
-async fn course_quiz(state: &AppState, course_id: i64) -> AppResult<CourseQuiz> {
-    let (title, count, points, pass_score): (String, i64, i64, i64) =
-        sqlx::query_as("SELECT title, quiz_count, quiz_points, pass_score FROM courses WHERE id = $1")
-            .bind(course_id)
-            .fetch_one(state.db.reader())
-            .await?;
-    Ok(CourseQuiz { course_id, title, count, points, pass_score })
+/// The quiz of a course the user studies, by their selection: (class id, quiz).
+/// Another user's selection answers like one that does not exist.
+async fn own_quiz(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<(i64, CourseQuiz)> {
+    let row: Option<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT s.class_id, s.course_id, co.title, co.quiz_count, co.quiz_points, co.pass_score
+         FROM course_selections s JOIN courses co ON co.id = s.course_id
+         WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
+             SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
+             AND r.status IN {STUDYING})"
+    ))
+    .bind(selection_id)
+    .bind(user_id)
+    .fetch_optional(state.db.reader())
+    .await?;
+    let (class_id, course_id, title, count, points, pass_score) =
+        row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))?;
+    Ok((class_id, CourseQuiz { course_id, title, count, points, pass_score }))
 }
 
 async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i64>> {
@@ -46,8 +56,8 @@ async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i
 }
 
 pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<QuizGate> {
-    let (class_id, course_id, course_title) = own_selection(state, user_id, selection_id).await?;
-    let quiz = course_quiz(state, course_id).await?;
+    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
+    let (course_id, course_title) = (quiz.course_id, quiz.title.clone());
     let passed: Option<i64> = sqlx::query_scalar("SELECT passed_at FROM course_selections WHERE id = $1")
         .bind(selection_id)
         .fetch_one(state.db.reader())
@@ -67,14 +77,14 @@ pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResul
 /// 开始测验 / 继续测验: only at 100 % of the course; an attempt not handed in is
 /// continued; a new one prefers questions not seen before.
 pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) -> AppResult<i64> {
-    let (_, course_id, _) = own_selection(state, user_id, selection_id).await?;
+    let (_, quiz) = own_quiz(state, user_id, selection_id).await?;
+    let course_id = quiz.course_id;
     if course_progress_of(state, user_id, course_id).await? < 100 {
         return Err(AppError::conflict("请先学完全部章节，再参加课后测验"));
     }
     if let Some(id) = open_attempt(state, selection_id).await? {
         return Ok(id);
     }
-    let quiz = course_quiz(state, course_id).await?;
     let bank: Vec<i64> = sqlx::query_scalar("SELECT id FROM questions WHERE course_id = $1 ORDER BY id")
         .bind(quiz.course_id)
         .fetch_all(state.db.reader())
@@ -178,8 +188,7 @@ pub async fn sheet(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult
     if submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
-    let (_, course_id, _) = own_selection(state, user_id, selection_id).await?;
-    let quiz = course_quiz(state, course_id).await?;
+    let (_, quiz) = own_quiz(state, user_id, selection_id).await?;
     let rows = questions(state, &ids).await?;
     Ok(QuizSheet {
         attempt_id,
@@ -209,8 +218,8 @@ pub async fn submit(
     if submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
-    let (class_id, course_id, _) = own_selection(state, user_id, selection_id).await?;
-    let quiz = course_quiz(state, course_id).await?;
+    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
+    let course_id = quiz.course_id;
     let rows = questions(state, &ids).await?;
     let keys: Vec<AnswerKey> = rows.iter().map(key).collect();
     let graded = grade(&keys, given, quiz.points, quiz.pass_score);
@@ -315,8 +324,8 @@ pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResul
     if submitted.is_none() {
         return Err(AppError::conflict("该测验尚未交卷"));
     }
-    let (class_id, course_id, _) = own_selection(state, user_id, selection_id).await?;
-    let quiz = course_quiz(state, course_id).await?;
+    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
+    let course_id = quiz.course_id;
     let (category, hours): (String, i64) =
         sqlx::query_as("SELECT category, hours_tenths FROM courses WHERE id = $1")
             .bind(course_id)

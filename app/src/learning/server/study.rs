@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Registration statuses that open an online class for study.
-const STUDYING: &str = "('paid', 'completed')";
+pub(super) const STUDYING: &str = "('paid', 'completed')";
 
 /// A class the user studies: (title, year, notice, required hours).
 async fn studied_class(
@@ -283,7 +283,7 @@ pub async fn confirm_selection(
 }
 
 /// A selection of the user in a class they study: (class id, course id, course title).
-pub async fn own_selection(
+async fn own_selection(
     state: &AppState,
     user_id: i64,
     selection_id: i64,
