@@ -91,12 +91,7 @@ async fn invalid_announcements_change_nothing(app: &TestApp) {
     let audit_before = app.count("SELECT COUNT(*) FROM audit_log").await;
     let response = save(app, &admin, &[("category", "weather"), ("title", "  "), ("body", "")]).await;
     assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = response.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = response.field_names();
     assert_eq!(fields, ["category", "title", "body"]);
     let too_long = "长".repeat(101);
     let response = save(app, &admin, &[("category", "notice"), ("title", &too_long), ("body", "x")]).await;

@@ -32,14 +32,6 @@ engine_tests!(
     a_switched_off_sandbox_takes_no_payment,
 );
 
-async fn status_of(app: &TestApp, registration: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
-        .bind(registration)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap()
-}
-
 fn one_inch_png() -> Vec<u8> {
     let image = image::RgbImage::from_pixel(295, 413, image::Rgb([250, 250, 250]));
     let mut bytes = std::io::Cursor::new(Vec::new());
@@ -105,12 +97,7 @@ async fn only_the_provider_manages_its_classes(app: &TestApp) {
         save_class(app, &provider, &[("title", ""), ("fee_yuan", "12.345"), ("closes_on", "2020-01-01")])
             .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = bad.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = bad.field_names();
     for field in ["title", "fee_yuan", "closes_on"] {
         assert!(fields.contains(&field.to_owned()), "{field} in {fields:?}");
     }
@@ -220,12 +207,7 @@ async fn review_follows_the_state_machine_and_tells_the_trainee(app: &TestApp) {
 
     let missing = start(app, &trainee, class_id, &[Part::Text("session_id", &session)]).await;
     assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = missing.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = missing.field_names();
     assert_eq!(fields, ["job_title", "lodging", "exam_subjects", "exam_type", "photo"]);
 
     let landscape = landscape_png();

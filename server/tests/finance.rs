@@ -64,14 +64,6 @@ async fn pay(app: &TestApp, registration: i64, trainee: &str) {
     assert_eq!(status_of(app, registration).await, "paid");
 }
 
-async fn status_of(app: &TestApp, registration: i64) -> String {
-    sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
-        .bind(registration)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap()
-}
-
 async fn ask_refund(
     app: &TestApp,
     cookie: &str,
@@ -137,14 +129,7 @@ async fn refund_notify(
     nonce: &str,
     signature: &str,
 ) -> TestResponse {
-    let request = axum::http::Request::post("/pay/notify/sandbox/refund")
-        .header("content-type", "application/json")
-        .header("xueshi-pay-timestamp", timestamp.to_string())
-        .header("xueshi-pay-nonce", nonce)
-        .header("xueshi-pay-signature", signature)
-        .body(axum::body::Body::from(body.to_owned()))
-        .unwrap();
-    app.send(request, "10.9.9.9").await
+    notify_at(app, "/pay/notify/sandbox/refund", body, timestamp, nonce, signature).await
 }
 
 async fn signed_refund_notify(app: &TestApp, body: &str) -> TestResponse {
@@ -179,12 +164,7 @@ async fn partial_and_full_refunds_are_approved_or_refused(app: &TestApp) {
     // The reason is required and the kind must be chosen; nothing is stored.
     let bad = ask_refund(app, &trainee, registration, "", " ").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<String> = bad.json()["fields"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["field"].as_str().unwrap().to_owned())
-        .collect();
+    let fields = bad.field_names();
     assert_eq!(fields, ["kind", "reason"]);
     assert_eq!(app.count("SELECT COUNT(*) FROM refunds").await, 0);
     // Someone else cannot ask for this order's money.

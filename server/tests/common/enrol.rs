@@ -173,8 +173,29 @@ pub fn notice_body(out_trade_no: &str, amount: i64) -> String {
     .to_string()
 }
 
+pub async fn status_of(app: &TestApp, registration: i64) -> String {
+    sqlx::query_scalar("SELECT status FROM registrations WHERE id = $1")
+        .bind(registration)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+/// A payment notification to the sandbox's notify endpoint, as its servers send it.
 pub async fn notify(app: &TestApp, body: &str, timestamp: i64, nonce: &str, signature: &str) -> TestResponse {
-    let request = axum::http::Request::post("/pay/notify/sandbox")
+    notify_at(app, "/pay/notify/sandbox", body, timestamp, nonce, signature).await
+}
+
+/// A signed notification (payment or refund) posted to `path`.
+pub async fn notify_at(
+    app: &TestApp,
+    path: &str,
+    body: &str,
+    timestamp: i64,
+    nonce: &str,
+    signature: &str,
+) -> TestResponse {
+    let request = axum::http::Request::post(path)
         .header("content-type", "application/json")
         .header("xueshi-pay-timestamp", timestamp.to_string())
         .header("xueshi-pay-nonce", nonce)

@@ -48,6 +48,16 @@ impl TestResponse {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 
+    /// The fields a validation error names, in order.
+    pub fn field_names(&self) -> Vec<String> {
+        self.json()["fields"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no field errors: {}", self.body))
+            .iter()
+            .map(|f| f["field"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     /// The `Set-Cookie` for the session, as a `Cookie` header value.
     pub fn session_cookie(&self) -> Option<String> {
         self.headers

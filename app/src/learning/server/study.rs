@@ -283,11 +283,7 @@ pub async fn confirm_selection(
 }
 
 /// A selection of the user in a class they study: (class id, course id, course title).
-async fn own_selection(
-    state: &AppState,
-    user_id: i64,
-    selection_id: i64,
-) -> AppResult<(i64, i64, String)> {
+async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<(i64, i64, String)> {
     let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
         "SELECT s.class_id, s.course_id, co.title FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
