@@ -203,8 +203,11 @@ def applied_once(db_path):
 
 # --- online learning ----------------------------------------------------------------
 LEARNERS = 1000
-ATTEMPTS_PER_LEARNER = 40
+# Trainees handing in a quiz, one open attempt each (the schema allows one open attempt
+# per course selection).
+QUIZ_TAKERS = 40_000
 BASE_ID = 5_000_000
+QUIZ_BASE_ID = 6_000_000
 
 
 def learning_fixture(run_sql, query, session_secret):
@@ -220,14 +223,13 @@ def learning_fixture(run_sql, query, session_secret):
     question_ids = [row for row in query(
         "SELECT id FROM questions WHERE course_id = %d ORDER BY id" % course_id, many=True)]
     statements, learners, attempts = [], [], []
-    for i in range(LEARNERS):
-        uid = BASE_ID + i
-        cookie = secrets.token_urlsafe(32)
-        token = secrets.token_urlsafe(16)
+
+    def trainee(uid, phone, cookie):
+        """A trainee with a session who has paid for the class and chosen the course."""
         sid = hmac.new(session_secret.encode(), cookie.encode(), hashlib.sha256).hexdigest()
         statements.append(
             "INSERT INTO users (id, phone, password_hash, name, status, created_at, updated_at) "
-            f"VALUES ({uid}, '139{i:08d}', 'x', '学员{i}', 'active', {now}, {now})")
+            f"VALUES ({uid}, '{phone}', 'x', '学员{uid}', 'active', {now}, {now})")
         statements.append(
             "INSERT INTO sessions (id, user_id, created_at, last_seen_at, ip, user_agent) "
             f"VALUES ('{sid}', {uid}, {now}, {now}, '127.0.0.1', 'bench')")
@@ -238,6 +240,12 @@ def learning_fixture(run_sql, query, session_secret):
         statements.append(
             "INSERT INTO course_selections (id, user_id, class_id, course_id, confirmed_at) "
             f"VALUES ({uid}, {uid}, {class_id}, {course_id}, {now})")
+
+    for i in range(LEARNERS):
+        uid = BASE_ID + i
+        cookie = secrets.token_urlsafe(32)
+        token = secrets.token_urlsafe(16)
+        trainee(uid, f"139{i:08d}", cookie)
         # The lease was last seen an hour ago: every heartbeat has time to cover.
         statements.append(
             "INSERT INTO playbacks (user_id, token, chapter_id, seen_at) "
@@ -245,14 +253,16 @@ def learning_fixture(run_sql, query, session_secret):
         statements.append(
             "INSERT INTO chapter_progress (user_id, chapter_id, segments, covered_ms, position_ms, completed_at, heartbeat_at) "
             f"VALUES ({uid}, {chapter_id}, '0-{duration}', {duration}, 0, {now}, {now})")
-        for j in range(ATTEMPTS_PER_LEARNER):
-            aid = BASE_ID + i * ATTEMPTS_PER_LEARNER + j
-            drawn = ",".join(str(q) for q in question_ids[:5])
-            statements.append(
-                "INSERT INTO quiz_attempts (id, user_id, selection_id, questions, started_at) "
-                f"VALUES ({aid}, {uid}, {uid}, '{drawn}', {now})")
-            attempts.append((cookie, aid))
         learners.append((cookie, token, chapter_id))
+    drawn = ",".join(str(q) for q in question_ids[:5])
+    for k in range(QUIZ_TAKERS):
+        uid = QUIZ_BASE_ID + k
+        cookie = secrets.token_urlsafe(32)
+        trainee(uid, f"137{k:08d}", cookie)
+        statements.append(
+            "INSERT INTO quiz_attempts (id, user_id, selection_id, questions, started_at) "
+            f"VALUES ({uid}, {uid}, {uid}, '{drawn}', {now})")
+        attempts.append((cookie, uid))
     run_sql(statements)
     return learners, attempts, question_ids[:5]
 
@@ -303,6 +313,8 @@ def sqlite_runner(db_path):
     def run_sql(statements):
         db = sqlite3.connect(db_path, timeout=30)
         db.executescript("BEGIN;\n" + ";\n".join(statements) + ";\nCOMMIT;")
+        # The bulk load would otherwise sit in the write-ahead log the server reads through.
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
 
     def query(sql, many=False):
