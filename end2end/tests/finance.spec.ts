@@ -168,6 +168,13 @@ test('refunds: 部分退款 refused with a reason, then approved; 全额退款 a
   }).toPass({ timeout: 30_000 });
   await trainee.goto('/me/messages');
   await expect(trainee.getByText(`“${title}”全额退款已退回原支付账户：¥1,280.00。`)).toBeVisible();
+  // Finance finds all three decisions under 最近处理, newest first.
+  await finance.goto('/admin/finance/refunds');
+  const done = finance.getByRole('list', { name: '最近处理的退款' }).getByRole('listitem').filter({ hasText: title });
+  await expect(done).toHaveCount(3);
+  await expect(done.first()).toContainText('全额退款：¥1,280.00');
+  await expect(done.first()).toContainText('已退款');
+  await expect(done.last()).toContainText('退款失败（已驳回）');
   await finance.context().close();
   await trainee.context().close();
 });

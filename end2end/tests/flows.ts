@@ -103,16 +103,37 @@ export async function openClassForm(page: Page, testInfo: TestInfo, title: strin
  * without JavaScript) pays, and the registration page shows 已支付 — by itself when
  * hydrated, through "我已完成支付" without JavaScript.
  */
-export async function payByQr(trainee: Page, browser: Browser, testInfo: TestInfo, total: string) {
+export async function payByQr(
+  trainee: Page,
+  browser: Browser,
+  testInfo: TestInfo,
+  total: string,
+  options: { changeWallet?: boolean } = {},
+) {
   const registrationUrl = trainee.url().split('?')[0];
   await trainee.getByRole('link', { name: '立即支付' }).click();
   await expect(trainee.getByTestId('order-total')).toHaveText(total);
+  const cashierLink = trainee.getByRole('link', { name: '在本机打开收银台' });
+  let replacedUrl: string | null = null;
+  if (options.changeWallet) {
+    // A first wallet, then another: the first code is closed at the gateway.
+    await trainee.getByRole('button', { name: '支付宝' }).click();
+    await expect(trainee.getByText('请使用支付宝扫码支付')).toBeVisible();
+    replacedUrl = await cashierLink.getAttribute('href');
+  }
   await trainee.getByRole('button', { name: '微信支付' }).click();
+  await expect(trainee.getByText('请使用微信支付扫码支付')).toBeVisible();
   await expect(trainee.getByRole('img', { name: '支付二维码' })).toBeVisible();
   await ready(trainee, testInfo);
-  const cashierUrl = await trainee.getByRole('link', { name: '在本机打开收银台' }).getAttribute('href');
+  const cashierUrl = await cashierLink.getAttribute('href');
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, javaScriptEnabled: false });
   const wallet = await phone.newPage();
+  if (replacedUrl) {
+    expect(replacedUrl).not.toEqual(cashierUrl);
+    await wallet.goto(replacedUrl);
+    await expect(wallet.getByRole('status')).toHaveText('该收款码已关闭，请返回报名页面重新选择支付方式。');
+    await expect(wallet.getByRole('button', { name: '确认支付' })).toHaveCount(0);
+  }
   await wallet.goto(cashierUrl!);
   await expect(wallet.getByTestId('cashier-amount')).toHaveText(total);
   await wallet.getByRole('button', { name: '确认支付' }).click();

@@ -153,39 +153,8 @@ impl std::fmt::Display for Hours {
     }
 }
 
-/// Money in fen; shown as "¥1,280.00".
-pub fn format_fen(fen: i64) -> String {
-    let yuan = fen / 100;
-    let cents = (fen % 100).abs();
-    let digits = yuan.abs().to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(ch);
-    }
-    format!("{}¥{grouped}.{cents:02}", if fen < 0 { "-" } else { "" })
-}
-
-/// Parses "1280", "1280.5" or "1,280.00" yuan into fen.
-pub fn parse_yuan(text: &str) -> Result<i64, &'static str> {
-    let text: String = text.trim().chars().filter(|c| *c != ',' && *c != '¥').collect();
-    if text.is_empty() {
-        return Err("请输入金额");
-    }
-    let (whole, cents) = match text.split_once('.') {
-        Some((w, c)) if (1..=2).contains(&c.len()) => (w, format!("{c:0<2}")),
-        Some(_) => return Err("金额最多保留两位小数"),
-        None => (text.as_str(), "00".to_owned()),
-    };
-    let whole: i64 = whole.parse().map_err(|_| "请输入正确的金额，如 1280 或 1280.50")?;
-    let cents: i64 = cents.parse().map_err(|_| "请输入正确的金额，如 1280 或 1280.50")?;
-    if !(0..=1_000_000).contains(&whole) {
-        return Err("金额应在 0 到 1,000,000 元之间");
-    }
-    Ok(whole * 100 + cents)
-}
+/// Money lives in `platform::money`; re-exported here for the features that import it.
+pub use crate::platform::money::{format_fen, parse_yuan};
 
 /// Whether a class restricted to `class_region` (GB/T 2260; empty for none) is offered
 /// to a unit in `unit_region`: a province code covers its cities.
@@ -407,7 +376,10 @@ pub struct SessionDraft {
 
 /// `YYYY-MM-DDTHH:MM` as `<input type="datetime-local">` posts it.
 pub fn check_datetime(text: &str) -> Result<(), &'static str> {
+    // ASCII first: the byte offsets below then fall on character boundaries
+    // (`2026-01-01T€00` is 16 bytes too).
     let ok = text.len() == 16
+        && text.is_ascii()
         && text.as_bytes()[10] == b'T'
         && check_date(&text[..10]).is_ok()
         && matches!(
@@ -600,6 +572,15 @@ mod tests {
         };
         assert!(ok.check(Mode::Offline).is_ok());
         assert!(check_datetime("2026-12-01T24:00").is_err());
+    }
+
+    #[test]
+    fn odd_unicode_in_a_datetime_is_refused_not_a_panic() {
+        for text in ["2026-01-01T€00", "2026-01-01T0€0", "2026-01€T08:0", "😀😀😀😀", "2026-01-01T\u{0}8:00"]
+        {
+            assert!(check_datetime(text).is_err(), "{text}");
+        }
+        assert!(check_datetime("2026-01-01T08:00").is_ok());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::{
     },
     error::{AppError, AppResult},
     messages::server as messages,
+    payments::domain::PaymentStatus,
     platform::{
         server::{AppState, db::Tx},
         time::{format_date, format_datetime},
@@ -82,78 +83,129 @@ pub async fn for_registration(
     Ok(Some((order_no, expires_at, status, lines)))
 }
 
-/// Closes unpaid orders whose window has passed: the order is 已关闭, the registration
+#[derive(sqlx::FromRow)]
+struct Closing {
+    registration_id: i64,
+    user_id: i64,
+    order_no: String,
+    expires_at: i64,
+    class_id: i64,
+    session_id: i64,
+    title: String,
+    phone: Option<String>,
+}
+
+/// Closes open orders whose window has passed: unpaid ones after their 48 hours, those
+/// waiting for a bank transfer after the transfer window. The live payment is closed at
+/// the gateway first (a payer who got there first has paid, and the order is paid
+/// instead); then the order is 已关闭, its pending payments closed, the registration
 /// 已过期 and its seat free again; the trainee is told. Each order in its own
-/// transaction, conditional on still being unpaid, so a payment arriving at the same
-/// moment wins or loses cleanly. Returns how many closed.
+/// transaction, conditional on still being open, so a payment arriving at the same
+/// moment wins or loses cleanly (money arriving later is returned automatically).
+/// Returns how many closed.
 pub async fn close_expired(state: &AppState, now: i64) -> AppResult<usize> {
     let due: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM orders WHERE status = 'unpaid' AND expires_at < $1 ORDER BY expires_at LIMIT 200",
+        "SELECT id FROM orders WHERE status IN ($1, $2) AND expires_at < $3 ORDER BY expires_at LIMIT 200",
     )
+    .bind(OrderStatus::Unpaid.code())
+    .bind(OrderStatus::AwaitingTransfer.code())
     .bind(now)
     .fetch_all(state.db.reader())
     .await?;
-    let expired =
-        Status::AwaitingPayment.apply(Event::Expire).map_err(|r| AppError::internal(r.message()))?;
     let mut closed = 0;
     for order_id in due {
-        let mut tx = state.db.begin().await?;
-        let changed = sqlx::query(
-            "UPDATE orders SET status = $1, closed_at = $2, updated_at = $2 WHERE id = $3 AND status = 'unpaid'",
-        )
-        .bind(OrderStatus::Closed.code())
-        .bind(now)
-        .bind(order_id)
-        .execute(&mut *tx)
-        .await?;
-        if changed.rows_affected() != 1 {
-            continue;
+        match close_one(state, order_id, now).await {
+            Ok(true) => closed += 1,
+            Ok(false) => {}
+            // One order that cannot be closed now (the gateway unreachable…) must not
+            // keep the others open; it is tried again on the next run.
+            Err(err) => {
+                tracing::warn!(order_id, error = %err.message, "expired order not closed; will try again")
+            }
         }
-        let (registration_id, user_id, order_no, expires_at, class_id, session_id, title, phone): (
-            i64,
-            i64,
-            String,
-            i64,
-            i64,
-            i64,
-            String,
-            Option<String>,
-        ) = sqlx::query_as(
-            "SELECT r.id, r.user_id, o.order_no, o.expires_at, r.class_id, r.session_id, c.title, u.phone
-             FROM orders o JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
-             JOIN users u ON u.id = r.user_id WHERE o.id = $1",
-        )
-        .bind(order_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let moved = sqlx::query(
-            "UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-        )
-        .bind(expired.code())
-        .bind(now)
-        .bind(registration_id)
-        .bind(Status::AwaitingPayment.code())
-        .execute(&mut *tx)
-        .await?;
-        if moved.rows_affected() == 1 {
-            free_seat(&mut tx, class_id, session_id).await?;
-        }
-        let body = format!(
-            "您报名“{title}”的订单 {order_no} 未在 {} 前支付，已自动关闭，名额已释放。如仍需参加，请重新报名。",
-            format_datetime(expires_at)
-        );
-        messages::send(
-            &mut tx,
-            state,
-            user_id,
-            phone.as_deref(),
-            "订单已关闭",
-            &body,
-            &format!("/me/exams/{registration_id}"),
-        )
-        .await?;
-        tx.commit().await?;
-        closed += 1;
     }
     Ok(closed)
+}
+
+async fn close_one(state: &AppState, order_id: i64, now: i64) -> AppResult<bool> {
+    if crate::payments::server::service::close_live(state, order_id, now).await?
+        == crate::payments::server::service::Closing::Paid
+    {
+        return Ok(false);
+    }
+    let expired =
+        Status::AwaitingPayment.apply(Event::Expire).map_err(|r| AppError::internal(r.message()))?;
+    let mut tx = state.db.begin().await?;
+    let previous: Option<String> =
+        sqlx::query_scalar(&format!("SELECT status FROM orders WHERE id = $1{}", state.db.row_lock()))
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let by_transfer = previous.as_deref() == Some(OrderStatus::AwaitingTransfer.code());
+    let changed = sqlx::query(
+        "UPDATE orders SET status = $1, closed_at = $2, updated_at = $2 WHERE id = $3 AND status IN ($4, $5) AND expires_at < $2",
+    )
+    .bind(OrderStatus::Closed.code())
+    .bind(now)
+    .bind(order_id)
+    .bind(OrderStatus::Unpaid.code())
+    .bind(OrderStatus::AwaitingTransfer.code())
+    .execute(&mut *tx)
+    .await?;
+    if changed.rows_affected() != 1 {
+        return Ok(false);
+    }
+    // A payment started at this very moment, or a transfer never confirmed: closed too.
+    sqlx::query("UPDATE payments SET status = $1 WHERE order_id = $2 AND status = $3")
+        .bind(PaymentStatus::Closed.code())
+        .bind(order_id)
+        .bind(PaymentStatus::Pending.code())
+        .execute(&mut *tx)
+        .await?;
+    let c: Closing = sqlx::query_as(
+        "SELECT r.id AS registration_id, r.user_id, o.order_no, o.expires_at, r.class_id, r.session_id, c.title, u.phone
+         FROM orders o JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
+         JOIN users u ON u.id = r.user_id WHERE o.id = $1",
+    )
+    .bind(order_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let moved =
+        sqlx::query("UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
+            .bind(expired.code())
+            .bind(now)
+            .bind(c.registration_id)
+            .bind(Status::AwaitingPayment.code())
+            .execute(&mut *tx)
+            .await?;
+    if moved.rows_affected() == 1 {
+        free_seat(&mut tx, c.class_id, c.session_id).await?;
+    }
+    let body = if by_transfer {
+        format!(
+            "您报名“{}”的订单 {} 的线下转账未在 {} 前确认到账，订单已自动关闭，名额已释放。如已转账，款项将由财务原路退回；如仍需参加，请重新报名。",
+            c.title,
+            c.order_no,
+            format_datetime(c.expires_at)
+        )
+    } else {
+        format!(
+            "您报名“{}”的订单 {} 未在 {} 前支付，已自动关闭，名额已释放。如仍需参加，请重新报名。",
+            c.title,
+            c.order_no,
+            format_datetime(c.expires_at)
+        )
+    };
+    messages::send(
+        &mut tx,
+        state,
+        c.user_id,
+        c.phone.as_deref(),
+        "订单已关闭",
+        &body,
+        &format!("/me/exams/{}", c.registration_id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }

@@ -36,6 +36,74 @@ impl Channel {
     }
 }
 
+/// Where one payment attempt stands. An order has at most one `Pending` payment (its
+/// live one); a payment the gateway took for an order that no longer wanted it is
+/// `Returned`: sent back automatically, never kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    /// The order's live payment: a QR code waiting for the wallet, or a bank transfer
+    /// waiting for finance.
+    Pending,
+    /// The money arrived and paid the order.
+    Succeeded,
+    /// The gateway could not create it.
+    Failed,
+    /// Replaced by another wallet, or its order closed: closed at the gateway too.
+    Closed,
+    /// Finance refused a bank transfer.
+    Rejected,
+    /// Money that arrived for a payment that was no longer live, or for an order that
+    /// was closed or already paid: refunded automatically (a refund of kind `return`).
+    Returned,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 6] =
+        [Self::Pending, Self::Succeeded, Self::Failed, Self::Closed, Self::Rejected, Self::Returned];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Closed => "closed",
+            Self::Rejected => "rejected",
+            Self::Returned => "returned",
+        }
+    }
+}
+
+impl TryFrom<&str> for PaymentStatus {
+    type Error = String;
+
+    fn try_from(code: &str) -> Result<Self, Self::Error> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.code() == code)
+            .ok_or_else(|| format!("unknown payment status {code:?}"))
+    }
+}
+
+/// Why money that arrived is sent back (the refund's reason, shown to finance and the
+/// trainee).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReturnReason {
+    /// The order was paid by another payment, or this one had been replaced.
+    Duplicate,
+    /// The order had closed (its window passed) or was refunded.
+    OrderClosed,
+}
+
+impl ReturnReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Duplicate => "重复支付",
+            Self::OrderClosed => "订单已关闭",
+        }
+    }
+}
+
 /// The body of a payment notification (JSON), as the gateway sends it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentNotice {
@@ -95,6 +163,15 @@ mod tests {
             assert_eq!(Channel::from_code(c.code()), Some(c));
         }
         assert_eq!(Channel::Wechat.label(), "微信支付");
+    }
+
+    #[test]
+    fn payment_statuses_round_trip_and_refuse_unknown_values() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::try_from(s.code()), Ok(s));
+        }
+        assert!(PaymentStatus::try_from("paid").is_err());
+        assert!(PaymentStatus::try_from("").is_err());
     }
 
     #[test]

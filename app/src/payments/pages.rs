@@ -65,7 +65,7 @@ pub fn PayPage() -> impl IntoView {
                                 } else if p.awaiting_transfer {
                                     view! {
                                         <Card title="线下转账">
-                                            <p role="status" class="text-amber-800">"待确认到账：请尽快转账，财务确认到账后报名成功。"</p>
+                                            <p role="status" class="text-amber-800">{format!("待确认到账：请在 {} 前转账，财务确认到账后报名成功；逾期未到账订单将自动关闭。", format_datetime(p.expires_at))}</p>
                                             <dl class="mt-3 space-y-1 text-sm">
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"户名"</dt><dd>{PAYEE_NAME}</dd></div>
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"开户行"</dt><dd>{PAYEE_BANK}</dd></div>
@@ -145,6 +145,7 @@ pub fn CashierPage() -> impl IntoView {
                                     {match c.status.as_str() {
                                         "paid" => view! { <p role="status" class="mt-6 text-green-700">"支付成功，请返回报名页面。"</p> }.into_any(),
                                         "cancelled" => view! { <p role="status" class="mt-6 text-slate-600">"已取消支付"</p> }.into_any(),
+                                        "closed" => view! { <p role="status" class="mt-6 text-slate-600">"该收款码已关闭，请返回报名页面重新选择支付方式。"</p> }.into_any(),
                                         _ => view! {
                                             <ActionForm action=decide attr:class="mt-6 space-y-3">
                                                 <FormError error />

@@ -23,8 +23,11 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::{
-        domain::PaymentNotice,
-        server::apply::{self, Applied},
+        domain::{PaymentNotice, PaymentStatus},
+        server::{
+            apply::{self, Applied},
+            service,
+        },
     },
     crate::{
         accounts::{roles::Role, server::guard},
@@ -36,7 +39,6 @@ use {
             server::{
                 app_state,
                 audit::{self, AuditEntry},
-                crypto::random_token,
                 request::{client_ip, request_parts},
                 respond,
             },
@@ -63,41 +65,7 @@ pub struct TransferLine {
 pub async fn choose_transfer(registration_id: i64) -> AppResult<()> {
     respond(async move {
         let user = guard::require_user().await?;
-        let state = app_state()?;
-        let now = now_ms();
-        let mut tx = state.db.begin().await?;
-        let row: Option<(i64, String, i64, String, i64)> = sqlx::query_as(
-            "SELECT o.id, o.order_no, o.total_fen, o.status, o.expires_at FROM orders o
-             JOIN registrations r ON r.id = o.registration_id WHERE o.registration_id = $1 AND r.user_id = $2",
-        )
-        .bind(registration_id)
-        .bind(user.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (order_id, order_no, total_fen, status, expires_at) =
-            row.ok_or_else(|| AppError::not_found("订单不存在"))?;
-        if status != OrderStatus::Unpaid.code() || expires_at <= now {
-            return Err(AppError::conflict("该订单当前不能选择线下转账"));
-        }
-        sqlx::query("UPDATE orders SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
-            .bind(OrderStatus::AwaitingTransfer.code())
-            .bind(now)
-            .bind(order_id)
-            .bind(OrderStatus::Unpaid.code())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO payments (order_id, out_trade_no, provider, channel, amount_fen, status, code_url, created_at)
-             VALUES ($1, $2, $3, $3, $4, 'pending', '', $5)",
-        )
-        .bind(order_id)
-        .bind(format!("{order_no}-T{}", random_token(6)))
-        .bind(TRANSFER)
-        .bind(total_fen)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        service::choose_transfer(&app_state()?, user.id, registration_id, now_ms()).await?;
         leptos_axum::redirect(&format!("/me/exams/{registration_id}/pay"));
         Ok(())
     })
@@ -156,8 +124,12 @@ pub async fn review_transfer(
         .await?;
         let (out_trade_no, amount_fen, status, order_id, order_no) =
             row.ok_or_else(|| AppError::not_found("转账记录不存在"))?;
-        if status != "pending" {
-            return Err(AppError::conflict("该转账已处理"));
+        match PaymentStatus::try_from(status.as_str()).map_err(AppError::internal)? {
+            PaymentStatus::Pending => {}
+            PaymentStatus::Closed => {
+                return Err(AppError::conflict("该订单已超过转账期限自动关闭；如已收到款项，请原路退回"));
+            }
+            _ => return Err(AppError::conflict("该转账已处理")),
         }
         match decision.as_str() {
             "confirm" => {

@@ -1,6 +1,7 @@
 //! Cross-cutting pieces every feature uses: paging, time display, and (server only)
 //! configuration, the database, storage, sessions' plumbing and the request context.
 
+pub mod money;
 pub mod paging;
 pub mod time;
 pub mod url;

@@ -70,6 +70,16 @@ pub async fn list_refunds() -> AppResult<Vec<FinanceRefund>> {
     .await
 }
 
+/// The refunds that reached an end most recently (automatic returns among them).
+#[server(prefix = "/api", endpoint = "finance/refunds/recent")]
+pub async fn list_recent_refunds() -> AppResult<Vec<FinanceRefund>> {
+    respond(async move {
+        guard::require_any_role(&[Role::Finance, Role::PlatformAdmin]).await?;
+        server::recent(&app_state()?).await
+    })
+    .await
+}
+
 /// 同意退款 or 驳回 (with a reason).
 #[server(prefix = "/api", endpoint = "finance/refunds/review")]
 pub async fn review_refund(

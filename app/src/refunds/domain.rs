@@ -15,6 +15,10 @@ pub enum RefundKind {
     Full,
     /// 部分退款: the accommodation only; the trainee keeps the place.
     Partial,
+    /// Money the gateway took for a payment the order no longer wanted (a second
+    /// wallet, a closed or already-paid order), sent back at once without review. It
+    /// reserves nothing on the order and leaves the registration as it is.
+    Return,
 }
 
 impl RefundKind {
@@ -22,17 +26,25 @@ impl RefundKind {
         match self {
             Self::Full => "full",
             Self::Partial => "partial",
+            Self::Return => "return",
         }
     }
 
+    /// A stored kind (every kind).
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::Full, Self::Partial].into_iter().find(|k| k.code() == code)
+        [Self::Full, Self::Partial, Self::Return].into_iter().find(|k| k.code() == code)
+    }
+
+    /// A kind a trainee may ask for (never `return`, which only the platform makes).
+    pub fn requestable(code: &str) -> Option<Self> {
+        Self::from_code(code).filter(|k| *k != Self::Return)
     }
 
     pub fn label(self) -> &'static str {
         match self {
             Self::Full => "全额退款",
             Self::Partial => "部分退款（仅住宿费）",
+            Self::Return => "自动退回",
         }
     }
 }
@@ -50,6 +62,29 @@ pub enum RefundStatus {
     Rejected,
     /// The gateway refused the refund.
     Failed,
+}
+
+impl TryFrom<&str> for RefundKind {
+    type Error = String;
+
+    fn try_from(code: &str) -> Result<Self, Self::Error> {
+        Self::from_code(code).ok_or_else(|| format!("unknown refund kind {code:?}"))
+    }
+}
+
+impl TryFrom<&str> for RefundStatus {
+    type Error = String;
+
+    fn try_from(code: &str) -> Result<Self, Self::Error> {
+        Self::from_code(code).ok_or_else(|| format!("unknown refund status {code:?}"))
+    }
+}
+
+/// How long to wait before settling a refund again after `attempts` failed tries:
+/// one minute, doubling, at most an hour.
+pub fn settle_retry_delay_ms(attempts: i64) -> i64 {
+    let doublings = u32::try_from(attempts.clamp(1, 7) - 1).unwrap_or(0);
+    (60_000_i64 << doublings).min(3_600_000)
 }
 
 impl RefundStatus {
@@ -113,6 +148,7 @@ impl Refundable {
             RefundKind::Full => left,
             RefundKind::Partial if self.offers_partial() => self.lodging_fen,
             RefundKind::Partial => return Err("该订单没有可退的住宿费"),
+            RefundKind::Return => return Err("请选择退款类型"),
         };
         if amount <= 0 || amount > left {
             return Err("该订单已没有可退金额");
@@ -132,7 +168,7 @@ pub fn validate_request(
     let kind = if kind.is_empty() && !refundable.offers_partial() {
         Some(RefundKind::Full)
     } else {
-        RefundKind::from_code(kind)
+        RefundKind::requestable(kind)
     };
     v.check(kind.is_some(), "kind", "请选择退款类型");
     let reason = reason.trim();
@@ -213,8 +249,27 @@ mod tests {
         for s in RefundStatus::ALL {
             assert_eq!(RefundStatus::from_code(s.code()), Some(s));
         }
-        for k in [RefundKind::Full, RefundKind::Partial] {
-            assert_eq!(RefundKind::from_code(k.code()), Some(k));
+        for k in [RefundKind::Full, RefundKind::Partial, RefundKind::Return] {
+            assert_eq!(RefundKind::try_from(k.code()), Ok(k));
         }
+        assert!(RefundKind::try_from("everything").is_err());
+        assert!(RefundStatus::try_from("done").is_err());
+    }
+
+    #[test]
+    fn a_trainee_cannot_ask_for_an_automatic_return() {
+        assert_eq!(RefundKind::requestable("return"), None);
+        let err = validate_request("return", "想要退回", &offline()).unwrap_err();
+        assert!(err.field("kind").is_some());
+    }
+
+    #[test]
+    fn settlement_backs_off_to_an_hour() {
+        assert_eq!(settle_retry_delay_ms(0), 60_000);
+        assert_eq!(settle_retry_delay_ms(1), 60_000);
+        assert_eq!(settle_retry_delay_ms(2), 120_000);
+        assert_eq!(settle_retry_delay_ms(6), 1_920_000);
+        assert_eq!(settle_retry_delay_ms(7), 3_600_000);
+        assert_eq!(settle_retry_delay_ms(1_000), 3_600_000);
     }
 }

@@ -1,7 +1,8 @@
 //! 财务 → 退款审核: approve (the gateway pays back) or refuse with a reason.
 
 use super::{
-    api::{ReviewRefund, list_refunds},
+    FinanceRefund,
+    api::{ReviewRefund, list_recent_refunds, list_refunds},
     domain::{RefundKind, RefundStatus},
 };
 use crate::shell::page_data::PageData;
@@ -22,6 +23,7 @@ use leptos_meta::Title;
 #[component]
 pub fn RefundsPage() -> impl IntoView {
     let list = PageData::new(list_refunds());
+    let recent = PageData::new(list_recent_refunds());
     let review = ServerAction::<ReviewRefund>::new();
     let error = Signal::derive(move || review.value().get().and_then(Result::err));
     let notice = notice_from_query(&[
@@ -52,10 +54,14 @@ pub fn RefundsPage() -> impl IntoView {
                                                 {format!("{} · {} · 已付 {} · 申请于 {}", r.trainee, r.class_title, format_fen(r.paid_fen), format_datetime(r.created_at))}
                                             </p>
                                             <p class="mt-1 text-sm text-slate-900">
-                                                {format!("{}：{}", if r.kind == RefundKind::Full { "全额退款" } else { "部分退款（仅住宿费）" }, format_fen(r.amount_fen))}
+                                                {format!("{}：{}", r.kind.label(), format_fen(r.amount_fen))}
                                                 {r.by_transfer.then_some("（线下转账订单，请转账退回后同意）")}
                                             </p>
                                             <p class="mt-1 text-sm text-slate-600">{format!("退款原因：{}", r.reason)}</p>
+                                            {(r.kind == RefundKind::Return).then_some(view! {
+                                                <p class="mt-1 text-sm text-slate-600">"支付渠道多收的款项，系统已自动原路退回，无需审核。"</p>
+                                            })}
+                                            <SettleAttempts refund=r.clone() />
                                             {r.invoice_issued.then(|| view! {
                                                 <p role="alert" class="mt-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
                                                     "该订单已开具发票，需先在 " <a href="/admin/finance/invoices?status=issued" class="font-medium underline">"发票管理"</a> " 作废发票后才能完成退款。"
@@ -83,6 +89,45 @@ pub fn RefundsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <h2 class="pt-4 text-lg font-semibold text-slate-900">"最近处理"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match recent.await {
+                        Ok(items) if items.is_empty() => view! { <Card><EmptyState message="暂无已处理的退款" /></Card> }.into_any(),
+                        Ok(items) => view! {
+                            <ul class="space-y-2" aria-label="最近处理的退款">
+                                {items.into_iter().map(|r| view! {
+                                    <li class="rounded-xl border border-slate-200 bg-white p-3 text-sm shadow-sm">
+                                        <div class="flex flex-wrap items-start gap-2">
+                                            <p class="min-w-0 flex-1 font-medium text-slate-900">{format!("订单号 {}", r.order_no)}</p>
+                                            <span class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700">{r.status.label()}</span>
+                                        </div>
+                                        <p class="mt-1 text-slate-600">
+                                            {format!("{} · {} · {}：{} · 原因：{}", r.trainee, r.class_title, r.kind.label(), format_fen(r.amount_fen), r.reason)}
+                                        </p>
+                                        {r.completed_at.map(|at| view! { <p class="mt-1 text-xs text-slate-500">{format!("完成于 {}", format_datetime(at))}</p> })}
+                                        <SettleAttempts refund=r.clone() />
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                    }
+                })}
+            </Suspense>
         </div>
     }
+}
+
+/// Settlement tries that did not get through, so finance can see a refund is stuck.
+#[component]
+fn SettleAttempts(refund: FinanceRefund) -> impl IntoView {
+    (refund.attempts > 0 && refund.status == RefundStatus::Processing).then(|| {
+        let next = refund.next_attempt_at.map(|at| format!("，下次重试 {}", format_datetime(at))).unwrap_or_default();
+        view! {
+            <p role="status" class="mt-2 rounded-md border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-800">
+                {format!("已尝试 {} 次未成功：{}{next}", refund.attempts, refund.last_error)}
+            </p>
+        }
+    })
 }

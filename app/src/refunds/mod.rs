@@ -59,4 +59,10 @@ pub struct FinanceRefund {
     /// The order is on an issued invoice, which must be voided first.
     pub invoice_issued: bool,
     pub created_at: i64,
+    pub completed_at: Option<i64>,
+    /// Settlement tries with the gateway that did not get through, the last one's
+    /// error, and when the next is due.
+    pub attempts: i64,
+    pub last_error: String,
+    pub next_attempt_at: Option<i64>,
 }

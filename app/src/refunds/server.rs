@@ -5,7 +5,9 @@
 
 use super::{
     FinanceRefund, MyRefund, RefundForm,
-    domain::{RefundKind, RefundStatus, Refundable, validate_rejection, validate_request},
+    domain::{
+        RefundKind, RefundStatus, Refundable, settle_retry_delay_ms, validate_rejection, validate_request,
+    },
 };
 use crate::{
     accounts::roles::CurrentUser,
@@ -19,7 +21,7 @@ use crate::{
     messages::server as messages,
     orders::{domain::OrderStatus, server as orders},
     payments::{
-        domain::RefundNotice,
+        domain::{RefundNotice, ReturnReason},
         server::provider::{RefundRequest, RefundState},
         transfer::TRANSFER,
     },
@@ -192,10 +194,20 @@ pub async fn request(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct MyRefundRow {
+    kind: String,
+    amount_fen: i64,
+    reason: String,
+    status: String,
+    review_note: String,
+    created_at: i64,
+    completed_at: Option<i64>,
+}
+
 /// The trainee's refunds of one registration, newest first.
 pub async fn mine(state: &AppState, user_id: i64, registration_id: i64) -> AppResult<Vec<MyRefund>> {
-    type Row = (String, i64, String, String, String, i64, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<MyRefundRow> = sqlx::query_as(
         "SELECT kind, amount_fen, reason, status, review_note, created_at, completed_at FROM refunds
          WHERE registration_id = $1 AND user_id = $2 ORDER BY id DESC",
     )
@@ -203,70 +215,105 @@ pub async fn mine(state: &AppState, user_id: i64, registration_id: i64) -> AppRe
     .bind(user_id)
     .fetch_all(state.db.reader())
     .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(kind, amount_fen, reason, status, note, created_at, completed_at)| {
-            Some(MyRefund {
-                kind: RefundKind::from_code(&kind)?,
-                amount_fen,
-                reason,
-                status: RefundStatus::from_code(&status)?,
-                review_note: note,
-                created_at,
-                completed_at,
+    rows.into_iter()
+        .map(|row| {
+            Ok(MyRefund {
+                kind: RefundKind::try_from(row.kind.as_str()).map_err(AppError::internal)?,
+                amount_fen: row.amount_fen,
+                reason: row.reason,
+                status: RefundStatus::try_from(row.status.as_str()).map_err(AppError::internal)?,
+                review_note: row.review_note,
+                created_at: row.created_at,
+                completed_at: row.completed_at,
             })
         })
-        .collect())
+        .collect()
 }
 
-type QueueRow = (i64, String, String, String, String, i64, String, String, String, i64, i64, i64);
+#[derive(sqlx::FromRow)]
+struct FinanceRefundRow {
+    id: i64,
+    order_no: String,
+    trainee: String,
+    class_title: String,
+    kind: String,
+    amount_fen: i64,
+    reason: String,
+    status: String,
+    provider: String,
+    paid_fen: i64,
+    created_at: i64,
+    completed_at: Option<i64>,
+    attempts: i64,
+    last_error: String,
+    next_attempt_at: Option<i64>,
+    invoiced: i64,
+}
 
-/// Finance's list: refunds waiting for review and those on their way at the gateway.
-pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
-    let rows: Vec<QueueRow> = sqlx::query_as(&format!(
-        "SELECT f.id, o.order_no, u.name, c.title, f.kind, f.amount_fen, f.reason, f.status, p.provider, o.total_fen,
-                f.created_at, {}
+impl TryFrom<FinanceRefundRow> for FinanceRefund {
+    type Error = AppError;
+
+    fn try_from(row: FinanceRefundRow) -> AppResult<Self> {
+        Ok(FinanceRefund {
+            id: row.id,
+            order_no: row.order_no,
+            trainee: row.trainee,
+            class_title: row.class_title,
+            kind: RefundKind::try_from(row.kind.as_str()).map_err(AppError::internal)?,
+            amount_fen: row.amount_fen,
+            paid_fen: row.paid_fen,
+            reason: row.reason,
+            status: RefundStatus::try_from(row.status.as_str()).map_err(AppError::internal)?,
+            by_transfer: row.provider == TRANSFER,
+            invoice_issued: row.invoiced > 0,
+            created_at: row.created_at,
+            completed_at: row.completed_at,
+            attempts: row.attempts,
+            last_error: row.last_error,
+            next_attempt_at: row.next_attempt_at,
+        })
+    }
+}
+
+fn finance_refunds(filter: &str) -> String {
+    format!(
+        "SELECT f.id, o.order_no, u.name AS trainee, c.title AS class_title, f.kind, f.amount_fen, f.reason, f.status,
+                p.provider, o.total_fen AS paid_fen, f.created_at, f.completed_at, f.attempts, f.last_error,
+                f.next_attempt_at, {} AS invoiced
          FROM refunds f JOIN orders o ON o.id = f.order_id JOIN users u ON u.id = f.user_id
          JOIN registrations r ON r.id = f.registration_id JOIN classes c ON c.id = r.class_id
          JOIN payments p ON p.id = f.payment_id
-         WHERE f.status IN ('review', 'processing') ORDER BY f.created_at LIMIT 200",
+         {filter}",
         issued_invoices_of("o.id", "$1")
+    )
+}
+
+/// Finance's list: refunds waiting for review and those on their way at the gateway
+/// (automatic returns among them).
+pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
+    let rows: Vec<FinanceRefundRow> =
+        sqlx::query_as(&finance_refunds("WHERE f.status IN ($2, $3) ORDER BY f.created_at LIMIT 200"))
+            .bind(InvoiceStatus::Issued.code())
+            .bind(RefundStatus::Review.code())
+            .bind(RefundStatus::Processing.code())
+            .fetch_all(state.db.reader())
+            .await?;
+    rows.into_iter().map(FinanceRefund::try_from).collect()
+}
+
+/// The refunds that reached an end most recently (paid back, refused, failed), newest
+/// first: what finance checks against the gateway's statement.
+pub async fn recent(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
+    let rows: Vec<FinanceRefundRow> = sqlx::query_as(&finance_refunds(
+        "WHERE f.status IN ($2, $3, $4) ORDER BY f.completed_at DESC, f.id DESC LIMIT 50",
     ))
     .bind(InvoiceStatus::Issued.code())
+    .bind(RefundStatus::Succeeded.code())
+    .bind(RefundStatus::Rejected.code())
+    .bind(RefundStatus::Failed.code())
     .fetch_all(state.db.reader())
     .await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for (
-        id,
-        order_no,
-        trainee,
-        class_title,
-        kind,
-        amount_fen,
-        reason,
-        status,
-        provider,
-        paid_fen,
-        created_at,
-        invoiced,
-    ) in rows
-    {
-        items.push(FinanceRefund {
-            id,
-            order_no,
-            trainee,
-            class_title,
-            kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
-            amount_fen,
-            paid_fen,
-            reason,
-            status: RefundStatus::from_code(&status).unwrap_or(RefundStatus::Review),
-            by_transfer: provider == TRANSFER,
-            invoice_issued: invoiced > 0,
-            created_at,
-        });
-    }
-    Ok(items)
+    rows.into_iter().map(FinanceRefund::try_from).collect()
 }
 
 /// How many issued (not voided) invoices cover an order: a subquery on `order_column`
@@ -294,59 +341,82 @@ async fn live_issued_invoice<'e>(
     Ok(count > 0)
 }
 
-type ReviewRow = (i64, i64, String, i64, String, String, String, String, String, String);
-
-struct Reviewed {
+/// What a refund needs to be sent to (or asked about at) the gateway.
+#[derive(sqlx::FromRow)]
+struct Settling {
+    id: i64,
     order_id: i64,
     registration_id: i64,
     order_no: String,
     amount_fen: i64,
-    kind: RefundKind,
+    kind: String,
+    status: String,
     out_refund_no: String,
     out_trade_no: String,
     provider: String,
     reason: String,
+    reviewed_at: Option<i64>,
+    attempts: i64,
 }
 
-async fn load_for_review(tx: &mut Tx, refund_id: i64) -> AppResult<Reviewed> {
-    let row: Option<ReviewRow> = sqlx::query_as(
-        "SELECT f.order_id, f.registration_id, o.order_no, f.amount_fen, f.kind, f.out_refund_no,
-                p.out_trade_no, p.provider, f.status, f.reason
-         FROM refunds f JOIN orders o ON o.id = f.order_id JOIN payments p ON p.id = f.payment_id WHERE f.id = $1",
-    )
-    .bind(refund_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let (
-        order_id,
-        registration_id,
-        order_no,
-        amount_fen,
-        kind,
-        out_refund_no,
-        out_trade_no,
-        provider,
-        status,
-        reason,
-    ) = row.ok_or_else(|| AppError::not_found("退款申请不存在"))?;
-    if status != RefundStatus::Review.code() {
-        return Err(AppError::conflict("该退款申请已处理"));
+impl Settling {
+    fn kind(&self) -> AppResult<RefundKind> {
+        RefundKind::try_from(self.kind.as_str()).map_err(AppError::internal)
     }
-    Ok(Reviewed {
-        order_id,
-        registration_id,
-        order_no,
-        amount_fen,
-        kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
-        out_refund_no,
-        out_trade_no,
-        provider,
-        reason,
-    })
 }
 
-/// Finance approves: the amount is reserved on the order and the gateway asked to pay
-/// it back. A bank transfer is paid back by finance's own bank, so it completes at once.
+const SETTLING: &str =
+    "SELECT f.id, f.order_id, f.registration_id, o.order_no, f.amount_fen, f.kind, f.status,
+        f.out_refund_no, p.out_trade_no, p.provider, f.reason, f.reviewed_at, f.attempts
+    FROM refunds f JOIN orders o ON o.id = f.order_id JOIN payments p ON p.id = f.payment_id";
+
+async fn settling<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    refund_id: i64,
+) -> AppResult<Settling> {
+    sqlx::query_as::<_, Settling>(&format!("{SETTLING} WHERE f.id = $1"))
+        .bind(refund_id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or_else(|| AppError::not_found("退款申请不存在"))
+}
+
+const ALREADY_DECIDED: &str = "该退款申请已被处理，请刷新页面查看结果";
+
+/// The review decision as one conditional transition out of 退款审核中: of two
+/// decisions racing (two 同意, or 同意 against 驳回), exactly one changes the row; the
+/// other is told so and changes nothing.
+async fn decide(
+    tx: &mut Tx,
+    refund_id: i64,
+    to: RefundStatus,
+    finance: &CurrentUser,
+    note: &str,
+    now: i64,
+) -> AppResult<()> {
+    let completed_at = (to != RefundStatus::Processing).then_some(now);
+    let decided = sqlx::query(
+        "UPDATE refunds SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, completed_at = $5
+         WHERE id = $6 AND status = $7",
+    )
+    .bind(to.code())
+    .bind(note)
+    .bind(finance.id)
+    .bind(now)
+    .bind(completed_at)
+    .bind(refund_id)
+    .bind(RefundStatus::Review.code())
+    .execute(&mut **tx)
+    .await?;
+    if decided.rows_affected() != 1 {
+        return Err(AppError::conflict(ALREADY_DECIDED));
+    }
+    Ok(())
+}
+
+/// Finance approves: the refund leaves review (only one decision can), then the amount
+/// is reserved on the order and the gateway asked to pay it back. A bank transfer is
+/// paid back by finance's own bank, so it completes at once.
 pub async fn approve(
     state: &AppState,
     finance: &CurrentUser,
@@ -355,9 +425,14 @@ pub async fn approve(
     now: i64,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let r = load_for_review(&mut tx, refund_id).await?;
-    // The reservation comes first: it locks the order (PostgreSQL), so an invoice being
-    // issued for it at this moment is either seen below or sees this refund.
+    let r = settling(&mut *tx, refund_id).await?;
+    if r.status != RefundStatus::Review.code() {
+        return Err(AppError::conflict(ALREADY_DECIDED));
+    }
+    let kind = r.kind()?;
+    decide(&mut tx, refund_id, RefundStatus::Processing, finance, "", now).await?;
+    // The reservation locks the order (PostgreSQL) before the invoice check, so an
+    // invoice being issued for it at this moment is either seen below or sees this refund.
     let reserved = sqlx::query(
         "UPDATE orders SET refunded_fen = refunded_fen + $1, updated_at = $2
          WHERE id = $3 AND refunded_fen + $1 <= total_fen",
@@ -375,16 +450,6 @@ pub async fn approve(
             "该订单的发票已开具，请先在“发票管理”中作废发票（填写作废原因），再完成退款",
         ));
     }
-    sqlx::query(
-        "UPDATE refunds SET status = $1, reviewed_by = $2, reviewed_at = $3 WHERE id = $4 AND status = $5",
-    )
-    .bind(RefundStatus::Processing.code())
-    .bind(finance.id)
-    .bind(now)
-    .bind(refund_id)
-    .bind(RefundStatus::Review.code())
-    .execute(&mut *tx)
-    .await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -392,7 +457,7 @@ pub async fn approve(
             action: "同意退款",
             object_type: "order",
             object_id: r.order_no.clone(),
-            detail: format!("{} {}", r.kind.label(), format_fen(r.amount_fen)),
+            detail: format!("{} {}", kind.label(), format_fen(r.amount_fen)),
             ip,
         },
     )
@@ -412,12 +477,23 @@ pub async fn approve(
         return Ok(());
     }
     tx.commit().await?;
-    ask_gateway(state, &r).await
+    match send_to_gateway(state, &r, now).await? {
+        Sent::Accepted => Ok(()),
+        Sent::Refused(why) => Err(AppError::conflict(format!("支付渠道未受理退款：{why}"))),
+    }
 }
 
-/// Sends an approved refund to the gateway; a refusal there undoes the reservation
-/// and tells the trainee.
-async fn ask_gateway(state: &AppState, r: &Reviewed) -> AppResult<()> {
+/// What the gateway said to a refund request.
+enum Sent {
+    Accepted,
+    /// Refused for good (the refund is now 退款失败, its reservation released).
+    Refused(String),
+}
+
+/// Sends a refund to the gateway. A refusal there fails the refund for good (the
+/// reservation goes back); an error on the way (the gateway unreachable) is recorded on
+/// the refund, which settlement tries again with back-off.
+async fn send_to_gateway(state: &AppState, r: &Settling, now: i64) -> AppResult<Sent> {
     let gateway = state.payments.provider();
     let request = RefundRequest {
         out_trade_no: r.out_trade_no.clone(),
@@ -427,35 +503,67 @@ async fn ask_gateway(state: &AppState, r: &Reviewed) -> AppResult<()> {
         notify_url: format!("{}/pay/notify/{}/refund", AppState::base_url(&state.config), gateway.name()),
     };
     match gateway.refund(&request).await {
-        Ok(()) => Ok(()),
-        Err(err) if err.kind == crate::error::ErrorKind::Internal => Err(err),
+        Ok(()) => Ok(Sent::Accepted),
+        Err(err) if err.kind == crate::error::ErrorKind::Internal => {
+            record_attempt(state, r, &err.message, now).await?;
+            Err(err)
+        }
         Err(err) => {
             fail(state, &r.out_refund_no, &err.message).await?;
-            Err(AppError::conflict(format!("支付渠道未受理退款：{}", err.message)))
+            Ok(Sent::Refused(err.message))
         }
     }
 }
 
-/// The gateway refused or gave up: the reservation goes back, the registration is
-/// 退款失败, the trainee is told.
+/// A settlement try that did not get through: counted on the refund, with the error
+/// finance reads and when to try again.
+async fn record_attempt(state: &AppState, r: &Settling, error: &str, now: i64) -> AppResult<()> {
+    let attempts = r.attempts + 1;
+    sqlx::query(
+        "UPDATE refunds SET attempts = $1, last_error = $2, next_attempt_at = $3 WHERE id = $4 AND status = $5",
+    )
+    .bind(attempts)
+    .bind(error)
+    .bind(now + settle_retry_delay_ms(attempts))
+    .bind(r.id)
+    .bind(RefundStatus::Processing.code())
+    .execute(state.db.writer())
+    .await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Failing {
+    id: i64,
+    order_id: i64,
+    registration_id: i64,
+    amount_fen: i64,
+    kind: String,
+}
+
+/// The gateway refused or gave up: 退款失败. A trainee's refund gives its reservation
+/// back and the registration returns to where it was; an automatic return reserved
+/// nothing and moved nothing, so only the refund and finance's list change.
 async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let row: Option<(i64, i64, i64, i64)> = sqlx::query_as(
-        "SELECT id, order_id, registration_id, amount_fen FROM refunds WHERE out_refund_no = $1 AND status = $2",
+    let row: Option<Failing> = sqlx::query_as(
+        "SELECT id, order_id, registration_id, amount_fen, kind FROM refunds WHERE out_refund_no = $1 AND status = $2",
     )
     .bind(out_refund_no)
     .bind(RefundStatus::Processing.code())
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((refund_id, order_id, registration_id, amount_fen)) = row else { return Ok(()) };
+    let Some(f) = row else { return Ok(()) };
+    let kind = RefundKind::try_from(f.kind.as_str()).map_err(AppError::internal)?;
     let now = crate::platform::time::now_ms();
     let failed = sqlx::query(
-        "UPDATE refunds SET status = $1, review_note = $2, completed_at = $3 WHERE id = $4 AND status = $5",
+        "UPDATE refunds SET status = $1, review_note = $2, last_error = $2, completed_at = $3
+         WHERE id = $4 AND status = $5",
     )
     .bind(RefundStatus::Failed.code())
     .bind(why)
     .bind(now)
-    .bind(refund_id)
+    .bind(f.id)
     .bind(RefundStatus::Processing.code())
     .execute(&mut *tx)
     .await?;
@@ -464,17 +572,32 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
     if failed.rows_affected() != 1 {
         return Ok(());
     }
+    if kind == RefundKind::Return {
+        tell(
+            &mut tx,
+            state,
+            f.registration_id,
+            "退回未成功",
+            &format!(
+                "的一笔多余付款（{}）原路退回未成功，平台财务将与您联系退回。",
+                format_fen(f.amount_fen)
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(());
+    }
     sqlx::query("UPDATE orders SET refunded_fen = refunded_fen - $1, updated_at = $2 WHERE id = $3")
-        .bind(amount_fen)
+        .bind(f.amount_fen)
         .bind(now)
-        .bind(order_id)
+        .bind(f.order_id)
         .execute(&mut *tx)
         .await?;
-    move_registration(&mut tx, registration_id, Event::RefundRefused, now).await?;
+    move_registration(&mut tx, f.registration_id, Event::RefundRefused, now).await?;
     tell(
         &mut tx,
         state,
-        registration_id,
+        f.registration_id,
         "退款失败",
         &format!("的退款未能完成：{why}。如有疑问请联系平台财务。"),
     )
@@ -494,19 +617,11 @@ pub async fn reject(
 ) -> AppResult<()> {
     let reason = validate_rejection(reason)?;
     let mut tx = state.db.begin().await?;
-    let r = load_for_review(&mut tx, refund_id).await?;
-    sqlx::query(
-        "UPDATE refunds SET status = $1, review_note = $2, reviewed_by = $3, reviewed_at = $4, completed_at = $4
-         WHERE id = $5 AND status = $6",
-    )
-    .bind(RefundStatus::Rejected.code())
-    .bind(&reason)
-    .bind(finance.id)
-    .bind(now)
-    .bind(refund_id)
-    .bind(RefundStatus::Review.code())
-    .execute(&mut *tx)
-    .await?;
+    let r = settling(&mut *tx, refund_id).await?;
+    if r.status != RefundStatus::Review.code() {
+        return Err(AppError::conflict(ALREADY_DECIDED));
+    }
+    decide(&mut tx, refund_id, RefundStatus::Rejected, finance, &reason, now).await?;
     move_registration(&mut tx, r.registration_id, Event::RefundRefused, now).await?;
     tell(
         &mut tx,
@@ -530,6 +645,62 @@ pub async fn reject(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// A payment the gateway took that its order no longer wanted, to be sent back.
+pub struct Return<'a> {
+    pub payment_id: i64,
+    pub order_id: i64,
+    pub registration_id: i64,
+    pub user_id: i64,
+    pub order_no: &'a str,
+    pub amount_fen: i64,
+    pub reason: ReturnReason,
+}
+
+/// Records the automatic return of a payment inside the caller's transaction (the one
+/// that marked the payment returned): a refund of kind `return`, already approved (it
+/// needs no review), and a message to the payer. Returns the refund's id; send it to
+/// the gateway with [`send_return`] after the commit.
+pub async fn record_return(tx: &mut Tx, state: &AppState, ret: &Return<'_>, now: i64) -> AppResult<i64> {
+    let refund_id: i64 = sqlx::query_scalar(
+        "INSERT INTO refunds (order_id, registration_id, user_id, payment_id, kind, amount_fen, reason, status,
+                              out_refund_no, reviewed_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+    )
+    .bind(ret.order_id)
+    .bind(ret.registration_id)
+    .bind(ret.user_id)
+    .bind(ret.payment_id)
+    .bind(RefundKind::Return.code())
+    .bind(ret.amount_fen)
+    .bind(ret.reason.label())
+    .bind(RefundStatus::Processing.code())
+    .bind(format!("{}-D{}", ret.order_no, random_token(6)))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    tell(
+        tx,
+        state,
+        ret.registration_id,
+        "款项将原路退回",
+        &format!(
+            "（订单 {}）收到一笔{}的付款 {}，将自动原路退回，无需操作。",
+            ret.order_no,
+            ret.reason.label(),
+            format_fen(ret.amount_fen)
+        ),
+    )
+    .await?;
+    Ok(refund_id)
+}
+
+/// Sends a recorded return to the gateway. A failure on the way is recorded and
+/// settlement tries again; nothing here can lose the money, which the refund row holds.
+pub async fn send_return(state: &AppState, refund_id: i64, now: i64) -> AppResult<()> {
+    let r = settling(state.db.reader(), refund_id).await?;
+    send_to_gateway(state, &r, now).await.map(|_| ())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -588,7 +759,19 @@ async fn complete_in(
     if succeeded.rows_affected() == 0 {
         return Ok(Completed::Before);
     }
-    let full = RefundKind::from_code(&kind) == Some(RefundKind::Full);
+    let kind = RefundKind::try_from(kind.as_str()).map_err(AppError::internal)?;
+    if kind == RefundKind::Return {
+        tell(
+            tx,
+            state,
+            registration_id,
+            "退款成功",
+            &format!("的一笔多余付款 {} 已退回原支付账户。", format_fen(amount_fen)),
+        )
+        .await?;
+        return Ok(Completed::Now);
+    }
+    let full = kind == RefundKind::Full;
     move_registration(tx, registration_id, Event::Refunded { full }, now).await?;
     if full {
         free_seat(tx, class_id, session_id).await?;
@@ -656,59 +839,49 @@ async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, 
 
 /// Refunds approved but not confirmed: asks the gateway and applies what it reports;
 /// one it has never heard of (the server stopped between approving and asking) is
-/// sent again, which gateways accept once per refund number.
+/// sent again, which gateways accept once per refund number. Each refund is settled on
+/// its own: one that fails is recorded (attempts, the error, the next try with back-off)
+/// and the others go on.
 pub async fn settle_processing(state: &AppState, now: i64) -> AppResult<usize> {
-    type Row = (i64, i64, String, i64, String, String, String, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT f.order_id, f.registration_id, o.order_no, f.amount_fen, f.kind, f.out_refund_no, p.out_trade_no,
-                f.reason, f.reviewed_at
-         FROM refunds f JOIN orders o ON o.id = f.order_id JOIN payments p ON p.id = f.payment_id
-         WHERE f.status = $1 AND p.provider <> $2 ORDER BY f.id LIMIT 50",
-    )
+    let due: Vec<Settling> = sqlx::query_as(&format!(
+        "{SETTLING} WHERE f.status = $1 AND p.provider <> $2 AND (f.next_attempt_at IS NULL OR f.next_attempt_at <= $3)
+         ORDER BY f.id LIMIT 50"
+    ))
     .bind(RefundStatus::Processing.code())
     .bind(TRANSFER)
+    .bind(now)
     .fetch_all(state.db.reader())
     .await?;
-    let gateway = state.payments.provider();
     let mut settled = 0;
-    for (
-        order_id,
-        registration_id,
-        order_no,
-        amount_fen,
-        kind,
-        out_refund_no,
-        out_trade_no,
-        reason,
-        reviewed_at,
-    ) in rows
-    {
-        match gateway.query_refund(&out_refund_no).await? {
-            RefundState::Succeeded(notice) => {
-                if complete(state, gateway.name(), &notice, now).await? == Completed::Now {
-                    settled += 1;
+    for r in due {
+        match settle_one(state, &r, now).await {
+            Ok(true) => settled += 1,
+            Ok(false) => {}
+            Err(err) => {
+                tracing::warn!(out_refund_no = %r.out_refund_no, error = %err.message, "refund not settled; will try again");
+                if let Err(record) = record_attempt(state, &r, &err.message, now).await {
+                    tracing::error!(out_refund_no = %r.out_refund_no, error = %record.message, "refund attempt not recorded");
                 }
             }
-            RefundState::Failed => {
-                fail(state, &out_refund_no, "支付渠道退款失败").await?;
-                settled += 1;
-            }
-            RefundState::Unknown if now - reviewed_at > 60_000 => {
-                let r = Reviewed {
-                    order_id,
-                    registration_id,
-                    order_no,
-                    amount_fen,
-                    kind: RefundKind::from_code(&kind).unwrap_or(RefundKind::Full),
-                    out_refund_no,
-                    out_trade_no,
-                    provider: gateway.name().to_owned(),
-                    reason,
-                };
-                ask_gateway(state, &r).await?;
-            }
-            RefundState::Unknown | RefundState::Processing => {}
         }
     }
     Ok(settled)
+}
+
+/// One refund's settlement: whether it reached an end (succeeded or failed).
+async fn settle_one(state: &AppState, r: &Settling, now: i64) -> AppResult<bool> {
+    let gateway = state.payments.provider();
+    match gateway.query_refund(&r.out_refund_no).await? {
+        RefundState::Succeeded(notice) => {
+            Ok(complete(state, gateway.name(), &notice, now).await? == Completed::Now)
+        }
+        RefundState::Failed => {
+            fail(state, &r.out_refund_no, "支付渠道退款失败").await?;
+            Ok(true)
+        }
+        RefundState::Unknown if now - r.reviewed_at.unwrap_or(0) > 60_000 || r.attempts > 0 => {
+            Ok(matches!(send_to_gateway(state, r, now).await?, Sent::Refused(_)))
+        }
+        RefundState::Unknown | RefundState::Processing => Ok(false),
+    }
 }

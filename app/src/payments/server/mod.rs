@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod provider;
 pub mod sandbox;
+pub mod service;
 
 use provider::PaymentProvider;
 use sandbox::Sandbox;

@@ -74,6 +74,12 @@ pub trait PaymentProvider: Send + Sync + std::fmt::Debug {
     /// Asks the gateway for a transaction's state (for when no notification came).
     fn query<'a>(&'a self, out_trade_no: &'a str) -> BoxFuture<'a, AppResult<GatewayState>>;
 
+    /// Closes a transaction so its code can no longer be paid (WeChat Pay's 关闭订单,
+    /// Alipay's `alipay.trade.close`). Answers `Closed` (also for one the gateway never
+    /// created), or `Paid` when the payer got there first: then the money is in and must
+    /// be applied (or sent back), never ignored.
+    fn close<'a>(&'a self, out_trade_no: &'a str) -> BoxFuture<'a, AppResult<GatewayState>>;
+
     /// Checks an asynchronous notification: headers, freshness, signature, body.
     fn verify_notification(
         &self,

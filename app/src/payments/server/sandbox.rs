@@ -330,9 +330,29 @@ impl PaymentProvider for Sandbox {
                         success_time: paid_at,
                     })
                 }
-                Some((_, _, status, _)) if status == "cancelled" => GatewayState::Closed,
+                Some((_, _, status, _)) if status == "cancelled" || status == "closed" => {
+                    GatewayState::Closed
+                }
                 _ => GatewayState::NotPaid,
             })
+        })
+    }
+
+    /// Like WeChat Pay's 关闭订单: a created (or cancelled) transaction closes and its
+    /// cashier refuses to pay; a paid one stays paid and is reported as such.
+    fn close<'a>(&'a self, out_trade_no: &'a str) -> BoxFuture<'a, AppResult<GatewayState>> {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE sandbox_transactions SET status = 'closed'
+                 WHERE out_trade_no = $1 AND status IN ('created', 'cancelled')",
+            )
+            .bind(out_trade_no)
+            .execute(self.db.writer())
+            .await?;
+            match self.query(out_trade_no).await? {
+                GatewayState::Paid(notice) => Ok(GatewayState::Paid(notice)),
+                GatewayState::NotPaid | GatewayState::Closed => Ok(GatewayState::Closed),
+            }
         })
     }
 
