@@ -11,9 +11,10 @@
 
 use crate::{
     error::{AppError, AppResult},
-    learning::domain::{Segment, apply_heartbeat, chapter_done, course_progress},
+    learning::domain::{Segment, apply_heartbeat, chapter_done, course_progress, resume_position},
     platform::server::db::{Db, placeholders, tuples},
 };
+use futures::FutureExt;
 use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
@@ -33,7 +34,8 @@ pub struct Beat {
     pub course_started: bool,
     pub token: String,
     pub claimed: Vec<Segment>,
-    pub position_ms: i64,
+    /// Where the player is; `None` from a player that has not played yet.
+    pub position_ms: Option<i64>,
     pub now: i64,
 }
 
@@ -85,7 +87,12 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Queued>) {
     let mut queued = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut queued, MAX_BATCH).await > 0 {
         let beats: Vec<&Beat> = queued.iter().map(|q| &q.beat).collect();
-        match write_batch(&db, &beats).await {
+        // A panic while writing one batch (a bug) fails that batch only: the writer goes
+        // on, so later heartbeats are not refused until the process restarts.
+        let written = std::panic::AssertUnwindSafe(write_batch(&db, &beats)).catch_unwind().await;
+        let written =
+            written.unwrap_or_else(|_| Err(sqlx::Error::Protocol("heartbeat batch panicked".into())));
+        match written {
             Ok(outcomes) => {
                 for (q, outcome) in queued.drain(..).zip(outcomes) {
                     // The caller may have gone (a closed tab): what it sent is stored anyway.
@@ -123,6 +130,15 @@ struct Progress {
     changed: bool,
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredProgress {
+    user_id: i64,
+    chapter_id: i64,
+    segments: String,
+    position_ms: i64,
+    completed_at: Option<i64>,
+}
+
 async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>, sqlx::Error> {
     let mut tx = db.begin().await?;
 
@@ -155,11 +171,11 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     chapters.dedup();
     let sql = format!(
         "WITH k (user_id, chapter_id) AS (VALUES {})
-         SELECT p.user_id, p.chapter_id, p.segments, p.completed_at
+         SELECT p.user_id, p.chapter_id, p.segments, p.position_ms, p.completed_at
          FROM chapter_progress p JOIN k ON p.user_id = k.user_id AND p.chapter_id = k.chapter_id",
         tuples(chapters.len(), 2)
     );
-    let mut query = sqlx::query_as::<_, (i64, i64, String, Option<i64>)>(&sql);
+    let mut query = sqlx::query_as::<_, StoredProgress>(&sql);
     for (user, chapter) in &chapters {
         query = query.bind(user).bind(chapter);
     }
@@ -167,9 +183,17 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(user, chapter, segments, completed_at)| {
-            let segments = super::study::parse_segments(&segments);
-            ((user, chapter), Progress { segments, completed_at, ..Progress::default() })
+        .map(|row| {
+            let segments = super::study::parse_segments(&row.segments);
+            (
+                (row.user_id, row.chapter_id),
+                Progress {
+                    segments,
+                    position_ms: row.position_ms,
+                    completed_at: row.completed_at,
+                    ..Progress::default()
+                },
+            )
         })
         .collect();
 
@@ -208,7 +232,8 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         }
         chapter.segments = credited.segments;
         chapter.covered_ms = credited.covered_ms;
-        chapter.position_ms = beat.position_ms.clamp(0, beat.duration_ms);
+        chapter.position_ms =
+            resume_position(chapter.position_ms, beat.position_ms, &beat.claimed, beat.duration_ms);
         chapter.heartbeat_at = beat.now;
         chapter.changed = true;
         if !beat.course_started {

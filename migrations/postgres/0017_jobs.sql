@@ -1,0 +1,14 @@
+-- Background jobs (postgres). Keep in step with migrations/sqlite/0017_jobs.sql.
+-- One row per periodic job. A server runs a job only after claiming its row with a
+-- conditional update (due, and no other server's lease still good); the lease lets
+-- another server take over from one that died. Failures count up and back off.
+CREATE TABLE jobs (
+    name         TEXT PRIMARY KEY,
+    run_after    BIGINT NOT NULL,
+    locked_by    TEXT,
+    locked_until BIGINT,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    last_error   TEXT    NOT NULL DEFAULT '',
+    last_run_at  BIGINT,
+    runs         BIGINT NOT NULL DEFAULT 0
+);
