@@ -393,9 +393,10 @@ def main():
     env = dict(base_env, XUESHI_DATABASE_URL=f"sqlite://{work}/bench.db")
     subprocess.run([args.bin, "seed-demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     secret, notice_body = notification_fixture(f"{work}/bench.db")
-    # Production mode, with the sandbox gateway named explicitly (it is off by default).
+    # Production mode, with the sandbox gateway and the SMS outbox named explicitly
+    # (production refuses both by default).
     production = {"XUESHI_ENV": "production", "XUESHI_SESSION_SECRET": session_secret,
-                  "XUESHI_PAYMENT_SANDBOX": "true"}
+                  "XUESHI_PAYMENT_SANDBOX": "true", "XUESHI_SMS_OUTBOX_IN_PRODUCTION": "staging"}
     env.update(production)
     results = {"pages": [], "machine_cores": os.cpu_count()}
     server = start_server(args.bin, env)

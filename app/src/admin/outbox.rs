@@ -1,5 +1,7 @@
-//! /admin/outbox: what the default SMS and e-mail providers "sent", for the platform
-//! admin (and for trying the site without a real SMS gateway).
+//! /admin/outbox: what the development SMS and e-mail providers "sent", for the platform
+//! admin (and for trying the site without a real SMS gateway). Bodies hold codes and
+//! one-time passwords: a production-mode server (a staging one; production proper
+//! refuses the outbox) shows only the masked recipient and the title.
 
 use crate::shell::page_data::PageData;
 use crate::{
@@ -24,7 +26,11 @@ use crate::{
     },
 };
 
+/// What a production-mode outbox shows instead of a body.
+pub const BODY_HIDDEN: &str = "（生产环境不显示内容）";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct OutboxMessage {
     pub id: i64,
     pub channel: String,
@@ -50,7 +56,7 @@ pub async fn list_outbox(
             .bind(&recipient)
             .fetch_one(state.db.reader())
             .await?;
-        let rows: Vec<(i64, String, String, String, String, i64)> = sqlx::query_as(
+        let rows: Vec<OutboxMessage> = sqlx::query_as(
             "SELECT id, channel, recipient, subject, body, created_at FROM outbox WHERE ($1 = '' OR recipient = $1)
              ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3",
         )
@@ -59,20 +65,27 @@ pub async fn list_outbox(
         .bind(offset)
         .fetch_all(state.db.reader())
         .await?;
-        let items = rows
-            .into_iter()
-            .map(|(id, channel, recipient, subject, body, created_at)| OutboxMessage {
-                id,
-                channel,
-                recipient,
-                subject,
-                body,
-                created_at,
-            })
-            .collect();
+        let production = state.config.is_production();
+        let items = rows.into_iter().map(|m| for_viewer(m, production)).collect();
         Ok(Page { items, page, per_page, total })
     })
     .await
+}
+
+/// Outside production the message as it was sent; in production mode its body is
+/// replaced and its recipient masked.
+#[cfg(feature = "ssr")]
+fn for_viewer(message: OutboxMessage, production: bool) -> OutboxMessage {
+    use crate::platform::server::messaging::{Channel, mask_recipient};
+    if !production {
+        return message;
+    }
+    let channel = if message.channel == "sms" { Channel::Sms } else { Channel::Email };
+    OutboxMessage {
+        recipient: mask_recipient(channel, &message.recipient),
+        body: BODY_HIDDEN.to_owned(),
+        ..message
+    }
 }
 
 #[component]
@@ -130,5 +143,27 @@ pub fn OutboxPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn production_shows_no_body_and_a_masked_recipient() {
+        let message = OutboxMessage {
+            id: 1,
+            channel: "sms".into(),
+            recipient: "13800000011".into(),
+            subject: "注册验证码".into(),
+            body: "【学时】您的注册验证码为493027".into(),
+            created_at: 0,
+        };
+        assert_eq!(for_viewer(message.clone(), false), message);
+        let shown = for_viewer(message, true);
+        assert_eq!(shown.recipient, "138****0011");
+        assert_eq!(shown.subject, "注册验证码");
+        assert_eq!(shown.body, BODY_HIDDEN);
     }
 }

@@ -178,13 +178,10 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
             upload.ok_or_else(|| AppError::invalid_field("file", "请选择要上传的文件"))?;
         let ip = client_ip(&request_parts()?, &state.config);
 
-        let mut tx = state.db.begin().await?;
-        if !repo::exists(&mut tx, announcement_id).await? {
-            return Err(AppError::not_found("该公告不存在"));
-        }
-        let record = files::store(
+        // Stored before the transaction (the writer is not held while it is written);
+        // deleted again if the link does not commit.
+        let file = files::put(
             &state.storage,
-            &mut tx,
             Upload {
                 purpose: "announcement",
                 filename: &filename,
@@ -196,7 +193,12 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
         )
         .await?;
         let linked = async {
-            repo::add_attachment(&mut tx, announcement_id, &record.id).await?;
+            let mut tx = state.db.begin().await?;
+            if !repo::exists(&mut tx, announcement_id).await? {
+                return Err(AppError::not_found("该公告不存在"));
+            }
+            files::record(&mut tx, &file).await?;
+            repo::add_attachment(&mut tx, announcement_id, &file.record.id).await?;
             audit::record(
                 &mut tx,
                 audit::AuditEntry {
@@ -204,18 +206,19 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
                     action: "announcement.attach",
                     object_type: "announcement",
                     object_id: announcement_id.to_string(),
-                    detail: record.filename.clone(),
+                    detail: file.record.filename.clone(),
                     ip: &ip,
                 },
             )
             .await?;
-            tx.commit().await
+            tx.commit().await?;
+            AppResult::Ok(())
         }
         .await;
         if let Err(err) = linked {
             // Nothing refers to the stored object now; remove it.
-            files::discard(&state.storage, &record).await;
-            return Err(err.into());
+            files::discard(&state.storage, &file.record).await;
+            return Err(err);
         }
         state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}?attached=1"));

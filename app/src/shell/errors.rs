@@ -79,9 +79,10 @@ pub fn ErrorPage(error: AppError, #[prop(optional, into)] path: String) -> impl 
     }
 }
 
-/// Keeps only site-relative paths, so `next` can never send a user elsewhere.
+/// Keeps only paths on this site (see `platform::url::is_site_path`), so `next` can
+/// never send a user elsewhere.
 pub fn safe_next(next: &str) -> Option<&str> {
-    (next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\")).then_some(next)
+    crate::platform::url::is_site_path(next).then_some(next)
 }
 
 #[cfg(test)]
@@ -94,5 +95,10 @@ mod tests {
         assert_eq!(safe_next("//evil.example"), None);
         assert_eq!(safe_next("/\\evil.example"), None);
         assert_eq!(safe_next("https://evil.example"), None);
+        assert_eq!(safe_next("/%09/evil.example"), None);
+        assert_eq!(safe_next("/\t/evil.example"), None);
+        assert_eq!(safe_next("/\r\n/evil.example"), None);
+        assert_eq!(safe_next("/%5C/evil.example"), None);
+        assert_eq!(safe_next("/me/orders?page=2"), Some("/me/orders?page=2"));
     }
 }

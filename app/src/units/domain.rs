@@ -61,16 +61,19 @@ impl UnitStatus {
 /// a province or 510100 for a city) covers a unit registered in region `code`.
 pub fn region_covers(scope: &str, code: &str) -> bool {
     let prefix = region_prefix(scope);
-    !prefix.is_empty() && code.starts_with(prefix)
+    !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) && code.starts_with(prefix)
 }
 
 /// 510000 → "51", 510100 → "5101", 510104 → "510104".
+/// Works on bytes: only ASCII "00" pairs are cut, so the end always falls on a
+/// character boundary whatever was typed (`1€00` → `1€`).
 pub fn region_prefix(code: &str) -> &str {
-    let mut end = code.len();
-    while end >= 2 && &code[end - 2..end] == "00" {
+    let bytes = code.as_bytes();
+    let mut end = bytes.len();
+    while end >= 2 && &bytes[end - 2..end] == b"00" {
         end -= 2;
     }
-    &code[..end]
+    code.get(..end).unwrap_or_default()
 }
 
 /// What 单位注册 asks, as typed.
@@ -87,6 +90,8 @@ pub struct UnitApplication {
     pub applicant_id_number: String,
     pub applicant_name: String,
     pub applicant_phone: String,
+    /// The SMS code sent to `applicant_phone`.
+    pub code: String,
     pub password: String,
     pub password_confirm: String,
 }
@@ -124,6 +129,12 @@ pub fn validate_application(form: &UnitApplication) -> AppResult<()> {
         v.add("applicant_phone", e);
     }
     v.check(form.password == form.password_confirm, "password_confirm", "两次输入的密码不一致");
+    // A multipart form is not scanned for NUL by the middleware, and PostgreSQL cannot
+    // store one in text.
+    for (field, value) in [("name", &form.name), ("supervisor", &form.supervisor), ("address", &form.address)]
+    {
+        v.check(!value.contains('\0'), field, "含有无法识别的字符");
+    }
     v.finish()
 }
 
@@ -220,6 +231,11 @@ mod tests {
         assert!(!region_covers("510100", "510300"));
         assert!(!region_covers("", "510100"));
         assert_eq!(region_prefix("510000"), "51");
+        assert_eq!(region_prefix("1€00"), "1€");
+        assert_eq!(region_prefix("€000"), "€0");
+        assert_eq!(region_prefix("😀00"), "😀");
+        assert_eq!(region_prefix("00"), "");
+        assert!(!region_covers("1€00", "1€0001"));
     }
 
     #[test]
@@ -268,10 +284,13 @@ mod tests {
             applicant_id_number: "510104198509210025".into(),
             applicant_name: "陈静".into(),
             applicant_phone: "13800000003".into(),
+            code: "123456".into(),
             password: "a good password".into(),
             password_confirm: "a good password".into(),
         };
         assert!(validate_application(&good).is_ok());
+        let nul = UnitApplication { address: "成都\0武侯区".into(), ..good.clone() };
+        assert!(validate_application(&nul).unwrap_err().field("address").is_some());
         let bad = UnitApplication {
             credit_code: "91510100MA6CX00018".into(),
             password_confirm: "x".into(),

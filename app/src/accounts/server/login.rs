@@ -1,5 +1,6 @@
-//! The login rule: captcha first, then the lock, then the password, answering a
-//! wrong account and a wrong password with the same words and the same work.
+//! The login rule: captcha first, then the lock (which counts the attempt), then the
+//! password, answering a wrong account and a wrong password with the same words and
+//! the same work.
 
 use super::{captcha, passwords, session, throttle, users};
 use crate::{
@@ -47,21 +48,52 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
         .unwrap_or_else(|| attempt.account.trim().to_uppercase());
     let account_key = throttle::account_key(&canonical);
     let address_key = throttle::address_key(&attempt.ip);
-    if let Some(remaining_ms) = throttle::locked_for(&state.db, &[&account_key, &address_key], now).await? {
-        let minutes = (remaining_ms + 59_999) / 60_000;
-        return Err(AppError::too_many_requests(format!("登录失败次数过多，请{minutes}分钟后再试")));
+    // Each attempt is counted before the password is checked (see `throttle::take`).
+    let locked = |remaining_ms: i64| {
+        let minutes = throttle::minutes(remaining_ms);
+        AppError::too_many_requests(format!("登录失败次数过多，请{minutes}分钟后再试"))
+    };
+    let account_attempt = throttle::take(&state.db, &account_key, throttle::ACCOUNT_LIMIT, now).await?;
+    if let throttle::Attempt::Refused { remaining_ms } = account_attempt {
+        return Err(locked(remaining_ms));
+    }
+    let address_attempt = throttle::take(&state.db, &address_key, throttle::ADDRESS_LIMIT, now).await?;
+    if let throttle::Attempt::Refused { remaining_ms } = address_attempt {
+        throttle::give_back(&state.db, &account_key, account_attempt, throttle::ACCOUNT_LIMIT).await?;
+        return Err(locked(remaining_ms));
     }
 
     let candidate = match &parsed {
         Some(account) => users::find_for_login(&state.db, account).await?,
         None => None,
     };
+    // A 单位注册 applicant has no account until approval; the application holds the hash.
+    let applicant = match (&candidate, &parsed) {
+        (None, Some(account)) => {
+            let code = credit_code.as_ref().map(CreditCode::as_str);
+            users::find_unit_applicant(&state.db, account, code).await?
+        }
+        _ => None,
+    };
     // Verify against a real hash even when there is no account, so both cost the same.
     let hash = candidate
         .as_ref()
         .map(|c| c.password_hash.clone())
+        .or_else(|| applicant.as_ref().map(|a| a.password_hash.clone()))
         .unwrap_or_else(|| state.dummy_password_hash.to_string());
     let password_ok = passwords::verify(state, attempt.password, hash).await;
+    // Only someone who knows the applicant's password learns the application's state.
+    if let Some(applicant) = applicant.filter(|_| password_ok) {
+        throttle::clear(&state.db, &account_key).await?;
+        throttle::give_back(&state.db, &address_key, address_attempt, throttle::ADDRESS_LIMIT).await?;
+        return Err(match applicant.status.as_str() {
+            "pending" => AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"),
+            _ => AppError::new(
+                ErrorKind::Forbidden,
+                format!("注册申请未通过审核：{}", applicant.review_reason),
+            ),
+        });
+    }
 
     // For 单位, the account must administer the unit with that code: otherwise the
     // answer is the same as for a wrong password.
@@ -73,11 +105,11 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
     };
     let unit_ok = credit_code.is_none() || unit.is_some();
     let Some(user) = candidate.filter(|_| password_ok && unit_ok) else {
-        throttle::record_failure(&state.db, &account_key, throttle::ACCOUNT_LIMIT, now).await?;
-        throttle::record_failure(&state.db, &address_key, throttle::ADDRESS_LIMIT, now).await?;
+        // Both attempts stay counted as failures.
         return Err(AppError::new(ErrorKind::Unauthenticated, WRONG_CREDENTIALS));
     };
     throttle::clear(&state.db, &account_key).await?;
+    throttle::give_back(&state.db, &address_key, address_attempt, throttle::ADDRESS_LIMIT).await?;
 
     // Only someone who knows the password learns the account's state.
     match user.status.as_str() {

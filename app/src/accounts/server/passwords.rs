@@ -6,6 +6,7 @@ use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 
 fn argon2() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("OWASP parameters are valid");
@@ -24,13 +25,33 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// How much argon2 work this server has done: the expensive step that cheap checks
+/// (codes, throttles) must come before. Read by the tests.
+#[derive(Debug, Default)]
+pub struct PasswordWork {
+    hashes: AtomicU64,
+    verifications: AtomicU64,
+}
+
+impl PasswordWork {
+    pub fn hashes(&self) -> u64 {
+        self.hashes.load(Ordering::Relaxed)
+    }
+
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
+}
+
 pub async fn hash(state: &AppState, password: String) -> String {
     let _permit = state.password_permits.acquire().await.expect("semaphore never closes");
+    state.password_work.hashes.fetch_add(1, Ordering::Relaxed);
     tokio::task::spawn_blocking(move || hash_blocking(&password)).await.expect("hashing task")
 }
 
 pub async fn verify(state: &AppState, password: String, hash: String) -> bool {
     let _permit = state.password_permits.acquire().await.expect("semaphore never closes");
+    state.password_work.verifications.fetch_add(1, Ordering::Relaxed);
     tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await.unwrap_or(false)
 }
 

@@ -1,7 +1,7 @@
 //! 我的信息, 修改密码, 发票信息 and unit invitations: each touches only the caller's
 //! own rows (every statement is scoped by the caller's user id).
 
-use super::{passwords, session};
+use super::{passwords, session, throttle};
 use crate::{
     accounts::{
         identity::{IdNumber, mask_phone},
@@ -266,9 +266,19 @@ pub async fn change_password(
             .bind(user_id)
             .fetch_one(state.db.reader())
             .await?;
+    // A stolen session must not become a way to guess the password: the old-password
+    // check is throttled per account like login (counted before the check).
+    let key = throttle::password_key(user_id);
+    if let throttle::Attempt::Refused { remaining_ms } =
+        throttle::take(&state.db, &key, throttle::ACCOUNT_LIMIT, now).await?
+    {
+        let minutes = throttle::minutes(remaining_ms);
+        return Err(AppError::too_many_requests(format!("原密码错误次数过多，请{minutes}分钟后再试")));
+    }
     if !passwords::verify(state, form.old_password.to_owned(), hash).await {
         return Err(AppError::invalid_field("old_password", "原密码不正确"));
     }
+    throttle::clear(&state.db, &key).await?;
     let mut v = Validation::new();
     let identifiers = [phone.as_deref().unwrap_or_default(), id_number.as_deref().unwrap_or_default()];
     if let Err(err) = passwords::check_new(&state.common_passwords, "password", form.password, &identifiers) {

@@ -102,7 +102,10 @@ pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> App
         _ => None,
     };
 
-    // The slow hash happens before the transaction takes the writer.
+    // The cheap check first: a wrong code costs no argon2 work. The slow hash then
+    // happens before the transaction takes the writer, and the transaction checks the
+    // code again as it uses it.
+    sms_codes::check(state, phone.as_str(), sms_codes::Purpose::Register, &form.code, "code", now).await?;
     let password_hash = passwords::hash(state, form.password.clone()).await;
     let tx = state.db.begin().await?;
     let mut tx =

@@ -20,6 +20,8 @@ const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 pub enum Purpose {
     Register,
     ResetPassword,
+    /// 单位注册: proves the applicant's phone.
+    UnitRegister,
 }
 
 impl Purpose {
@@ -27,6 +29,16 @@ impl Purpose {
         match self {
             Self::Register => "register",
             Self::ResetPassword => "reset_password",
+            Self::UnitRegister => "unit_register",
+        }
+    }
+
+    /// The template's title: what the log and the production outbox show.
+    fn title(self) -> &'static str {
+        match self {
+            Self::Register => "注册验证码",
+            Self::ResetPassword => "找回密码验证码",
+            Self::UnitRegister => "单位注册验证码",
         }
     }
 
@@ -35,6 +47,9 @@ impl Purpose {
             Self::Register => format!("您的注册验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。"),
             Self::ResetPassword => {
                 format!("您正在找回密码，验证码为{code}，5分钟内有效。请勿将验证码告诉他人。")
+            }
+            Self::UnitRegister => {
+                format!("您正在申请单位注册，验证码为{code}，5分钟内有效。如非本人操作，请忽略本短信。")
             }
         }
     }
@@ -49,6 +64,25 @@ fn code_hash(state: &AppState, phone: &str, purpose: Purpose, code: &str) -> Str
 
 /// Issues a code and hands the SMS to the provider, in one transaction.
 pub async fn send(state: &AppState, phone: &str, purpose: Purpose, ip: &str, now: i64) -> AppResult<()> {
+    issue(state, phone, purpose, ip, now, true).await
+}
+
+/// Issues a code nobody is sent, under `key` instead of a phone: for a form that must
+/// do the same work (and give the same answers) whether or not a person exists. 找回密码
+/// issues one for a name and ID number that match no account, and checks the typed
+/// code against it as it would against the account's.
+pub async fn decoy(state: &AppState, key: &str, purpose: Purpose, ip: &str, now: i64) -> AppResult<()> {
+    issue(state, key, purpose, ip, now, false).await
+}
+
+async fn issue(
+    state: &AppState,
+    phone: &str,
+    purpose: Purpose,
+    ip: &str,
+    now: i64,
+    deliver: bool,
+) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
     let last: Option<i64> =
         sqlx::query_scalar("SELECT MAX(created_at) FROM sms_codes WHERE phone = $1 AND purpose = $2")
@@ -88,8 +122,55 @@ pub async fn send(state: &AppState, phone: &str, purpose: Purpose, ip: &str, now
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    state.messenger.sms(&mut tx, phone, &purpose.text(&code)).await?;
+    if deliver {
+        state.messenger.sms_titled(&mut tx, phone, purpose.title(), &purpose.text(&code)).await?;
+    }
     tx.commit().await?;
+    Ok(())
+}
+
+const LIVE_CODE: &str = "SELECT id, code_hash, attempts FROM sms_codes
+     WHERE phone = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3
+     ORDER BY created_at DESC, id DESC LIMIT 1";
+
+#[derive(sqlx::FromRow)]
+struct LiveCode {
+    id: i64,
+    code_hash: String,
+    attempts: i64,
+}
+
+fn missing(field: &str) -> AppError {
+    AppError::invalid_field(field, "验证码错误或已失效，请重新获取")
+}
+
+/// Checks the code without using it, before the expensive part of a form (the password
+/// hash) and outside any transaction: a wrong code is counted and refused here, so it
+/// costs no argon2 work. [`require`] checks again, atomically, when the change is written.
+pub async fn check(
+    state: &AppState,
+    phone: &str,
+    purpose: Purpose,
+    code: &str,
+    field: &str,
+    now: i64,
+) -> AppResult<()> {
+    let live: Option<LiveCode> = sqlx::query_as(LIVE_CODE)
+        .bind(phone)
+        .bind(purpose.code())
+        .bind(now)
+        .fetch_optional(state.db.reader())
+        .await?;
+    let Some(live) = live.filter(|live| live.attempts < MAX_ATTEMPTS) else {
+        return Err(missing(field));
+    };
+    if code_hash(state, phone, purpose, code.trim()) != live.code_hash {
+        sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
+            .bind(live.id)
+            .execute(state.db.writer())
+            .await?;
+        return Err(AppError::invalid_field(field, "验证码错误"));
+    }
     Ok(())
 }
 
@@ -105,22 +186,13 @@ pub async fn require(
     field: &str,
     now: i64,
 ) -> AppResult<Tx> {
-    let missing = || AppError::invalid_field(field, "验证码错误或已失效，请重新获取");
-    let live: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, code_hash, attempts FROM sms_codes
-         WHERE phone = $1 AND purpose = $2 AND consumed_at IS NULL AND expires_at > $3
-         ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .bind(phone)
-    .bind(purpose.code())
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((code_id, expected, attempts)) = live else {
-        return Err(missing());
+    let live: Option<LiveCode> =
+        sqlx::query_as(LIVE_CODE).bind(phone).bind(purpose.code()).bind(now).fetch_optional(&mut *tx).await?;
+    let Some(LiveCode { id: code_id, code_hash: expected, attempts }) = live else {
+        return Err(missing(field));
     };
     if attempts >= MAX_ATTEMPTS {
-        return Err(missing());
+        return Err(missing(field));
     }
     if code_hash(state, phone, purpose, code.trim()) != expected {
         sqlx::query("UPDATE sms_codes SET attempts = attempts + 1 WHERE id = $1")
@@ -137,7 +209,7 @@ pub async fn require(
         .execute(&mut *tx)
         .await?;
     if used.rows_affected() != 1 {
-        return Err(missing());
+        return Err(missing(field));
     }
     Ok(tx)
 }

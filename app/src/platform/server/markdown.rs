@@ -26,8 +26,9 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let allowed = lower.starts_with("https://")
         || lower.starts_with("http://")
         || lower.starts_with("mailto:")
-        || (lower.starts_with('/') && !lower.starts_with("//"))
-        || lower.starts_with('#');
+        // The same rule as a login's `next`: `/\evil.example` is another site to a browser.
+        || (lower.starts_with('/') && crate::platform::url::is_site_path(&url))
+        || (lower.starts_with('#') && !url.chars().any(char::is_control));
     if allowed { url } else { CowStr::Borrowed("#") }
 }
 
@@ -59,5 +60,16 @@ mod tests {
         assert!(html.contains(r#"href="/news/3""#));
         assert!(html.contains(r#"href="https://example.cn""#));
         assert!(html.contains(r##"href="#""##));
+    }
+
+    #[test]
+    fn site_links_follow_the_next_path_rule() {
+        for evil in ["/\\evil.example", "/%09/evil.example", "/%5C%5Cevil.example", "/%2F/evil.example"] {
+            let html = render(&format!("[x]({evil})"));
+            assert!(html.contains(r##"href="#""##), "{evil}: {html}");
+            assert!(!html.contains("evil.example\""), "{evil}: {html}");
+        }
+        let html = render("[x](/news/3?page=2)");
+        assert!(html.contains(r#"href="/news/3?page=2""#), "{html}");
     }
 }

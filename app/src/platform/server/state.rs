@@ -2,7 +2,8 @@ use super::{
     cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
 };
 use crate::{
-    accounts::server::passwords::CommonPasswords, learning::server::heartbeats::HeartbeatWriter,
+    accounts::server::passwords::{CommonPasswords, PasswordWork},
+    learning::server::heartbeats::HeartbeatWriter,
     payments::server::Payments,
 };
 use axum::extract::FromRef;
@@ -31,6 +32,11 @@ pub struct AppState {
     /// Bounds concurrent argon2 work (19 MiB and ~30 ms of CPU each), so a burst of
     /// logins queues instead of exhausting memory.
     pub password_permits: Arc<Semaphore>,
+    /// Bounds the uploads served at once (`XUESHI_UPLOAD_CONCURRENCY`); the body
+    /// middleware refuses one more with 503 instead of queuing it.
+    pub upload_permits: Arc<Semaphore>,
+    /// Counts the argon2 hashes and verifications done.
+    pub password_work: Arc<PasswordWork>,
     /// A real argon2 hash to verify against when an account does not exist, so that
     /// a wrong account costs as much time as a wrong password.
     pub dummy_password_hash: Arc<str>,
