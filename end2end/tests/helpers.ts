@@ -14,7 +14,7 @@ export async function ready(page: Page, testInfo: TestInfo) {
   }
 }
 
-/** Opens the login page once its captcha image has arrived (the image draws the answer). */
+/** Opens the login page once its captcha image (issued with the page) has arrived. */
 export async function openLogin(page: Page, testInfo: TestInfo, path = '/login') {
   const captchaDrawn = page.waitForResponse((r) => r.url().includes('/captcha/') && r.ok());
   await page.goto(path);

@@ -167,3 +167,68 @@ async function rightAnswers(page: import('@playwright/test').Page): Promise<[str
   }
   return out;
 }
+
+test('the player resumes where the trainee stopped, after a visit that did not play', async ({ page }, testInfo) => {
+  test.setTimeout(120_000);
+  await login(page, testInfo, LEARNER);
+  await page.goto('/learn');
+  await page
+    .getByRole('list', { name: '我的班级' })
+    .getByRole('listitem')
+    .filter({ hasText: '专业技术人员公需科目在线培训' })
+    .getByRole('link', { name: '立即学习' })
+    .click();
+  // A course of its own (the test above studies the others): chosen here if needed.
+  const law = page.getByRole('list', { name: '已选课程' }).getByRole('listitem').filter({ hasText: '法治建设与依法行政' });
+  if ((await law.count()) === 0) {
+    await page.getByRole('link', { name: /立即选课|查看课程/ }).click();
+    await ready(page, testInfo);
+    await page.getByRole('listitem').filter({ hasText: '法治建设与依法行政' }).getByText('选择课程').click();
+    await page.getByRole('button', { name: '确认选中的课程' }).click();
+    await expect(page.getByRole('status')).toHaveText('已确认选课 1 门');
+  }
+  const playerStarted = () => page.waitForResponse((r) => r.url().includes('/api/learn/playback/start') && r.ok());
+  let started = playerStarted();
+  await law.getByRole('link', { name: /开始学习|复习/ }).click();
+  await ready(page, testInfo);
+  await started;
+  const playerUrl = page.url();
+  const video = page.getByLabel('课程视频');
+  const position = () => video.evaluate((v: HTMLVideoElement) => v.currentTime);
+
+  // Watch a few seconds and pause (the pause sends a heartbeat).
+  const stored = page.waitForResponse((r) => r.url().includes('/api/learn/heartbeat') && r.ok());
+  await video.evaluate((v: HTMLVideoElement) => {
+    v.muted = true;
+    return v.play();
+  });
+  await page.waitForTimeout(4_000);
+  await video.evaluate((v: HTMLVideoElement) => v.pause());
+  await stored;
+  const stopped = await position();
+  expect(stopped).toBeGreaterThan(3);
+
+  // Leave (to 课后测验), come back, and leave again without pressing play.
+  await page.getByRole('link', { name: '课后测验' }).click();
+  await expect(page).toHaveURL(/\/learn\/quiz\//);
+  started = playerStarted();
+  await page.goto(playerUrl);
+  await ready(page, testInfo);
+  await started;
+  await page.getByRole('link', { name: '课后测验' }).click();
+  await expect(page).toHaveURL(/\/learn\/quiz\//);
+  // The leaving beacons are on their way; give the server a moment to store them.
+  await page.waitForTimeout(2_000);
+
+  // The next visit (and a reload of it) resumes where watching stopped, not at 0:00.
+  for (const visit of ['return', 'reload']) {
+    if (visit === 'return') {
+      await page.goto(playerUrl);
+    } else {
+      await page.reload();
+    }
+    await ready(page, testInfo);
+    await expect.poll(position, { message: visit }).toBeGreaterThan(stopped - 1.5);
+    expect(await position()).toBeLessThan(stopped + 1);
+  }
+});

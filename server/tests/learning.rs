@@ -17,6 +17,7 @@ engine_tests!(
     a_quiz_opens_once_and_its_questions_stay,
     videos_stream_in_ranges_to_those_who_study_them,
     providers_keep_their_courses,
+    a_player_that_has_not_played_keeps_the_resume_point,
 );
 
 /// 李四 has paid for the demo online class (seed).
@@ -89,6 +90,31 @@ async fn beat(app: &TestApp, cookie: &str, chapter: i64, token: &str, segments: 
         Some(cookie),
     )
     .await
+}
+
+/// A heartbeat reporting where the player is (`None`: a player that has not played).
+async fn beat_at(
+    app: &TestApp,
+    cookie: &str,
+    chapter: i64,
+    token: &str,
+    segments: &str,
+    position: Option<i64>,
+) -> TestResponse {
+    let chapter = chapter.to_string();
+    let position = position.map(|p| p.to_string());
+    let mut form = vec![("chapter_id", chapter.as_str()), ("token", token), ("segments", segments)];
+    if let Some(position) = &position {
+        form.push(("position_ms", position));
+    }
+    app.call("/api/learn/heartbeat", &form, Some(cookie)).await
+}
+
+async fn resume_point(app: &TestApp, cookie: &str, selection: i64) -> i64 {
+    let player =
+        app.call("/api/learn/player", &[("selection_id", &selection.to_string())], Some(cookie)).await;
+    assert_eq!(player.status, StatusCode::OK, "{}", player.body);
+    player.json()["position_ms"].as_i64().unwrap()
 }
 
 /// Pretends `ms` of wall-clock time passed since the playback's last heartbeat.
@@ -630,4 +656,49 @@ async fn providers_keep_their_courses(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(offered, 1);
+}
+
+/// Watch a few seconds, leave, come back and leave again without pressing play: the
+/// returning player's beacon (at 0:00, or with no position) must not move the point
+/// the next visit resumes at; watching again from earlier does move it.
+async fn a_player_that_has_not_played_keeps_the_resume_point(app: &TestApp) {
+    let learner = app.login(LEARNER).await;
+    let class_id = online_class(app).await;
+    let digital = course(app, DIGITAL).await;
+    assert_eq!(select(app, &learner, class_id, &[digital]).await.status, StatusCode::OK);
+    let selection = selection_of(app, digital).await;
+    let (chapter, _) = chapters_of(app, digital).await[0];
+
+    // The first visit watches six seconds and leaves.
+    let token = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
+    wait(app, 6_000).await;
+    let watched = beat_at(app, &learner, chapter, &token, "0-6000", Some(6_000)).await;
+    assert_eq!(watched.status, StatusCode::OK, "{}", watched.body);
+    app.call("/api/learn/playback/stop", &[("token", &token)], Some(&learner)).await;
+    assert_eq!(resume_point(app, &learner, selection).await, 6_000);
+
+    // A fresh player that never played: its leaving beacon, at 0:00 and with no
+    // coverage (as players before this fix sent it), then without a position.
+    let token = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
+    wait(app, 3_000).await;
+    let left = beat_at(app, &learner, chapter, &token, "", Some(0)).await;
+    assert_eq!(left.status, StatusCode::OK, "{}", left.body);
+    assert_eq!(resume_point(app, &learner, selection).await, 6_000);
+    wait(app, 3_000).await;
+    assert_eq!(beat_at(app, &learner, chapter, &token, "", None).await.status, StatusCode::OK);
+    assert_eq!(resume_point(app, &learner, selection).await, 6_000);
+    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
+        .bind(chapter)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    assert_eq!(covered, 6_000);
+
+    // Seeking back and watching again adds no coverage but is real play: the point moves.
+    wait(app, 2_000).await;
+    assert_eq!(
+        beat_at(app, &learner, chapter, &token, "1000-3000", Some(3_000)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(resume_point(app, &learner, selection).await, 3_000);
 }

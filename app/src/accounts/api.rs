@@ -28,10 +28,27 @@ pub async fn get_current_user() -> AppResult<Option<CurrentUser>> {
     respond(guard::current_user()).await
 }
 
-/// A fresh captcha id for a form; the image is drawn at `/captcha/<id>`.
+/// Issues a captcha for a form (limited per client address); its image is at
+/// `/captcha/<id>`. Called while the form page renders, and by the captcha island
+/// when its id can no longer be redrawn.
 #[server(prefix = "/api", endpoint = "accounts/captcha")]
 pub async fn new_captcha() -> AppResult<String> {
-    Ok(captcha::new_id())
+    respond(async move {
+        let state = app_state()?;
+        let parts = request_parts()?;
+        captcha::issue(&state.db, &state.config, &client_ip(&parts, &state.config), now_ms()).await
+    })
+    .await
+}
+
+/// "看不清？换一张": a new image (and answer) for an issued captcha.
+#[server(prefix = "/api", endpoint = "accounts/captcha/redraw")]
+pub async fn redraw_captcha(id: String) -> AppResult<()> {
+    respond(async move {
+        let state = app_state()?;
+        captcha::redraw(&state.db, &state.config, &id, now_ms()).await
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "accounts/login")]

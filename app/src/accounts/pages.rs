@@ -1,7 +1,7 @@
 //! 登录 and 个人中心, and the signed-in user as the pages see it.
 
 use super::{
-    api::{Login, new_captcha},
+    api::{Login, new_captcha, redraw_captcha},
     roles::CurrentUser,
 };
 use crate::shell::page_data::PageData;
@@ -127,7 +127,8 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
-/// The 验证码 input with its image; the image is drawn for a fresh captcha id.
+/// The 验证码 input with its image: the server issues a captcha for this page as it
+/// renders (so the form works without JavaScript; "换一张" then reloads the page).
 #[component]
 pub fn CaptchaField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let captcha_id = PageData::new(new_captcha());
@@ -149,7 +150,13 @@ pub fn CaptchaField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
                 />
                 <Suspense fallback=|| view! { <span class="h-11 w-[120px] rounded bg-slate-100"></span> }>
                     {move || Suspend::new(async move {
-                        captcha_id.await.map(|id| view! { <CaptchaImage id /> })
+                        match captcha_id.await {
+                            Ok(id) => view! { <CaptchaImage id /> }.into_any(),
+                            // Too many captchas from this address: say so where the image goes.
+                            Err(e) => view! {
+                                <span role="alert" class="flex w-[120px] shrink-0 items-center text-xs text-red-600">{e.message}</span>
+                            }.into_any(),
+                        }
                     })}
                 </Suspense>
             </div>
@@ -161,22 +168,32 @@ pub fn CaptchaField(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoV
     }
 }
 
-/// The captcha image and its id; clicking draws a new one for the same id.
+/// The captcha image and its id; clicking redraws the same id, and once it may not be
+/// redrawn any more (or has expired) asks for a new one.
 #[island]
 fn CaptchaImage(id: String) -> impl IntoView {
+    let id = RwSignal::new(id);
     let version = RwSignal::new(0u32);
-    let src = {
-        let id = id.clone();
-        move || format!("/captcha/{id}?v={}", version.get())
+    let src = move || format!("/captcha/{}?v={}", id.get(), version.get());
+    let refresh = move |_| {
+        leptos::task::spawn_local(async move {
+            if redraw_captcha(id.get_untracked()).await.is_err() {
+                match new_captcha().await {
+                    Ok(new) => id.set(new),
+                    Err(_) => return,
+                }
+            }
+            version.update(|v| *v += 1);
+        });
     };
     view! {
-        <input type="hidden" name="captcha_id" value=id />
+        <input type="hidden" name="captcha_id" value=move || id.get() />
         <button
             type="button"
             class="shrink-0 overflow-hidden rounded-md border border-slate-300"
             title="看不清？换一张"
             aria-label="看不清？换一张"
-            on:click=move |_| version.update(|v| *v += 1)
+            on:click=refresh
         >
             <img src=src alt="验证码图片" width="120" height="44" class="block h-11 w-[120px]" />
         </button>

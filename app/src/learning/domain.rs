@@ -232,6 +232,24 @@ pub fn apply_heartbeat(
     })
 }
 
+/// Where the player resumes after an accepted heartbeat. The reported position moves
+/// the resume point only when the heartbeat carries play time (segments watched since
+/// the previous one, new or watched before, so seeking back and playing counts). A
+/// player that has not played reports no position; and a heartbeat without play time
+/// (an older player's beacon, still at 0:00, from a page left before pressing play)
+/// keeps the stored point, so visiting the player without watching never loses it.
+pub fn resume_position(
+    stored_ms: i64,
+    reported_ms: Option<i64>,
+    claimed: &[Segment],
+    duration_ms: i64,
+) -> i64 {
+    match reported_ms {
+        Some(reported) if claimed.iter().any(|s| !s.is_empty()) => reported.clamp(0, duration_ms.max(0)),
+        _ => stored_ms,
+    }
+}
+
 /// Progress in per mille of a chapter's length.
 pub fn per_mille(covered_ms: i64, duration_ms: i64) -> i64 {
     if duration_ms <= 0 { 0 } else { (covered_ms * 1000 / duration_ms).clamp(0, 1000) }
@@ -606,6 +624,22 @@ mod tests {
         );
         // Backward is free.
         assert!(apply_heartbeat(&[s(0, 40_000)], &[s(5_000, 15_000)], 60_000, 10_000, TOLERANCE_MS).is_ok());
+    }
+
+    #[test]
+    fn only_a_heartbeat_with_play_time_moves_the_resume_point() {
+        // Watched to 30 s: the point follows the player.
+        assert_eq!(resume_position(0, Some(30_000), &[s(20_000, 30_000)], 60_000), 30_000);
+        // A fresh player that never played, at 0:00 (no segments): the point stays.
+        assert_eq!(resume_position(30_000, Some(0), &[], 60_000), 30_000);
+        assert_eq!(resume_position(30_000, Some(0), &[s(0, 0)], 60_000), 30_000);
+        // No position reported at all: the point stays.
+        assert_eq!(resume_position(30_000, None, &[s(30_000, 40_000)], 60_000), 30_000);
+        // Sought back and watched again (no new coverage, but play time): it moves back.
+        assert_eq!(resume_position(30_000, Some(8_000), &[s(5_000, 8_000)], 60_000), 8_000);
+        // Kept inside the video.
+        assert_eq!(resume_position(0, Some(90_000), &[s(50_000, 60_000)], 60_000), 60_000);
+        assert_eq!(resume_position(0, Some(-5), &[s(0, 1_000)], 60_000), 0);
     }
 
     #[test]

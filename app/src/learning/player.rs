@@ -213,6 +213,11 @@ mod playback {
             resume_ms: i64,
             video: NodeRef<html::Video>,
             token: RwSignal<Option<String>>,
+            /// Whether the video has played on this page: until then the player reports
+            /// no position (it would be 0:00, or the resume point it was given).
+            played: RwSignal<bool>,
+            /// Whether the resume point has been applied to the video.
+            resumed: RwSignal<bool>,
             /// Whether heartbeats are refused for good (another playback holds the account).
             stopped: RwSignal<bool>,
             /// The segment playing now: (start, last time seen).
@@ -246,6 +251,8 @@ mod playback {
                     resume_ms,
                     video,
                     token: RwSignal::new(None),
+                    played: RwSignal::new(false),
+                    resumed: RwSignal::new(false),
                     stopped: RwSignal::new(false),
                     current: RwSignal::new(None),
                     pending: RwSignal::new(Vec::new()),
@@ -256,9 +263,29 @@ mod playback {
                     finished,
                 };
                 tracker.start();
+                // The video's metadata may have loaded before the island hydrated (its
+                // `loadedmetadata` then came before the handler): resume at once then.
+                Effect::new(move |_| {
+                    if video.get().is_some_and(|v| v.ready_state() >= 1) {
+                        tracker.resume();
+                    }
+                });
                 set_interval(move || tracker.beat(false), std::time::Duration::from_secs(HEARTBEAT_SECONDS));
                 let _ = window_event_listener(leptos::ev::pagehide, move |_| tracker.leave());
                 tracker
+            }
+
+            /// Moves the video to where the trainee stopped, once, before it plays.
+            fn resume(self) {
+                if self.resumed.get_untracked() || self.played.get_untracked() {
+                    return;
+                }
+                let Some(video) = self.video.get_untracked() else { return };
+                self.resumed.set(true);
+                let resume = self.resume_ms.min(self.furthest.get_untracked());
+                if resume > 0 && resume < self.duration_ms - 1_000 {
+                    video.set_current_time(resume as f64 / 1000.0);
+                }
             }
 
             fn now_ms(&self) -> i64 {
@@ -314,7 +341,7 @@ mod playback {
                     self.current.set(Some((last, last)));
                 }
                 let segments = self.pending.get_untracked();
-                let position = self.now_ms();
+                let position = self.played.get_untracked().then(|| self.now_ms());
                 if segments.is_empty() && !leaving {
                     return;
                 }
@@ -325,7 +352,9 @@ mod playback {
                         params.append("chapter_id", &self.chapter_id.to_string());
                         params.append("token", &token);
                         params.append("segments", &text);
-                        params.append("position_ms", &position.to_string());
+                        if let Some(position) = position {
+                            params.append("position_ms", &position.to_string());
+                        }
                         let _ = window()
                             .navigator()
                             .send_beacon_with_opt_url_search_params("/api/learn/heartbeat", Some(&params));
@@ -369,15 +398,9 @@ mod playback {
 
             pub fn handlers(self) -> Handlers {
                 Handlers {
-                    loaded: Box::new(move |_| {
-                        if let Some(video) = self.video.get_untracked() {
-                            let resume = self.resume_ms.min(self.furthest.get_untracked());
-                            if resume > 0 && resume < self.duration_ms - 1_000 {
-                                video.set_current_time(resume as f64 / 1000.0);
-                            }
-                        }
-                    }),
+                    loaded: Box::new(move |_| self.resume()),
                     play: Box::new(move |_| {
+                        self.played.set(true);
                         let now = self.now_ms();
                         self.current.set(Some((now, now)));
                     }),

@@ -447,7 +447,7 @@ pub async fn heartbeat(
     chapter_id: i64,
     token: &str,
     claimed: &[Segment],
-    position_ms: i64,
+    position_ms: Option<i64>,
     now: i64,
 ) -> AppResult<HeartbeatAnswer> {
     let (duration_ms, course_id, course_started) =

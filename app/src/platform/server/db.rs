@@ -41,7 +41,10 @@ impl Db {
                             "PRAGMA journal_mode = WAL",
                             "PRAGMA busy_timeout = 5000",
                             "PRAGMA foreign_keys = ON",
-                            "PRAGMA synchronous = NORMAL",
+                            // FULL: a commit is on disk (WAL fsynced) before it is answered.
+                            // NORMAL can lose the last commits on an OS crash or power cut,
+                            // among them a payment already acknowledged to the gateway.
+                            "PRAGMA synchronous = FULL",
                         ] {
                             conn.execute(pragma).await?;
                         }
@@ -155,6 +158,18 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn sqlite_commits_are_synced_before_they_are_answered() {
+        let dir = std::env::temp_dir().join(format!("xueshi-db-{}", uuid::Uuid::new_v4()));
+        let db = Db::connect(&format!("sqlite://{}/t.db", dir.display()), 2).await.unwrap();
+        // 2 = FULL, on the connection every write goes through and on the readers.
+        let writer: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(db.writer()).await.unwrap();
+        let reader: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(db.reader()).await.unwrap();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!((writer, reader), (2, 2));
+    }
 
     #[test]
     fn placeholders_number_the_values_of_each_row() {
