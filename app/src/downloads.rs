@@ -25,13 +25,16 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
         return Ok(true);
     }
     Ok(match record.purpose.as_str() {
-        // ID card photos: the reviewers are the admins of the owner's unit.
+        // ID card photos: the admins of the owner's unit, and the authority reviewing
+        // the submission (实名审核).
         "id_card" => {
             let unit: Option<Option<i64>> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
                 .bind(record.owner_user_id)
                 .fetch_optional(state.db.reader())
                 .await?;
             unit.flatten().is_some_and(|unit_id| viewer.has_scoped_role(Role::UnitAdmin, unit_id))
+                || crate::accounts::server::identity_reviews::reviewer_may_read(state, viewer, &record.id)
+                    .await?
         }
         // A unit's licence: the authority of the unit's region.
         "licence" => {

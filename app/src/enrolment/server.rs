@@ -227,31 +227,34 @@ pub async fn start(state: &AppState, user: &CurrentUser, s: Submission, now: i64
     }
 
     let draft_id = random_token(16);
-    let mut tx = state.db.begin().await?;
-    let mut stored = None;
+    // The photo is stored before the transaction (the writer is not held while it is
+    // written) and deleted again if the draft does not commit.
+    let stored = match s.photo {
+        Some((filename, bytes)) => {
+            let upload = Upload {
+                purpose: "registration_photo",
+                filename: &filename,
+                bytes,
+                max_bytes: PHOTO_MAX_BYTES,
+                accepted: &[FileKind::Jpeg, FileKind::Png],
+                owner_user_id: user.id,
+            };
+            let file = files::put(&state.storage, upload).await.map_err(|mut e| {
+                for f in &mut e.fields {
+                    f.field = "photo".to_owned();
+                }
+                e
+            })?;
+            Some(file)
+        }
+        None => None,
+    };
     let outcome = async {
-        let photo_file_id = match s.photo {
-            Some((filename, bytes)) => {
-                let upload = Upload {
-                    purpose: "registration_photo",
-                    filename: &filename,
-                    bytes,
-                    max_bytes: PHOTO_MAX_BYTES,
-                    accepted: &[FileKind::Jpeg, FileKind::Png],
-                    owner_user_id: user.id,
-                };
-                let record = files::store(&state.storage, &mut tx, upload).await.map_err(|mut e| {
-                    for f in &mut e.fields {
-                        f.field = "photo".to_owned();
-                    }
-                    e
-                })?;
-                let id = record.id.clone();
-                stored = Some(record);
-                Some(id)
-            }
-            None => None,
-        };
+        let mut tx = state.db.begin().await?;
+        if let Some(file) = &stored {
+            files::record(&mut tx, file).await?;
+        }
+        let photo_file_id = stored.as_ref().map(|file| file.record.id.clone());
         // One draft per user and class: a new submission replaces an unconfirmed one;
         // drafts whose notice has lapsed are swept on the way.
         sqlx::query("DELETE FROM registration_drafts WHERE (user_id = $1 AND class_id = $2) OR notice_issued_at < $3")
@@ -273,15 +276,12 @@ pub async fn start(state: &AppState, user: &CurrentUser, s: Submission, now: i64
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         AppResult::Ok(())
     }
     .await;
-    let outcome = match outcome {
-        Ok(()) => tx.commit().await.map_err(AppError::from),
-        Err(e) => Err(e),
-    };
-    if let (Err(_), Some(record)) = (&outcome, &stored) {
-        files::discard(&state.storage, record).await;
+    if let (Err(_), Some(file)) = (&outcome, &stored) {
+        files::discard(&state.storage, &file.record).await;
     }
     outcome.map(|()| draft_id)
 }

@@ -442,32 +442,10 @@ pub async fn issue(
             (Bytes::from(bytes), format!("发票{invoice_no}.pdf"))
         }
     };
-    let mut tx = state.db.begin().await?;
-    let (status, amount_fen, email, title): (String, i64, String, String) =
-        sqlx::query_as("SELECT status, amount_fen, email, title FROM invoices WHERE id = $1")
-            .bind(invoice_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
-    InvoiceStatus::from_code(&status)
-        .unwrap_or(InvoiceStatus::Voided)
-        .apply(InvoiceAction::Issue)
-        .map_err(AppError::conflict)?;
-    // The covered orders are locked (PostgreSQL), so a refund approved at this moment
-    // either waits and then finds the invoice issued, or went first and shows below.
-    sqlx::query(&format!(
-        "SELECT id FROM orders WHERE id IN (SELECT order_id FROM invoice_orders WHERE invoice_id = $1) ORDER BY id{}",
-        state.db.row_lock()
-    ))
-    .bind(invoice_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    if covered_amount(&mut tx, invoice_id).await? != amount_fen {
-        return Err(AppError::conflict("订单金额在申请后发生变化（有退款），请驳回后由学员重新申请"));
-    }
-    let record = files::store(
+    // The PDF is stored before the transaction (the writer is not held while it is
+    // written) and deleted again if the issue does not commit.
+    let file = files::put(
         &state.storage,
-        &mut tx,
         Upload {
             purpose: "invoice",
             filename: &filename,
@@ -479,6 +457,30 @@ pub async fn issue(
     )
     .await?;
     let outcome = async {
+        let mut tx = state.db.begin().await?;
+        let (status, amount_fen, email, title): (String, i64, String, String) =
+            sqlx::query_as("SELECT status, amount_fen, email, title FROM invoices WHERE id = $1")
+                .bind(invoice_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
+        InvoiceStatus::from_code(&status)
+            .unwrap_or(InvoiceStatus::Voided)
+            .apply(InvoiceAction::Issue)
+            .map_err(AppError::conflict)?;
+        // The covered orders are locked (PostgreSQL), so a refund approved at this moment
+        // either waits and then finds the invoice issued, or went first and shows below.
+        sqlx::query(&format!(
+            "SELECT id FROM orders WHERE id IN (SELECT order_id FROM invoice_orders WHERE invoice_id = $1) ORDER BY id{}",
+            state.db.row_lock()
+        ))
+        .bind(invoice_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        if covered_amount(&mut tx, invoice_id).await? != amount_fen {
+            return Err(AppError::conflict("订单金额在申请后发生变化（有退款），请驳回后由学员重新申请"));
+        }
+        files::record(&mut tx, &file).await?;
         let updated = sqlx::query(
             "UPDATE invoices SET status = $1, invoice_no = $2, issued_on = $3, file_id = $4, reviewed_by = $5,
                  issued_at = $6, updated_at = $6 WHERE id = $7 AND status = $8",
@@ -486,7 +488,7 @@ pub async fn issue(
         .bind(InvoiceStatus::Issued.code())
         .bind(&invoice_no)
         .bind(issued_on)
-        .bind(&record.id)
+        .bind(&file.record.id)
         .bind(finance.id)
         .bind(now)
         .bind(invoice_id)
@@ -526,7 +528,7 @@ pub async fn issue(
     }
     .await;
     if outcome.is_err() {
-        files::discard(&state.storage, &record).await;
+        files::discard(&state.storage, &file.record).await;
     }
     outcome
 }

@@ -122,13 +122,14 @@ pub async fn stop_playback(token: String) -> AppResult<()> {
     .await
 }
 
-/// A heartbeat: `segments` is `start-end` pairs in milliseconds, comma separated.
+/// A heartbeat: `segments` is `start-end` pairs in milliseconds, comma separated;
+/// `position_ms` is left out by a player that has not played yet.
 #[server(prefix = "/api", endpoint = "learn/heartbeat")]
 pub async fn heartbeat(
     chapter_id: i64,
     token: String,
     segments: String,
-    position_ms: i64,
+    #[server(default)] position_ms: Option<i64>,
 ) -> AppResult<HeartbeatAnswer> {
     respond(async move {
         let user = guard::require_user().await?;
@@ -313,26 +314,43 @@ pub async fn set_course_classes(#[server(flatten)] form: CourseClassesForm) -> A
 pub async fn add_chapter(data: MultipartData) -> AppResult<()> {
     respond(async move {
         let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let state = app_state()?;
         let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
         let (mut course_id, mut title, mut seconds) = (None, String::new(), String::new());
-        let mut video: Option<(String, bytes::Bytes)> = None;
-        while let Ok(Some(field)) = data.next_field().await {
-            match field.name().unwrap_or_default() {
-                "course_id" => course_id = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok()),
-                "title" => title = field.text().await.unwrap_or_default(),
-                "duration_seconds" => seconds = field.text().await.unwrap_or_default(),
-                "video" => {
-                    let name = field.file_name().unwrap_or("video").to_owned();
-                    let bytes =
-                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
-                    video = Some((name, bytes));
+        // The video streams to storage as it arrives; the fields before it (the form
+        // puts them first) are checked before a byte of it is stored.
+        let mut video = None;
+        let read = async {
+            while let Some(field) =
+                data.next_field().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?
+            {
+                match field.name().unwrap_or_default() {
+                    "course_id" => {
+                        course_id = field.text().await.ok().and_then(|t| t.trim().parse::<i64>().ok());
+                    }
+                    "title" => title = field.text().await.unwrap_or_default(),
+                    "duration_seconds" => seconds = field.text().await.unwrap_or_default(),
+                    "video" if video.is_none() => {
+                        let course_id = course_id.ok_or_else(|| AppError::bad_request("缺少课程编号"))?;
+                        courses::check_chapter(&state, &user, course_id, &title).await?;
+                        let name = field.file_name().unwrap_or("video").to_owned();
+                        video = Some(courses::store_video(&state, &user, &name, field).await?);
+                    }
+                    _ => {}
                 }
-                _ => {}
             }
+            AppResult::Ok(())
+        }
+        .await;
+        if let Err(err) = read {
+            if let Some(video) = &video {
+                crate::platform::server::files::discard(&state.storage, &video.record).await;
+            }
+            return Err(err);
         }
         let course_id = course_id.ok_or_else(|| AppError::bad_request("缺少课程编号"))?;
-        let (name, bytes) = video.ok_or_else(|| AppError::invalid_field("video", "请选择视频文件"))?;
-        courses::add_chapter(&app_state()?, &user, course_id, &title, &seconds, &name, bytes).await?;
+        let video = video.ok_or_else(|| AppError::invalid_field("video", "请选择视频文件"))?;
+        courses::add_chapter(&state, &user, course_id, &title, &seconds, video).await?;
         leptos_axum::redirect(&format!("/admin/courses/{course_id}?chapter=1"));
         Ok(())
     })

@@ -9,10 +9,12 @@ use app::{
     },
 };
 use axum::{
+    body::Body,
     extract::{Path, State},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
+use futures::TryStreamExt;
 
 pub async fn download(State(state): State<AppState>, Path(id): Path<String>, headers: HeaderMap) -> Response {
     match serve(&state, &id, &headers).await {
@@ -48,23 +50,10 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
     // Videos play inline and seek with range requests; everything else downloads.
     let inline = record.content_type.starts_with("video/") || record.content_type.starts_with("image/");
     let range = headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(|v| parse_range(v, size));
-    let mut response = match range {
-        Some(Some(range)) => {
-            let bytes = state
-                .storage
-                .get_range(&record.storage_key, range.clone())
-                .await
-                .map_err(|e| internal(&e))?;
-            let mut partial = (StatusCode::PARTIAL_CONTENT, bytes).into_response();
-            if let Ok(value) = HeaderValue::from_str(&format!(
-                "bytes {}-{}/{size}",
-                range.start,
-                range.end.saturating_sub(1)
-            )) {
-                partial.headers_mut().insert(header::CONTENT_RANGE, value);
-            }
-            partial
-        }
+    // Streamed from storage in chunks, ranges too: twenty viewers of a 200 MiB video
+    // must not hold 4 GiB.
+    let (status, read) = match range {
+        Some(Some(range)) => (StatusCode::PARTIAL_CONTENT, Some(range)),
         Some(None) => {
             let mut refused = StatusCode::RANGE_NOT_SATISFIABLE.into_response();
             if let Ok(value) = HeaderValue::from_str(&format!("bytes */{size}")) {
@@ -72,8 +61,24 @@ async fn serve(state: &AppState, id: &str, headers: &HeaderMap) -> Result<Respon
             }
             return Ok(refused);
         }
-        None => state.storage.get(&record.storage_key).await.map_err(|e| internal(&e))?.into_response(),
+        None => (StatusCode::OK, None),
     };
+    let length = read.as_ref().map_or(size, |range| range.end - range.start);
+    // An empty object has no range to ask the store for.
+    let body = if length == 0 {
+        Body::empty()
+    } else {
+        let chunks = state.storage.open(&record.storage_key, read.clone()).await.map_err(|e| internal(&e))?;
+        Body::from_stream(chunks.inspect_err(|err| tracing::error!(error = %err, "file download broke off")))
+    };
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    if let Some(range) = read
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("bytes {}-{}/{size}", range.start, range.end.saturating_sub(1)))
+    {
+        response.headers_mut().insert(header::CONTENT_RANGE, value);
+    }
     let disposition = format!(
         "{}; filename=\"{}\"; filename*=UTF-8''{}",
         if inline { "inline" } else { "attachment" },

@@ -16,7 +16,7 @@ use crate::{
     platform::server::{
         AppState,
         db::Tx,
-        files::{self, FileRecord, Upload},
+        files::{self, FileRecord, NewFile, StreamUpload, Upload},
         media,
         storage::FileKind,
     },
@@ -173,22 +173,86 @@ pub async fn get(state: &AppState, user: &CurrentUser, course_id: i64) -> AppRes
 /// Accepted video files: WebM and MP4, recognised by their content.
 pub const VIDEO_KINDS: [FileKind; 2] = [FileKind::Webm, FileKind::Mp4];
 
-/// Adds a chapter with its video. The length comes from the file's header when it
-/// states it, else from the form (`duration_seconds`).
+/// What can be checked before a chapter's video is read: the title, and that the
+/// caller manages the course. Saves uploading 200 MiB to hear the title was empty.
+pub async fn check_chapter(
+    state: &AppState,
+    user: &CurrentUser,
+    course_id: i64,
+    title: &str,
+) -> AppResult<()> {
+    check_chapter_title(title)?;
+    managed_course(state.db.reader(), user, course_id).await?;
+    Ok(())
+}
+
+fn check_chapter_title(title: &str) -> AppResult<&str> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 100 {
+        return Err(AppError::invalid_field("title", "请输入章节名称（不超过100字）"));
+    }
+    Ok(title)
+}
+
+/// Streams a chapter's video to storage as it arrives (no transaction is open, and
+/// the file is never whole in memory). Its row is written by [`add_chapter`].
+pub async fn store_video<S, E>(
+    state: &AppState,
+    user: &CurrentUser,
+    filename: &str,
+    body: S,
+) -> AppResult<NewFile>
+where
+    S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let upload = StreamUpload {
+        purpose: "chapter_video",
+        filename,
+        max_bytes: state.config.video_limit_bytes,
+        accepted: &VIDEO_KINDS,
+        owner_user_id: user.id,
+    };
+    files::put_stream(&state.storage, upload, body).await.map_err(|mut err| {
+        for f in &mut err.fields {
+            f.field = "video".into();
+        }
+        err
+    })
+}
+
+/// Adds a chapter with its video, already stored by [`store_video`]; the video is
+/// deleted again if the chapter is refused. The length comes from the file's header
+/// when it states it, else from the form (`duration_seconds`).
 pub async fn add_chapter(
     state: &AppState,
     user: &CurrentUser,
     course_id: i64,
     title: &str,
     typed_seconds: &str,
-    filename: &str,
-    video: Bytes,
+    video: NewFile,
 ) -> AppResult<i64> {
-    let title = title.trim();
-    if title.is_empty() || title.chars().count() > 100 {
-        return Err(AppError::invalid_field("title", "请输入章节名称（不超过100字）"));
+    let added = add_stored_chapter(state, user, course_id, title, typed_seconds, &video).await;
+    if added.is_err() {
+        files::discard(&state.storage, &video.record).await;
     }
-    let duration_ms = match media::duration_ms(&video) {
+    added
+}
+
+async fn add_stored_chapter(
+    state: &AppState,
+    user: &CurrentUser,
+    course_id: i64,
+    title: &str,
+    typed_seconds: &str,
+    video: &NewFile,
+) -> AppResult<i64> {
+    let title = check_chapter_title(title)?;
+    let size = u64::try_from(video.record.size_bytes).unwrap_or(0);
+    let read = media::stored_duration_ms(&state.storage, &video.record.storage_key, size)
+        .await
+        .map_err(|err| AppError::internal(format!("reading the video header: {err}")))?;
+    let duration_ms = match read {
         Some(ms) => ms,
         None => typed_seconds
             .trim()
@@ -202,30 +266,10 @@ pub async fn add_chapter(
     };
     let mut tx = state.db.begin().await?;
     managed_course(&mut *tx, user, course_id).await?;
-    let record = files::store(
-        &state.storage,
-        &mut tx,
-        Upload {
-            purpose: "chapter_video",
-            filename,
-            bytes: video,
-            max_bytes: state.config.video_limit_bytes,
-            accepted: &VIDEO_KINDS,
-            owner_user_id: user.id,
-        },
-    )
-    .await?;
-    let inserted = insert_chapter(&mut tx, course_id, title, &record, duration_ms).await;
-    match inserted {
-        Ok(id) => {
-            tx.commit().await?;
-            Ok(id)
-        }
-        Err(err) => {
-            files::discard(&state.storage, &record).await;
-            Err(err)
-        }
-    }
+    files::record(&mut tx, video).await?;
+    let id = insert_chapter(&mut tx, course_id, title, &video.record, duration_ms).await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 pub async fn insert_chapter(
@@ -253,7 +297,8 @@ pub async fn insert_chapter(
     .await?)
 }
 
-/// Sets the course's cover picture (JPEG or PNG).
+/// Sets the course's cover picture (JPEG or PNG). The picture is stored before the
+/// transaction; only its row and the course's link are written inside.
 pub async fn set_cover(
     state: &AppState,
     user: &CurrentUser,
@@ -261,11 +306,9 @@ pub async fn set_cover(
     filename: &str,
     image: Bytes,
 ) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
-    managed_course(&mut *tx, user, course_id).await?;
-    let record = files::store(
+    managed_course(state.db.reader(), user, course_id).await?;
+    let cover = files::put(
         &state.storage,
-        &mut tx,
         Upload {
             purpose: "course_cover",
             filename,
@@ -277,17 +320,35 @@ pub async fn set_cover(
     )
     .await?;
     let updated = async {
+        let mut tx = state.db.begin().await?;
+        managed_course(&mut *tx, user, course_id).await?;
+        files::record(&mut tx, &cover).await?;
+        let replaced: Option<String> = sqlx::query_scalar("SELECT cover_file_id FROM courses WHERE id = $1")
+            .bind(course_id)
+            .fetch_one(&mut *tx)
+            .await?;
         sqlx::query("UPDATE courses SET cover_file_id = $1 WHERE id = $2")
-            .bind(&record.id)
+            .bind(&cover.record.id)
             .bind(course_id)
             .execute(&mut *tx)
             .await?;
-        tx.commit().await
+        // The replaced picture's row goes; its stored object is then an orphan, which
+        // the `sweep_orphan_files` job deletes.
+        if let Some(old) = replaced {
+            sqlx::query(
+                "DELETE FROM files WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM courses WHERE cover_file_id = $1)",
+            )
+            .bind(&old)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        AppResult::Ok(())
     }
     .await;
     if let Err(err) = updated {
-        files::discard(&state.storage, &record).await;
-        return Err(err.into());
+        files::discard(&state.storage, &cover.record).await;
+        return Err(err);
     }
     Ok(())
 }

@@ -248,9 +248,8 @@ pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> 
         .fetch_one(&mut **tx)
         .await?;
         for (title, filename, bytes) in course.chapters {
-            let video = files::store(
+            let video = files::put(
                 &state.storage,
-                tx,
                 Upload {
                     purpose: "chapter_video",
                     filename,
@@ -262,8 +261,9 @@ pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> 
             )
             .await
             .map_err(|e| sqlx::Error::Protocol(format!("demo video: {}", e.message)))?;
+            files::record(tx, &video).await.map_err(|e| sqlx::Error::Protocol(e.message))?;
             let duration = media::duration_ms(bytes).unwrap_or(10_000);
-            insert_chapter(tx, course_id, title, &video, duration)
+            insert_chapter(tx, course_id, title, &video.record, duration)
                 .await
                 .map_err(|e| sqlx::Error::Protocol(e.message))?;
         }

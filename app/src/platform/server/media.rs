@@ -2,6 +2,8 @@
 //! container's header (WebM's `Info/Duration`, MP4's `mvhd`). Credit for watching
 //! depends on it, so the server does not take the uploader's word when the file says.
 
+use super::storage::{Storage, StorageError};
+
 /// The video's length in milliseconds, when the header states it.
 pub fn duration_ms(bytes: &[u8]) -> Option<i64> {
     if bytes.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
@@ -11,6 +13,63 @@ pub fn duration_ms(bytes: &[u8]) -> Option<i64> {
     } else {
         None
     }
+}
+
+/// WebM's `Info` sits in the first few KiB; this much of the head is read.
+const HEAD_BYTES: u64 = 64 * 1024;
+/// A movie box larger than this is not read (real ones are a few MiB at most).
+const MOOV_MAX_BYTES: u64 = 32 * 1024 * 1024;
+
+/// [`duration_ms`] of a stored video, reading only what the header needs: the first
+/// 64 KiB, and for an MP4 the top-level box headers up to `moov` (often after the
+/// media data, at the end) and that box.
+pub async fn stored_duration_ms(
+    storage: &Storage,
+    key: &str,
+    size: u64,
+) -> Result<Option<i64>, StorageError> {
+    if size == 0 {
+        return Ok(None);
+    }
+    let head = storage.get_range(key, 0..size.min(HEAD_BYTES)).await?;
+    if head.starts_with(&[0x1A, 0x45, 0xDF, 0xA3]) {
+        return Ok(webm_duration_ms(&head));
+    }
+    if head.get(4..8) != Some(b"ftyp") {
+        return Ok(None);
+    }
+    let mut at = 0u64;
+    // Top-level boxes: ftyp, free, mdat, moov, … — a few in practice.
+    for _ in 0..64 {
+        if at + 8 > size {
+            return Ok(None);
+        }
+        let header_end = (at + 16).min(size);
+        let header = match (usize::try_from(at), usize::try_from(header_end)) {
+            (Ok(from), Ok(to)) if to <= head.len() => head.slice(from..to),
+            _ => storage.get_range(key, at..header_end).await?,
+        };
+        let declared = u64::from(u32::from_be_bytes([header[0], header[1], header[2], header[3]]));
+        let (box_size, header_len) = match declared {
+            0 => (size - at, 8),
+            1 if header.len() >= 16 => (u64::from_be_bytes(header[8..16].try_into().unwrap_or_default()), 16),
+            1 => return Ok(None),
+            n => (n, 8),
+        };
+        if box_size < header_len {
+            return Ok(None);
+        }
+        if &header[4..8] == b"moov" {
+            let end = at.saturating_add(box_size).min(size);
+            if end - at > MOOV_MAX_BYTES {
+                return Ok(None);
+            }
+            let moov = storage.get_range(key, at..end).await?;
+            return Ok(mp4_duration_ms(&moov));
+        }
+        at = at.saturating_add(box_size);
+    }
+    Ok(None)
 }
 
 /// Reads an EBML variable-length integer (an element size) at `at`: its value and length.
@@ -121,6 +180,54 @@ mod tests {
         mp4.extend_from_slice(&1000u32.to_be_bytes());
         mp4.extend_from_slice(&90_500u32.to_be_bytes());
         assert_eq!(duration_ms(&mp4), Some(90_500));
+    }
+
+    #[tokio::test]
+    async fn reads_the_length_from_a_stored_file_without_reading_it_all() {
+        let dir = std::env::temp_dir().join(format!("xueshi-media-{}", uuid::Uuid::new_v4()));
+        let storage = Storage::local(&dir).unwrap();
+        let webm = include_bytes!("../../../seed/videos/ethics-1.webm");
+        let (key, _) = storage
+            .put_checked(
+                "v",
+                bytes::Bytes::from_static(webm),
+                1 << 20,
+                &[super::super::storage::FileKind::Webm],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored_duration_ms(&storage, &key, webm.len() as u64).await.unwrap(), Some(12_000));
+        // An MP4 as cameras write it: ftyp, 3 MiB of media data, then moov (version 1,
+        // 64-bit fields) at the end; and one whose mdat uses a 64-bit size.
+        for large_size in [false, true] {
+            let mut mp4 = vec![0, 0, 0, 16];
+            mp4.extend_from_slice(b"ftypmp42\0\0\0\0");
+            let media = 3 * 1024 * 1024;
+            if large_size {
+                mp4.extend_from_slice(&[0, 0, 0, 1]);
+                mp4.extend_from_slice(b"mdat");
+                mp4.extend_from_slice(&(media as u64 + 16).to_be_bytes());
+            } else {
+                mp4.extend_from_slice(&(media as u32 + 8).to_be_bytes());
+                mp4.extend_from_slice(b"mdat");
+            }
+            mp4.resize(mp4.len() + media, 0);
+            mp4.extend_from_slice(&[0, 0, 0, 52]);
+            mp4.extend_from_slice(b"moov");
+            mp4.extend_from_slice(&[0, 0, 0, 44]);
+            mp4.extend_from_slice(b"mvhd");
+            mp4.extend_from_slice(&[1, 0, 0, 0]);
+            mp4.extend_from_slice(&[0; 16]);
+            mp4.extend_from_slice(&600u32.to_be_bytes());
+            mp4.extend_from_slice(&(600u64 * 75).to_be_bytes());
+            let size = mp4.len() as u64;
+            let (key, _) = storage
+                .put_checked("v", mp4.into(), 8 << 20, &[super::super::storage::FileKind::Mp4])
+                .await
+                .unwrap();
+            assert_eq!(stored_duration_ms(&storage, &key, size).await.unwrap(), Some(75_000), "{large_size}");
+        }
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
