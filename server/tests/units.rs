@@ -25,6 +25,9 @@ engine_tests!(
 );
 
 async fn apply(app: &TestApp, code: &str, region: &str, applicant_id: &str, phone: &str) -> TestResponse {
+    let sent = app.send_unit_code(phone).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    let sms = app.last_code(phone).await;
     app.upload(
         "/api/units/register/upload",
         &[
@@ -45,6 +48,7 @@ async fn apply(app: &TestApp, code: &str, region: &str, applicant_id: &str, phon
             Part::Text("applicant_id_number", applicant_id),
             Part::Text("applicant_name", "钱七"),
             Part::Text("applicant_phone", phone),
+            Part::Text("code", &sms),
             Part::Text("password", STRONG),
             Part::Text("password_confirm", STRONG),
         ],

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod identity;
+pub mod identity_review;
 pub mod invoice_rules;
 pub mod pages;
 pub mod password;

@@ -70,6 +70,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
             })}
             {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
+                <A href="/admin/identity" attr:class=SIDE_LINK>"实名审核"</A>
             })}
             {user.has_role(Role::UnitAdmin).then(|| view! {
                 <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>

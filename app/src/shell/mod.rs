@@ -10,6 +10,7 @@ pub mod page_data;
 
 use crate::{
     accounts::{
+        identity_review::{IdentityReviewDetailPage, IdentityReviewList},
         pages::{LoginPage, MePage, provide_auth, use_auth},
         profile::{InvoiceTitlesPage, MyInfoPage, PasswordPage},
         recover::RecoverPage,
@@ -188,6 +189,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/finance/invoices") view=InvoicesPage ssr=ssr.clone() />
                         <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
+                        <Route path=path!("/identity") view=IdentityReviewList ssr=ssr.clone() />
+                        <Route path=path!("/identity/:id") view=IdentityReviewDetailPage ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />
                         <Route path=path!("/unit/staff") view=StaffPage ssr=ssr.clone() />

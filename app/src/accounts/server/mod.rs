@@ -3,6 +3,8 @@
 
 pub mod captcha;
 pub mod guard;
+pub mod identity_provider;
+pub mod identity_reviews;
 pub mod login;
 pub mod passwords;
 pub mod profile;

@@ -45,6 +45,37 @@ pub async fn rejection_reason(db: &Db, user_id: i64) -> Result<String, sqlx::Err
     Ok(reason.unwrap_or_default())
 }
 
+/// A 单位注册 application not approved yet (pending or rejected) whose applicant has
+/// this phone or ID number: the applicant learns its state at login.
+#[derive(sqlx::FromRow)]
+pub struct UnitApplicant {
+    pub password_hash: String,
+    pub status: String,
+    pub review_reason: String,
+}
+
+/// The newest such application; with a credit code (单位 login), only that unit's.
+pub async fn find_unit_applicant(
+    db: &Db,
+    account: &LoginAccount,
+    credit_code: Option<&str>,
+) -> Result<Option<UnitApplicant>, sqlx::Error> {
+    let column = match account {
+        LoginAccount::Phone(_) => "applicant_phone",
+        LoginAccount::IdNumber(_) => "applicant_id_number",
+    };
+    sqlx::query_as(&format!(
+        "SELECT applicant_password_hash AS password_hash, status, review_reason FROM units
+         WHERE {column} = $1 AND status IN ('pending', 'rejected') AND applicant_user_id IS NULL
+           AND applicant_password_hash <> '' AND ($2 = '' OR credit_code = $2)
+         ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(account.canonical())
+    .bind(credit_code.unwrap_or(""))
+    .fetch_optional(db.reader())
+    .await
+}
+
 pub struct LoginCandidate {
     pub id: i64,
     pub password_hash: String,

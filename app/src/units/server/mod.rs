@@ -1,3 +1,5 @@
 pub mod directory;
 pub mod staff;
 pub mod units;
+
+pub use units::expire_pending;

@@ -180,35 +180,64 @@ enum Person {
     Existing { user_id: i64, unit_id: Option<i64>, unit_status: String },
 }
 
+/// The answer for a row whose phone or ID number belongs to someone outside this unit,
+/// whatever the link between them: an import must not tell a unit who holds which
+/// phone or ID number. (Only this unit's own people get the specific answers.)
+pub const CANNOT_IMPORT: &str = "该人员无法导入，请核对手机号和身份证号，或请本人在个人中心申请加入本单位";
+
+#[derive(sqlx::FromRow)]
+struct Holder {
+    id: i64,
+    id_number: Option<String>,
+    unit_id: Option<i64>,
+    unit_status: String,
+}
+
 async fn find_person(
     tx: &mut crate::platform::server::db::Tx,
+    unit_id: i64,
     phone: &str,
     id_number: Option<&str>,
 ) -> AppResult<Result<Person, String>> {
-    let by_phone: Option<(i64, Option<String>, Option<i64>, String)> =
-        sqlx::query_as("SELECT id, id_number, unit_id, unit_status FROM users WHERE phone = $1")
-            .bind(phone)
-            .fetch_optional(&mut **tx)
-            .await?;
-    let by_id: Option<i64> = match id_number {
+    const COLUMNS: &str = "SELECT id, id_number, unit_id, unit_status FROM users";
+    let by_phone: Option<Holder> =
+        sqlx::query_as(&format!("{COLUMNS} WHERE phone = $1")).bind(phone).fetch_optional(&mut **tx).await?;
+    let by_id: Option<Holder> = match id_number {
         Some(id) => {
-            sqlx::query_scalar("SELECT id FROM users WHERE id_number = $1")
+            sqlx::query_as(&format!("{COLUMNS} WHERE id_number = $1"))
                 .bind(id)
                 .fetch_optional(&mut **tx)
                 .await?
         }
         None => None,
     };
+    let ours = |holder: &Holder| holder.unit_id == Some(unit_id);
+    let foreign = |holder: &Holder| holder.unit_id.is_some_and(|other| other != unit_id);
+    let existing =
+        |h: Holder| Person::Existing { user_id: h.id, unit_id: h.unit_id, unit_status: h.unit_status };
     Ok(match (by_phone, by_id) {
         (None, None) => Ok(Person::New),
-        (Some((user_id, _, unit_id, unit_status)), None) => {
-            Ok(Person::Existing { user_id, unit_id, unit_status })
+        // Adding by phone alone invites whoever has it (the person decides).
+        (Some(holder), None) if id_number.is_none() => Ok(existing(holder)),
+        (Some(holder), None) => {
+            if foreign(&holder) || (holder.id_number.is_some() && !ours(&holder)) {
+                Err(CANNOT_IMPORT.to_owned())
+            } else {
+                Ok(existing(holder))
+            }
         }
-        (Some((user_id, _, unit_id, unit_status)), Some(other)) if other == user_id => {
-            Ok(Person::Existing { user_id, unit_id, unit_status })
+        (Some(holder), Some(other)) if other.id == holder.id => {
+            if foreign(&holder) {
+                Err(CANNOT_IMPORT.to_owned())
+            } else {
+                Ok(existing(holder))
+            }
         }
-        (None, Some(_)) => Err("该身份证号已有账号，但绑定的手机号不同".to_owned()),
-        (Some(_), Some(_)) => Err("手机号与身份证号属于不同的账号".to_owned()),
+        (None, Some(other)) if ours(&other) => Err("该身份证号已有账号，但绑定的手机号不同".to_owned()),
+        (Some(holder), Some(other)) if ours(&holder) && ours(&other) => {
+            Err("手机号与身份证号属于不同的账号".to_owned())
+        }
+        _ => Err(CANNOT_IMPORT.to_owned()),
     })
 }
 
@@ -249,7 +278,7 @@ async fn add_person(
     person: NewStaff<'_>,
     now: i64,
 ) -> AppResult<Result<ImportOutcome, String>> {
-    match find_person(tx, person.phone, person.id_number.map(IdNumber::as_str)).await? {
+    match find_person(tx, unit_id, person.phone, person.id_number.map(IdNumber::as_str)).await? {
         Err(note) => Ok(Err(note)),
         Ok(Person::Existing { user_id, unit_id: current, unit_status }) => {
             if current == Some(unit_id) && unit_status == "approved" {

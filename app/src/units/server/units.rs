@@ -6,14 +6,14 @@ use crate::{
     accounts::{
         identity::{CreditCode, IdNumber, LoginAccount, mask_phone},
         roles::{CurrentUser, Role},
-        server::{passwords, users::status},
+        server::{passwords, sms_codes, users::status},
     },
     error::{AppError, AppResult},
     platform::{
         paging::{Page, limit_offset},
         server::{
             AppState, audit,
-            db::is_unique_violation,
+            db::{Tx, is_unique_violation},
             files::{self, Upload},
             storage::FileKind,
         },
@@ -28,8 +28,15 @@ use bytes::Bytes;
 
 pub const LICENCE_MAX_BYTES: usize = 10 * 1024 * 1024;
 
-/// 单位注册: the unit (pending), its applicant (pending, unit admin) and the licence,
-/// in one transaction.
+/// How long an application waits for the authority before it lapses ([`expire_pending`]).
+pub const PENDING_LIFETIME_MS: i64 = 30 * 24 * 60 * 60 * 1000;
+
+/// 单位注册: the unit (pending) with its licence and its applicant, in one
+/// transaction. The applicant proves the phone with an SMS code (sent once the image
+/// captcha was right, see `register::send_unit_register_code`). The applicant's
+/// account is made only when the authority approves ([`review`]): until then the
+/// application holds the name, phone, ID number and password hash itself, so a pending
+/// application takes no phone or ID number away from anyone.
 pub async fn register(
     state: &AppState,
     form: &UnitApplication,
@@ -43,14 +50,20 @@ pub async fn register(
     {
         fields.extend(err.fields);
     }
+    if form.code.trim().len() != 6 {
+        fields.push(crate::error::FieldError {
+            field: "code".into(), message: "请输入6位短信验证码".into()
+        });
+    }
     if licence.is_none() {
         fields.push(crate::error::FieldError {
             field: "licence".into(),
             message: "请上传营业执照或登记证书扫描件".into(),
         });
     }
-    if directory::region_name(&state.db, &form.region_code).await?.is_none()
-        && !fields.iter().any(|f| f.field == "region_code")
+    // Only a well-formed code is looked up (a NUL in it would fail the query on PostgreSQL).
+    if !fields.iter().any(|f| f.field == "region_code")
+        && directory::region_name(&state.db, &form.region_code).await?.is_none()
     {
         fields
             .push(crate::error::FieldError {
@@ -64,58 +77,20 @@ pub async fn register(
     let id_number = id_number.expect("validated");
     let phone = form.applicant_phone.trim();
     let (licence_name, licence_bytes) = licence.expect("validated");
+    // The cheap check first: a wrong code costs no argon2 work and stores nothing.
+    sms_codes::check(state, phone, sms_codes::Purpose::UnitRegister, &form.code, "code", now).await?;
     let hash = passwords::hash(state, form.password.clone()).await;
-
-    let mut tx = state.db.begin().await?;
-    let code_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE credit_code = $1")
-        .bind(code.as_str())
-        .fetch_optional(&mut *tx)
-        .await?;
-    if code_taken.is_some() {
-        return Err(AppError::invalid_field("credit_code", "该统一社会信用代码已注册"));
-    }
-    let person_taken: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM users WHERE phone = $1 OR id_number = $2")
-            .bind(phone)
-            .bind(id_number.as_str())
-            .fetch_optional(&mut *tx)
-            .await?;
-    if person_taken.is_some() {
-        return Err(AppError::invalid_field(
-            "applicant_id_number",
-            "该身份证号或手机号已有账号，请使用其他管理员的信息，或联系人社部门",
-        ));
-    }
-    let (year, month, day) = id_number.birth_date();
-    let user_id: i64 = match sqlx::query_scalar(
-        "INSERT INTO users (phone, id_number, name, password_hash, status, gender, birth_date, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
-    )
-    .bind(phone)
-    .bind(id_number.as_str())
-    .bind(form.applicant_name.trim())
-    .bind(&hash)
-    .bind(status::PENDING)
-    .bind(if id_number.is_male() { "male" } else { "female" })
-    .bind(format!("{year:04}-{month:02}-{day:02}"))
-    .bind(now)
-    .fetch_one(&mut *tx)
-    .await
-    {
-        Ok(id) => id,
-        Err(err) if is_unique_violation(&err) => return Err(AppError::conflict("该身份证号或手机号已有账号")),
-        Err(err) => return Err(err.into()),
-    };
-    let record = files::store(
+    // Stored before the transaction, so the writer is not held while it is written;
+    // deleted again below if the registration does not commit.
+    let mut licence = files::put(
         &state.storage,
-        &mut tx,
         Upload {
             purpose: "licence",
             filename: &licence_name,
             bytes: licence_bytes,
             max_bytes: LICENCE_MAX_BYTES,
             accepted: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
-            owner_user_id: user_id,
+            owner_user_id: 0,
         },
     )
     .await
@@ -125,11 +100,27 @@ pub async fn register(
         }
         err
     })?;
-    let rest = async {
-        let unit_id: i64 = sqlx::query_scalar(
+    // The applicant's account is made on approval; the licence is theirs from then on.
+    licence.record.owner_user_id = None;
+    let registered = async {
+        let tx = state.db.begin().await?;
+        let mut tx =
+            sms_codes::require(state, tx, phone, sms_codes::Purpose::UnitRegister, &form.code, "code", now)
+                .await?;
+        let code_taken: Option<i64> = sqlx::query_scalar("SELECT id FROM units WHERE credit_code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if code_taken.is_some() {
+            return Err(AppError::invalid_field("credit_code", "该统一社会信用代码已注册"));
+        }
+        applicant_is_free(&mut tx, phone, id_number.as_str()).await?;
+        files::record(&mut tx, &licence).await?;
+        let inserted = sqlx::query(
             "INSERT INTO units (name, credit_code, region_code, status, created_at, nature, industry, supervisor,
-                                unit_level, address, licence_file_id, applicant_user_id)
-             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                                unit_level, address, licence_file_id, applicant_name, applicant_phone,
+                                applicant_id_number, applicant_password_hash)
+             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(form.name.trim())
         .bind(code.as_str())
@@ -140,35 +131,145 @@ pub async fn register(
         .bind(form.supervisor.trim())
         .bind(&form.level)
         .bind(form.address.trim())
-        .bind(&record.id)
-        .bind(user_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE users SET unit_id = $1, unit_status = 'pending' WHERE id = $2")
-            .bind(unit_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        for (role, scope) in [(Role::UnitAdmin, unit_id), (Role::Trainee, 0)] {
-            sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, $2, $3)")
-                .bind(user_id)
-                .bind(role.code())
-                .bind(scope)
-                .execute(&mut *tx)
-                .await?;
+        .bind(&licence.record.id)
+        .bind(form.applicant_name.trim())
+        .bind(phone)
+        .bind(id_number.as_str())
+        .bind(&hash)
+        .execute(&mut *tx)
+        .await;
+        match inserted {
+            Ok(_) => {}
+            Err(err) if is_unique_violation(&err) => {
+                return Err(AppError::invalid_field("credit_code", "该统一社会信用代码已注册"));
+            }
+            Err(err) => return Err(err.into()),
         }
-        tx.commit().await
+        tx.commit().await?;
+        AppResult::Ok(())
     }
     .await;
-    if let Err(err) = rest {
-        files::discard(&state.storage, &record).await;
-        return Err(if is_unique_violation(&err) {
-            AppError::invalid_field("credit_code", "该统一社会信用代码已注册")
-        } else {
-            err.into()
-        });
+    if registered.is_err() {
+        files::discard(&state.storage, &licence.record).await;
+    }
+    registered
+}
+
+/// An applicant needs a phone and an ID number no account has, and one pending
+/// application per phone (the phone is proven, so only its owner can hold it). Another
+/// pending application with the same ID number does not block: that number is not
+/// proven, and the authority sees both.
+async fn applicant_is_free(tx: &mut Tx, phone: &str, id_number: &str) -> AppResult<()> {
+    let person_taken: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE phone = $1 OR id_number = $2")
+            .bind(phone)
+            .bind(id_number)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if person_taken.is_some() {
+        return Err(AppError::invalid_field(
+            "applicant_id_number",
+            "该身份证号或手机号已有账号，请使用其他管理员的信息，或联系人社部门",
+        ));
+    }
+    let pending: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = 'pending'")
+            .bind(phone)
+            .fetch_optional(&mut **tx)
+            .await?;
+    if pending.is_some() {
+        return Err(AppError::invalid_field("applicant_phone", PHONE_HAS_PENDING_APPLICATION));
     }
     Ok(())
+}
+
+pub const PHONE_HAS_PENDING_APPLICATION: &str = "该手机号已有待审核的单位注册申请，请等待审核结果";
+
+/// Whether `phone` may receive a 单位注册 code: no account has it and no pending
+/// application names it (checked again when the form is posted).
+pub async fn may_send_code(state: &AppState, phone: &str) -> AppResult<()> {
+    let account: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+        .bind(phone)
+        .fetch_optional(state.db.reader())
+        .await?;
+    if account.is_some() {
+        return Err(AppError::invalid_field(
+            "phone",
+            "该手机号已有账号，请使用其他管理员的手机号，或联系人社部门",
+        ));
+    }
+    let pending: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = 'pending'")
+            .bind(phone)
+            .fetch_optional(state.db.reader())
+            .await?;
+    if pending.is_some() {
+        return Err(AppError::invalid_field("phone", PHONE_HAS_PENDING_APPLICATION));
+    }
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct LapsedApplication {
+    id: i64,
+    name: String,
+    credit_code: String,
+    applicant_phone: String,
+    licence_file_id: Option<String>,
+}
+
+/// Deletes the applications still pending [`PENDING_LIFETIME_MS`] after they were
+/// made, and tells each applicant: the credit code, phone and ID number are free again
+/// and a stale application can no longer be approved. Each in its own transaction,
+/// conditional on still being pending (a reviewer may decide at the same moment). The
+/// licence's row goes too; its stored object is swept as an orphan. Applications made
+/// before the applicant data moved to `units` (they have an account already) are left
+/// to the reviewer. Returns how many lapsed.
+pub async fn expire_pending(state: &AppState, now: i64) -> AppResult<u64> {
+    let due: Vec<LapsedApplication> = sqlx::query_as(
+        "SELECT id, name, credit_code, applicant_phone, licence_file_id FROM units
+         WHERE status = 'pending' AND applicant_user_id IS NULL AND created_at <= $1
+         ORDER BY created_at, id LIMIT 500",
+    )
+    .bind(now - PENDING_LIFETIME_MS)
+    .fetch_all(state.db.reader())
+    .await?;
+    let mut lapsed = 0;
+    for application in due {
+        let mut tx = state.db.begin().await?;
+        let deleted = sqlx::query(
+            "DELETE FROM units WHERE id = $1 AND status = 'pending' AND applicant_user_id IS NULL",
+        )
+        .bind(application.id)
+        .execute(&mut *tx)
+        .await?;
+        if deleted.rows_affected() != 1 {
+            continue;
+        }
+        if let Some(file_id) = &application.licence_file_id {
+            sqlx::query("DELETE FROM files WHERE id = $1").bind(file_id).execute(&mut *tx).await?;
+        }
+        if !application.applicant_phone.is_empty() {
+            let text = format!(
+                "您提交的“{}”单位注册申请超过30天未审核，已失效。如仍需注册，请重新提交。",
+                application.name
+            );
+            state.messenger.sms(&mut tx, &application.applicant_phone, &text).await?;
+        }
+        // No person did this: the audit row has no actor.
+        sqlx::query(
+            "INSERT INTO audit_log (actor_user_id, action, object_type, object_id, detail, ip, created_at)
+             VALUES (NULL, 'unit.expire', 'unit', $1, $2, '', $3)",
+        )
+        .bind(application.id.to_string())
+        .bind(format!("{}（{}）超过30天未审核，已失效", application.name, application.credit_code))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        lapsed += 1;
+    }
+    Ok(lapsed)
 }
 
 /// The region an authority reviews: its scope (a region code); the platform admin
@@ -276,12 +377,11 @@ pub async fn application(
     if !covers(reviewer, &region_code) {
         return Err(AppError::not_found("该单位不存在"));
     }
-    let applicant: Option<(String, Option<String>)> = sqlx::query_as(
-        "SELECT p.name, p.phone FROM units u JOIN users p ON p.id = u.applicant_user_id WHERE u.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(state.db.reader())
-    .await?;
+    let applicant: Option<(String, Option<String>)> =
+        sqlx::query_as("SELECT applicant_name, applicant_phone FROM units WHERE id = $1")
+            .bind(id)
+            .fetch_optional(state.db.reader())
+            .await?;
     let review_reason: String = sqlx::query_scalar("SELECT review_reason FROM units WHERE id = $1")
         .bind(id)
         .fetch_one(state.db.reader())
@@ -324,18 +424,21 @@ pub async fn review(
         return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
     }
     let mut tx = state.db.begin().await?;
-    let unit: Option<(String, String, String, Option<i64>)> =
-        sqlx::query_as("SELECT name, region_code, status, applicant_user_id FROM units WHERE id = $1")
-            .bind(unit_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let Some((name, region_code, current, applicant)) = unit else {
+    let unit: Option<ReviewedUnit> = sqlx::query_as(
+        "SELECT name, region_code, status, applicant_user_id, applicant_name, applicant_phone, applicant_id_number,
+                applicant_password_hash, licence_file_id
+         FROM units WHERE id = $1",
+    )
+    .bind(unit_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(unit) = unit else {
         return Err(AppError::not_found("该单位不存在"));
     };
-    if !covers(reviewer, &region_code) {
+    if !covers(reviewer, &unit.region_code) {
         return Err(AppError::not_found("该单位不存在"));
     }
-    if current != "pending" {
+    if unit.status != "pending" {
         return Err(AppError::conflict("该单位已审核，请刷新页面"));
     }
     // The condition keeps two reviewers from deciding twice.
@@ -353,37 +456,48 @@ pub async fn review(
     if updated.rows_affected() != 1 {
         return Err(AppError::conflict("该单位已审核，请刷新页面"));
     }
-    if let Some(applicant) = applicant {
-        if approve {
-            sqlx::query(
-                "UPDATE users SET status = 'active', unit_status = 'approved', updated_at = $1 WHERE id = $2",
-            )
-            .bind(now)
-            .bind(applicant)
-            .execute(&mut *tx)
-            .await?;
-        } else {
-            sqlx::query("UPDATE users SET status = 'rejected', updated_at = $1 WHERE id = $2")
+    let name = unit.name.clone();
+    let text = if approve {
+        format!("您提交的“{name}”单位注册申请已审核通过，请在登录页选择“单位”登录。")
+    } else {
+        format!("您提交的“{name}”单位注册申请未通过审核，原因：{reason}。")
+    };
+    let contact = match unit.applicant_user_id {
+        // An application made before applicants waited outside `users`: its account exists.
+        Some(applicant) => {
+            if approve {
+                sqlx::query(
+                    "UPDATE users SET status = 'active', unit_status = 'approved', updated_at = $1 WHERE id = $2",
+                )
                 .bind(now)
                 .bind(applicant)
                 .execute(&mut *tx)
                 .await?;
+            } else {
+                sqlx::query("UPDATE users SET status = 'rejected', updated_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(applicant)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let contact: (Option<String>, String) =
+                sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
+                    .bind(applicant)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            contact
         }
-        let contact: (Option<String>, String) =
-            sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
-                .bind(applicant)
-                .fetch_one(&mut *tx)
-                .await?;
-        let text = if approve {
-            format!("您提交的“{name}”单位注册申请已审核通过，请在登录页选择“单位”登录。")
-        } else {
-            format!("您提交的“{name}”单位注册申请未通过审核，原因：{reason}。")
-        };
-        if let Some(phone) = contact.0 {
-            state.messenger.sms(&mut tx, &phone, &text).await?;
+        None => {
+            if approve {
+                create_applicant_account(&mut tx, unit_id, &unit, now).await?;
+            }
+            (Some(unit.applicant_phone.clone()).filter(|p| !p.is_empty()), String::new())
         }
-        state.messenger.email(&mut tx, &contact.1, "单位注册审核结果", &text).await?;
+    };
+    if let Some(phone) = contact.0 {
+        state.messenger.sms(&mut tx, &phone, &text).await?;
     }
+    state.messenger.email(&mut tx, &contact.1, "单位注册审核结果", &text).await?;
     audit::record(
         &mut tx,
         audit::AuditEntry {
@@ -397,6 +511,74 @@ pub async fn review(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct ReviewedUnit {
+    name: String,
+    region_code: String,
+    status: String,
+    applicant_user_id: Option<i64>,
+    applicant_name: String,
+    applicant_phone: String,
+    applicant_id_number: String,
+    applicant_password_hash: String,
+    licence_file_id: Option<String>,
+}
+
+/// On approval: the applicant's account (active, this unit's admin, approved member)
+/// from what the application held. If the phone or the ID number found an account
+/// while the application waited, approval is refused: the reviewer rejects instead.
+async fn create_applicant_account(tx: &mut Tx, unit_id: i64, unit: &ReviewedUnit, now: i64) -> AppResult<()> {
+    const TAKEN: &str = "申请人的手机号或身份证号已被其他账号使用，不能通过。请驳回，并在原因中说明。";
+    let id_number = IdNumber::parse(&unit.applicant_id_number).map_err(|_| AppError::conflict(TAKEN))?;
+    if unit.applicant_password_hash.is_empty() {
+        return Err(AppError::conflict(TAKEN));
+    }
+    let (year, month, day) = id_number.birth_date();
+    let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO users (phone, id_number, name, password_hash, status, gender, birth_date, unit_id, unit_status,
+                            created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'approved', $9, $9) RETURNING id",
+    )
+    .bind(&unit.applicant_phone)
+    .bind(id_number.as_str())
+    .bind(&unit.applicant_name)
+    .bind(&unit.applicant_password_hash)
+    .bind(status::ACTIVE)
+    .bind(if id_number.is_male() { "male" } else { "female" })
+    .bind(format!("{year:04}-{month:02}-{day:02}"))
+    .bind(unit_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await;
+    let user_id = match inserted {
+        Ok(id) => id,
+        Err(err) if is_unique_violation(&err) => return Err(AppError::conflict(TAKEN)),
+        Err(err) => return Err(err.into()),
+    };
+    for (role, scope) in [(Role::UnitAdmin, unit_id), (Role::Trainee, 0)] {
+        sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, $2, $3)")
+            .bind(user_id)
+            .bind(role.code())
+            .bind(scope)
+            .execute(&mut **tx)
+            .await?;
+    }
+    // The hash now lives with the account only.
+    sqlx::query("UPDATE units SET applicant_user_id = $1, applicant_password_hash = '' WHERE id = $2")
+        .bind(user_id)
+        .bind(unit_id)
+        .execute(&mut **tx)
+        .await?;
+    if let Some(file_id) = &unit.licence_file_id {
+        sqlx::query("UPDATE files SET owner_user_id = $1 WHERE id = $2")
+            .bind(user_id)
+            .bind(file_id)
+            .execute(&mut **tx)
+            .await?;
+    }
     Ok(())
 }
 
