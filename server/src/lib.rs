@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod http;
+pub mod retention;
 pub mod startup;
 
-pub use startup::{build_state, router, spawn_housekeeping, spawn_sandbox_notifier};
+pub use startup::{background_jobs, build_state, router, spawn_background};

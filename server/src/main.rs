@@ -67,8 +67,7 @@ fn init_tracing() {
 async fn serve(config: Config) -> Result<(), String> {
     let listen = config.listen;
     let state = xueshi::build_state(config).await.map_err(|e| e.to_string())?;
-    let housekeeping = xueshi::spawn_housekeeping(state.clone());
-    let notifier = xueshi::spawn_sandbox_notifier(state.clone());
+    let background = xueshi::spawn_background(state.clone());
     let db = state.db.clone();
     let app = xueshi::router(state);
     let listener = tokio::net::TcpListener::bind(listen)
@@ -79,8 +78,7 @@ async fn serve(config: Config) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    housekeeping.abort();
-    notifier.abort();
+    background.abort();
     db.close().await;
     tracing::info!("Xueshi stopped");
     Ok(())

@@ -13,12 +13,16 @@ use app::{
         Payments,
         sandbox::{NotifyClient, Sandbox},
     },
-    platform::{
-        server::{
-            AppState, cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont,
-            storage::Storage,
-        },
-        time::now_ms,
+    platform::server::{
+        AppState,
+        cache::PublicCache,
+        config::Config,
+        db::Db,
+        files as stored_files,
+        jobs::{Job, Scheduler},
+        messaging::Messenger,
+        pdf::PdfFont,
+        storage::Storage,
     },
     refunds::server as refunds,
     shell,
@@ -40,10 +44,14 @@ pub enum StartupError {
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("文件存储不可用 (storage unavailable): {0}")]
     Storage(#[from] std::io::Error),
+    #[error("短信通道不可用 (SMS provider refused): {0}")]
+    Messaging(String),
 }
 
 /// Connects, migrates and assembles the shared state.
 pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
+    // Checked before anything is touched: production must not keep codes in the outbox.
+    let messenger = Messenger::for_config(&config).map_err(StartupError::Messaging)?;
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     db.migrate().await?;
     let storage = Storage::local(&config.storage_dir)?;
@@ -59,6 +67,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         Sandbox::load_or_create(&db, AppState::base_url(&config), config.payment_sandbox).await?,
     );
     let pdf_font = PdfFont::new(config.pdf_font.clone());
+    let upload_permits = Arc::new(Semaphore::new(config.upload_concurrency));
     Ok(AppState {
         heartbeats: HeartbeatWriter::start(db.clone()),
         db,
@@ -66,11 +75,13 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         storage,
         public_cache,
-        messenger: Messenger::outbox(),
+        messenger,
         payments,
         common_passwords: Arc::new(CommonPasswords::load()),
         leptos_options,
         password_permits: Arc::new(Semaphore::new(cores * 2)),
+        upload_permits,
+        password_work: Arc::default(),
         dummy_password_hash,
     })
 }
@@ -128,6 +139,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         }))
         .layer(middleware::from_fn_with_state(state.clone(), guard::resolve_page_user))
+        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_nul))
         .layer(middleware::from_fn_with_state(state.clone(), security::limit_body))
         .layer(middleware::from_fn_with_state(state.clone(), security::reject_cross_site))
         // Gateways call from their servers (no browser headers); their signature is
@@ -141,63 +153,93 @@ pub fn router(state: AppState) -> Router {
             post(payments::notify_refund).layer(axum::extract::DefaultBodyLimit::max(64 * 1024)),
         )
         .with_state(state);
-    // Outermost last: tracing sees everything, compression wraps the final headers.
+    // Outermost last: tracing sees everything, compression wraps the final headers;
+    // a panic inside becomes a 500 that still gets the headers and the log line.
+    let router = router.layer(security::catch_panic_layer());
     security::with_tracing(security::with_compression(security::with_headers(router, production)))
 }
 
-/// The sandbox gateway's side: every second sends the payment notifications that are
-/// due, over HTTP, as a real gateway's servers would.
-pub fn spawn_sandbox_notifier(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let client = NotifyClient::default();
-        let mut every = tokio::time::interval(Duration::from_secs(1));
-        loop {
-            every.tick().await;
-            if let Err(err) = state.payments.sandbox_gateway().deliver_due(&client, now_ms()).await {
-                tracing::warn!(error = %err, "sandbox notifier failed");
+/// The background jobs of every app server; each runs once however many servers run
+/// (see `platform::server::jobs`):
+/// * `sandbox_notifier`, every second: the sandbox gateway's side, sending the payment
+///   and refund notifications that are due over HTTP, as a real gateway's servers would;
+/// * `close_expired_orders`, every minute: open orders past their window close and free
+///   their seats;
+/// * `settle_refunds`, every minute: refunds the gateway has not confirmed are asked about;
+/// * `sweep_retention`, every hour: what is past its retention period is deleted
+///   (`retention.rs`);
+/// * `purge_expired`, every five minutes: expired sessions, captchas and stale login
+///   counters are deleted;
+/// * `sweep_orphan_files`, every quarter hour: stored files whose `files` row never
+///   committed (or is gone) are deleted once an hour old;
+/// * `expire_unit_applications`, every hour: 单位注册 applications still pending after
+///   30 days lapse (the applicant is told).
+pub fn background_jobs() -> Vec<Job> {
+    let minute = Duration::from_secs(60);
+    vec![
+        Job::new("sandbox_notifier", Duration::from_secs(1), Duration::from_secs(60), {
+            let client = NotifyClient::default();
+            move |state: AppState, now| {
+                let client = client.clone();
+                async move {
+                    let sent = state.payments.sandbox_gateway().deliver_due(&client, now).await;
+                    sent.map(
+                        |n| if n == 0 { String::new() } else { format!("{n} notifications acknowledged") },
+                    )
+                    .map_err(|e| e.to_string())
+                }
             }
-        }
-    })
-}
-
-/// Every minute closes unpaid orders past their payment window (freeing their seats) and
-/// settles refunds the gateway has not confirmed;
-/// every five minutes deletes expired sessions, captchas and stale login counters.
-pub fn spawn_housekeeping(state: AppState) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(60));
-        let mut minute: u64 = 0;
-        loop {
-            every.tick().await;
-            let now = now_ms();
+        }),
+        Job::new("close_expired_orders", minute, 5 * minute, |state: AppState, now| async move {
             match orders::close_expired(&state, now).await {
-                Ok(0) => {}
-                Ok(closed) => tracing::info!(closed, "closed unpaid orders past their payment window"),
-                Err(err) => tracing::warn!(error = %err, "closing expired orders failed"),
+                Ok(0) => Ok(String::new()),
+                Ok(closed) => Ok(format!("{closed} orders past their window closed")),
+                Err(err) => Err(err.message),
             }
-            // Refunds whose confirmation never came: ask the gateway.
+        }),
+        Job::new("settle_refunds", minute, 5 * minute, |state: AppState, now| async move {
             match refunds::settle_processing(&state, now).await {
-                Ok(0) => {}
-                Ok(settled) => tracing::info!(settled, "refunds settled by asking the gateway"),
-                Err(err) => tracing::warn!(error = %err, "settling refunds failed"),
+                Ok(0) => Ok(String::new()),
+                Ok(settled) => Ok(format!("{settled} refunds settled by asking the gateway")),
+                Err(err) => Err(err.message),
             }
-            minute += 1;
-            if minute % 5 != 1 {
-                continue;
-            }
-            let outcome = async {
+        }),
+        Job::new("sweep_retention", 60 * minute, 30 * minute, |state: AppState, now| async move {
+            crate::retention::sweep(&state, now)
+                .await
+                .map(|swept| swept.to_string())
+                .map_err(|e| e.to_string())
+        }),
+        Job::new("purge_expired", 5 * minute, 5 * minute, |state: AppState, now| async move {
+            let purged = async {
                 let sessions = session::purge_expired(&state.db, &state.config, now).await?;
                 let captchas = captcha_store::purge_expired(&state.db, now).await?;
                 let counters = throttle::purge_stale(&state.db, now).await?;
-                Ok::<_, sqlx::Error>((sessions, captchas, counters))
+                Ok::<_, sqlx::Error>(format!(
+                    "{sessions} sessions, {captchas} captchas, {counters} counters purged"
+                ))
+            };
+            purged.await.map_err(|e| e.to_string())
+        }),
+        Job::new("sweep_orphan_files", 15 * minute, 15 * minute, |state: AppState, now| async move {
+            let before = now - stored_files::ORPHAN_GRACE_MS;
+            match stored_files::sweep_orphans(&state.db, &state.storage, before).await {
+                Ok(0) => Ok(String::new()),
+                Ok(swept) => Ok(format!("{swept} stored files without a row deleted")),
+                Err(err) => Err(err.message),
             }
-            .await;
-            match outcome {
-                Ok((sessions, captchas, counters)) => {
-                    tracing::debug!(sessions, captchas, counters, "housekeeping")
-                }
-                Err(err) => tracing::warn!(error = %err, "housekeeping failed"),
+        }),
+        Job::new("expire_unit_applications", 60 * minute, 15 * minute, |state: AppState, now| async move {
+            match app::units::server::expire_pending(&state, now).await {
+                Ok(0) => Ok(String::new()),
+                Ok(lapsed) => Ok(format!("{lapsed} unit applications lapsed after 30 days")),
+                Err(err) => Err(err.message),
             }
-        }
-    })
+        }),
+    ]
+}
+
+/// Starts this server's scheduler (a tick every second).
+pub fn spawn_background(state: AppState) -> tokio::task::JoinHandle<()> {
+    Scheduler::new(background_jobs()).spawn(state, Duration::from_secs(1))
 }

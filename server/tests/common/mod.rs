@@ -79,7 +79,8 @@ impl TestApp {
         Self::spawn_with(engine, &[]).await
     }
 
-    /// With configuration values set beside (or instead of) the tests' defaults.
+    /// With configuration values set beside (or instead of) the tests' defaults; an
+    /// empty value removes a default (production mode refuses `captcha_fixed`).
     pub async fn spawn_with(engine: Engine, settings: &[(&str, &str)]) -> Self {
         let dir = std::env::temp_dir().join(format!("xueshi-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -105,12 +106,14 @@ impl TestApp {
         let mut pairs = vec![
             ("database_url", database_url.as_str()),
             ("captcha_fixed", CAPTCHA),
+            // Every test request comes from one address; attacks.rs tests the limit itself.
+            ("captcha_issue_limit", "1000000"),
             ("storage_dir", storage.to_str().unwrap()),
             ("site_root", site.to_str().unwrap()),
             ("db_max_connections", "8"),
         ];
         pairs.retain(|(key, _)| !settings.iter().any(|(k, _)| k == key));
-        pairs.extend_from_slice(settings);
+        pairs.extend(settings.iter().filter(|(_, value)| !value.is_empty()));
         let config = Config::from_pairs(pairs).unwrap();
         let state = xueshi::build_state(config).await.unwrap();
         app::seed::seed_demo(&state).await.unwrap();
@@ -181,7 +184,8 @@ impl TestApp {
         self.send(builder.body(Body::from(body)).unwrap(), ip).await
     }
 
-    /// Fetches a captcha image for a new id (which stores the answer) and returns the id.
+    /// Has the server issue a captcha (as a form page does), checks its image is there,
+    /// and returns the id.
     pub async fn captcha(&self) -> String {
         let id = self.call("/api/accounts/captcha", &[], None).await.json().as_str().unwrap().to_owned();
         let image = self.get(&format!("/captcha/{id}"), None).await;
@@ -241,7 +245,16 @@ pub async fn run(
     engine: Engine,
     test: impl for<'a> FnOnce(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
 ) {
-    let app = TestApp::spawn(engine).await;
+    run_with(engine, &[], test).await
+}
+
+/// [`run`] on an app with configuration values of its own (see [`TestApp::spawn_with`]).
+pub async fn run_with(
+    engine: Engine,
+    settings: &[(&str, &str)],
+    test: impl for<'a> FnOnce(&'a TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>,
+) {
+    let app = TestApp::spawn_with(engine, settings).await;
     tokio::time::timeout(std::time::Duration::from_secs(120), test(&app))
         .await
         .expect("the test did not finish within two minutes");
@@ -352,6 +365,20 @@ impl TestApp {
             &[("phone", phone), ("captcha_id", &captcha_id), ("captcha", CAPTCHA)],
             None,
             "10.9.0.1",
+        )
+        .await
+    }
+
+    /// Sends a 单位注册 code to the applicant's `phone` (past the resend wait, from an
+    /// address of its own).
+    pub async fn send_unit_code(&self, phone: &str) -> TestResponse {
+        self.age_codes(phone).await;
+        let captcha_id = self.captcha().await;
+        self.call_from(
+            "/api/units/register/code",
+            &[("phone", phone), ("captcha_id", &captcha_id), ("captcha", CAPTCHA)],
+            None,
+            "10.9.0.2",
         )
         .await
     }

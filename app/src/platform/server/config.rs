@@ -31,6 +31,8 @@ struct RawConfig {
     session_absolute_hours: u64,
     #[serde(default)]
     captcha_fixed: Option<String>,
+    #[serde(default = "defaults::captcha_issue_limit")]
+    captcha_issue_limit: i64,
     #[serde(default = "defaults::storage_dir")]
     storage_dir: PathBuf,
     #[serde(default = "defaults::site_root")]
@@ -41,6 +43,14 @@ struct RawConfig {
     upload_limit_mib: usize,
     #[serde(default = "defaults::video_limit_mib")]
     video_limit_mib: usize,
+    #[serde(default = "defaults::request_timeout_seconds")]
+    request_timeout_seconds: u64,
+    #[serde(default = "defaults::upload_timeout_seconds")]
+    upload_timeout_seconds: u64,
+    #[serde(default = "defaults::upload_stall_seconds")]
+    upload_stall_seconds: u64,
+    #[serde(default = "defaults::upload_concurrency")]
+    upload_concurrency: usize,
     #[serde(default)]
     trust_forwarded_for: bool,
     #[serde(default = "defaults::db_max_connections")]
@@ -51,6 +61,22 @@ struct RawConfig {
     payment_sandbox: Option<bool>,
     #[serde(default)]
     pdf_font: Option<String>,
+    #[serde(default)]
+    sms_outbox_in_production: Option<String>,
+    #[serde(default)]
+    identity_provider: Option<String>,
+    #[serde(default)]
+    identity_sandbox_in_production: Option<String>,
+    #[serde(default = "defaults::transfer_window_days")]
+    transfer_window_days: u64,
+    #[serde(default = "defaults::keep_public_queries_days")]
+    keep_public_queries_days: u64,
+    #[serde(default = "defaults::keep_outbox_days")]
+    keep_outbox_days: u64,
+    #[serde(default = "defaults::keep_sms_codes_days")]
+    keep_sms_codes_days: u64,
+    #[serde(default = "defaults::keep_drafts_days")]
+    keep_drafts_days: u64,
 }
 
 mod defaults {
@@ -71,6 +97,9 @@ mod defaults {
     pub fn session_absolute_hours() -> u64 {
         12
     }
+    pub fn captcha_issue_limit() -> i64 {
+        60
+    }
     pub fn storage_dir() -> PathBuf {
         "data/files".into()
     }
@@ -86,11 +115,38 @@ mod defaults {
     pub fn video_limit_mib() -> usize {
         200
     }
+    pub fn request_timeout_seconds() -> u64 {
+        30
+    }
+    pub fn upload_timeout_seconds() -> u64 {
+        1800
+    }
+    pub fn upload_stall_seconds() -> u64 {
+        30
+    }
+    pub fn upload_concurrency() -> usize {
+        4
+    }
     pub fn db_max_connections() -> u32 {
         16
     }
     pub fn public_cache_seconds() -> u64 {
         5
+    }
+    pub fn transfer_window_days() -> u64 {
+        7
+    }
+    pub fn keep_public_queries_days() -> u64 {
+        30
+    }
+    pub fn keep_outbox_days() -> u64 {
+        30
+    }
+    pub fn keep_sms_codes_days() -> u64 {
+        7
+    }
+    pub fn keep_drafts_days() -> u64 {
+        7
     }
 }
 
@@ -123,12 +179,21 @@ pub struct Config {
     pub session_absolute: Duration,
     /// A captcha answer fixed for browser tests; refused in production.
     pub captcha_fixed: Option<String>,
+    /// Captchas issued per client address per minute (each form page shown issues one).
+    pub captcha_issue_limit: i64,
     pub storage_dir: PathBuf,
     pub site_root: PathBuf,
     pub body_limit_bytes: usize,
     pub upload_limit_bytes: usize,
     /// Chapter videos (upload endpoints ending in `/video/upload`).
     pub video_limit_bytes: usize,
+    /// The longest an ordinary request may take, its body included (slow clients).
+    pub request_timeout: Duration,
+    /// The longest an upload may take, and the longest its body may stall.
+    pub upload_timeout: Duration,
+    pub upload_stall: Duration,
+    /// Uploads served at once; more are refused (503) until one finishes.
+    pub upload_concurrency: usize,
     pub trust_forwarded_for: bool,
     pub db_max_connections: u32,
     /// How long public lists may be served from memory (0: never).
@@ -140,6 +205,38 @@ pub struct Config {
     /// in it for a collection (`path#index`). `None`: the first of the usual Debian
     /// fonts that is installed.
     pub pdf_font: Option<FontFile>,
+    /// `XUESHI_SMS_OUTBOX_IN_PRODUCTION=staging`: a production-mode server may keep its
+    /// SMS in the outbox (codes readable there) instead of refusing to start.
+    pub sms_outbox_in_production: bool,
+    /// Who checks a 实名认证 submission (`XUESHI_IDENTITY_PROVIDER`).
+    pub identity_provider: IdentityProviderKind,
+    /// How long an order waits for a bank transfer (线下转账) before it closes and its
+    /// seat goes back.
+    pub transfer_window: Duration,
+    pub retention: Retention,
+}
+
+/// `XUESHI_IDENTITY_PROVIDER`: `review` sends every 实名认证 to the reviewers' queue
+/// (实名审核); `sandbox` accepts at once, for development and the demo. Production
+/// defaults to `review` and refuses `sandbox` unless
+/// `XUESHI_IDENTITY_SANDBOX_IN_PRODUCTION=staging` names a staging server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityProviderKind {
+    Review,
+    Sandbox,
+}
+
+/// How long what is no longer needed is kept before the sweep deletes it, in days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retention {
+    /// The counters behind the public queries' per-address limits.
+    pub public_queries_days: u64,
+    /// The development outbox (SMS and e-mail as "sent").
+    pub outbox_days: u64,
+    /// SMS codes (their daily caps count the last 24 hours).
+    pub sms_codes_days: u64,
+    /// 提交订单 drafts never confirmed, and their photos.
+    pub drafts_days: u64,
 }
 
 /// A font file and the face to use in it (0 unless a collection says otherwise).
@@ -236,6 +333,23 @@ impl Config {
         {
             return Err(ConfigError("XUESHI_CAPTCHA_FIXED must be at least 4 letters or digits".into()));
         }
+        if [raw.keep_public_queries_days, raw.keep_outbox_days, raw.keep_sms_codes_days, raw.keep_drafts_days]
+            .contains(&0)
+        {
+            return Err(ConfigError("XUESHI_KEEP_*_DAYS must be at least 1".into()));
+        }
+        if !(1..=90).contains(&raw.transfer_window_days) {
+            return Err(ConfigError("XUESHI_TRANSFER_WINDOW_DAYS must be between 1 and 90".into()));
+        }
+        if raw.request_timeout_seconds == 0
+            || raw.upload_timeout_seconds == 0
+            || raw.upload_stall_seconds == 0
+        {
+            return Err(ConfigError(
+                "XUESHI_REQUEST_TIMEOUT_SECONDS, XUESHI_UPLOAD_TIMEOUT_SECONDS and XUESHI_UPLOAD_STALL_SECONDS must be positive"
+                    .into(),
+            ));
+        }
         if raw.session_idle_minutes == 0 || raw.session_absolute_hours == 0 {
             return Err(ConfigError(
                 "XUESHI_SESSION_IDLE_MINUTES and XUESHI_SESSION_ABSOLUTE_HOURS must be positive".into(),
@@ -266,6 +380,41 @@ impl Config {
             }
             None => None,
         };
+        let sms_outbox_in_production = match raw.sms_outbox_in_production.as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some("staging") => true,
+            Some(_) => {
+                return Err(ConfigError(
+                    "XUESHI_SMS_OUTBOX_IN_PRODUCTION must be `staging` (or unset)".into(),
+                ));
+            }
+        };
+        let identity_provider = match raw.identity_provider.as_deref().map(str::trim) {
+            None | Some("") if production => IdentityProviderKind::Review,
+            None | Some("") => IdentityProviderKind::Sandbox,
+            Some("review") => IdentityProviderKind::Review,
+            Some("sandbox") => IdentityProviderKind::Sandbox,
+            Some(_) => {
+                return Err(ConfigError("XUESHI_IDENTITY_PROVIDER must be `review` or `sandbox`".into()));
+            }
+        };
+        let identity_sandbox_allowed = match raw.identity_sandbox_in_production.as_deref().map(str::trim) {
+            None | Some("") => false,
+            Some("staging") => true,
+            Some(_) => {
+                return Err(ConfigError(
+                    "XUESHI_IDENTITY_SANDBOX_IN_PRODUCTION must be `staging` (or unset)".into(),
+                ));
+            }
+        };
+        // The sandbox verifies anyone who types a valid ID number: real identities need review.
+        if production && identity_provider == IdentityProviderKind::Sandbox && !identity_sandbox_allowed {
+            return Err(ConfigError(
+                "XUESHI_IDENTITY_PROVIDER=sandbox verifies every submission at once and is refused when \
+                 XUESHI_ENV=production; for a staging server set XUESHI_IDENTITY_SANDBOX_IN_PRODUCTION=staging"
+                    .into(),
+            ));
+        }
         Ok(Self {
             mode: raw.env,
             database_url: raw.database_url,
@@ -275,16 +424,30 @@ impl Config {
             session_idle: Duration::from_secs(raw.session_idle_minutes * 60),
             session_absolute: Duration::from_secs(raw.session_absolute_hours * 3600),
             captcha_fixed: raw.captcha_fixed.map(|a| a.to_ascii_uppercase()),
+            captcha_issue_limit: raw.captcha_issue_limit.max(1),
             storage_dir: raw.storage_dir,
             site_root: raw.site_root,
             body_limit_bytes: raw.body_limit_kib * 1024,
             upload_limit_bytes: raw.upload_limit_mib * 1024 * 1024,
             video_limit_bytes: raw.video_limit_mib * 1024 * 1024,
+            request_timeout: Duration::from_secs(raw.request_timeout_seconds),
+            upload_timeout: Duration::from_secs(raw.upload_timeout_seconds),
+            upload_stall: Duration::from_secs(raw.upload_stall_seconds),
+            upload_concurrency: raw.upload_concurrency.max(1),
             trust_forwarded_for: raw.trust_forwarded_for,
             db_max_connections: raw.db_max_connections.max(2),
             public_cache_ttl: Duration::from_secs(raw.public_cache_seconds),
             payment_sandbox: raw.payment_sandbox.unwrap_or(!production),
             pdf_font,
+            sms_outbox_in_production,
+            identity_provider,
+            transfer_window: Duration::from_secs(raw.transfer_window_days * 86_400),
+            retention: Retention {
+                public_queries_days: raw.keep_public_queries_days,
+                outbox_days: raw.keep_outbox_days,
+                sms_codes_days: raw.keep_sms_codes_days,
+                drafts_days: raw.keep_drafts_days,
+            },
         })
     }
 
@@ -364,6 +527,27 @@ mod tests {
         let staging =
             [("env", "production"), ("session_secret", secret.as_str()), ("payment_sandbox", "true")];
         assert!(Config::from_pairs(staging).unwrap().payment_sandbox);
+    }
+
+    #[test]
+    fn the_identity_sandbox_is_for_development_and_named_staging_servers() {
+        let secret = "s".repeat(40);
+        assert_eq!(Config::from_pairs([]).unwrap().identity_provider, IdentityProviderKind::Sandbox);
+        let review = Config::from_pairs([("identity_provider", "review")]).unwrap();
+        assert_eq!(review.identity_provider, IdentityProviderKind::Review);
+        assert!(Config::from_pairs([("identity_provider", "nobody")]).is_err());
+        let production = [("env", "production"), ("session_secret", secret.as_str())];
+        assert_eq!(Config::from_pairs(production).unwrap().identity_provider, IdentityProviderKind::Review);
+        let sandbox =
+            [("env", "production"), ("session_secret", secret.as_str()), ("identity_provider", "sandbox")];
+        assert!(Config::from_pairs(sandbox).unwrap_err().to_string().contains("XUESHI_IDENTITY_PROVIDER"));
+        let staging = [
+            ("env", "production"),
+            ("session_secret", secret.as_str()),
+            ("identity_provider", "sandbox"),
+            ("identity_sandbox_in_production", "staging"),
+        ];
+        assert_eq!(Config::from_pairs(staging).unwrap().identity_provider, IdentityProviderKind::Sandbox);
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod config;
 pub mod crypto;
 pub mod db;
 pub mod files;
+pub mod jobs;
 pub mod markdown;
 pub mod media;
 pub mod messaging;
