@@ -102,26 +102,6 @@ async fn decide_refund(
     .await
 }
 
-/// The signed refund notification the sandbox would send for its newest refund.
-async fn refund_notice(app: &TestApp) -> String {
-    let (id, out_refund_no, out_trade_no, amount, at): (String, String, String, i64, i64) = sqlx::query_as(
-        "SELECT id, out_refund_no, out_trade_no, amount_fen, succeeded_at FROM sandbox_refunds
-         ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
-    .fetch_one(app.state.db.reader())
-    .await
-    .unwrap();
-    serde_json::json!({
-        "out_refund_no": out_refund_no,
-        "out_trade_no": out_trade_no,
-        "refund_id": id,
-        "amount_fen": amount,
-        "refund_status": "SUCCESS",
-        "success_time": at,
-    })
-    .to_string()
-}
-
 async fn refund_notify(
     app: &TestApp,
     body: &str,
@@ -130,11 +110,6 @@ async fn refund_notify(
     signature: &str,
 ) -> TestResponse {
     notify_at(app, "/pay/notify/sandbox/refund", body, timestamp, nonce, signature).await
-}
-
-async fn signed_refund_notify(app: &TestApp, body: &str) -> TestResponse {
-    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
-    refund_notify(app, body, timestamp, &nonce, &signature).await
 }
 
 async fn order_money(app: &TestApp, registration: i64) -> (String, i64, i64) {
@@ -203,7 +178,10 @@ async fn partial_and_full_refunds_are_approved_or_refused(app: &TestApp) {
     assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
     assert_eq!(order_money(app, registration).await, ("paid".to_owned(), 110_000, 30_000));
     assert_eq!(status_of(app, registration).await, "refund_review", "waits for the gateway");
-    assert_eq!(signed_refund_notify(app, &refund_notice(app).await).await.status, StatusCode::OK);
+    assert_eq!(
+        signed_refund_notify(app, &sandbox_refund_notice(app, None).await).await.status,
+        StatusCode::OK
+    );
     assert_eq!(status_of(app, registration).await, "paid");
     assert_eq!(seats_taken(app, registration).await, 1);
     assert!(app.last_message(TRAINEE_PHONE).await.unwrap().contains("¥300.00"));
@@ -218,7 +196,10 @@ async fn partial_and_full_refunds_are_approved_or_refused(app: &TestApp) {
     assert_eq!(ask_refund(app, &trainee, registration, "full", "工作冲突").await.status, StatusCode::OK);
     let refund = open_refund(app).await;
     assert_eq!(decide_refund(app, &finance, &refund, "approve", "").await.status, StatusCode::OK);
-    assert_eq!(signed_refund_notify(app, &refund_notice(app).await).await.status, StatusCode::OK);
+    assert_eq!(
+        signed_refund_notify(app, &sandbox_refund_notice(app, None).await).await.status,
+        StatusCode::OK
+    );
     assert_eq!(status_of(app, registration).await, "refunded");
     assert_eq!(order_money(app, registration).await, ("refunded".to_owned(), 110_000, 110_000));
     assert_eq!(seats_taken(app, registration).await, 0);
@@ -236,7 +217,7 @@ async fn refund_confirmations_are_verified_and_applied_once(app: &TestApp) {
         decide_refund(app, &finance, &open_refund(app).await, "approve", "").await.status,
         StatusCode::OK
     );
-    let body = refund_notice(app).await;
+    let body = sandbox_refund_notice(app, None).await;
     let gateway = app.state.payments.sandbox_gateway();
 
     // Forged, replayed, or signed with the wrong amount: refused, nothing changes.
@@ -577,7 +558,10 @@ async fn a_full_refund_waits_until_the_invoice_is_voided(app: &TestApp) {
         .await;
     assert_eq!(voided.status, StatusCode::OK);
     assert_eq!(decide_refund(app, &finance, &refund, "approve", "").await.status, StatusCode::OK);
-    assert_eq!(signed_refund_notify(app, &refund_notice(app).await).await.status, StatusCode::OK);
+    assert_eq!(
+        signed_refund_notify(app, &sandbox_refund_notice(app, None).await).await.status,
+        StatusCode::OK
+    );
     assert_eq!(status_of(app, registration).await, "refunded");
     // A refunded order needs no invoice.
     let again = app

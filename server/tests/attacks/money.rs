@@ -65,31 +65,6 @@ async fn gateway_takes_money_anyway(app: &TestApp, out_trade_no: &str) {
         .unwrap();
 }
 
-/// The refund notification the sandbox would send for `out_trade_no`'s refund.
-async fn refund_notice_for(app: &TestApp, out_trade_no: &str) -> String {
-    let (id, out_refund_no, amount, at): (String, String, i64, i64) = sqlx::query_as(
-        "SELECT id, out_refund_no, amount_fen, succeeded_at FROM sandbox_refunds WHERE out_trade_no = $1",
-    )
-    .bind(out_trade_no)
-    .fetch_one(app.state.db.reader())
-    .await
-    .unwrap();
-    serde_json::json!({
-        "out_refund_no": out_refund_no,
-        "out_trade_no": out_trade_no,
-        "refund_id": id,
-        "amount_fen": amount,
-        "refund_status": "SUCCESS",
-        "success_time": at,
-    })
-    .to_string()
-}
-
-async fn signed_refund_notify(app: &TestApp, body: &str) -> TestResponse {
-    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
-    notify_at(app, "/pay/notify/sandbox/refund", body, timestamp, &nonce, &signature).await
-}
-
 async fn returns_of(app: &TestApp, registration: i64) -> Vec<(String, String, i64)> {
     sqlx::query_as(
         "SELECT f.reason, f.status, f.amount_fen FROM refunds f WHERE f.registration_id = $1 AND f.kind = 'return'
@@ -155,7 +130,7 @@ async fn a_second_wallet_closes_the_first_and_its_money_comes_back(app: &TestApp
     assert_eq!((queued[0].kind.code(), queued[0].reason.as_str()), ("return", "重复支付"));
 
     // The gateway confirms the refund (twice): it is done once, the place is kept.
-    let confirmation = refund_notice_for(app, &first).await;
+    let confirmation = sandbox_refund_notice(app, Some(&first)).await;
     assert_eq!(signed_refund_notify(app, &confirmation).await.status, StatusCode::OK);
     assert_eq!(signed_refund_notify(app, &confirmation).await.status, StatusCode::OK);
     assert_eq!(returns_of(app, registration).await[0].1, "succeeded");

@@ -221,3 +221,31 @@ pub async fn order_state(app: &TestApp, registration: i64) -> (String, String, i
     let told = app.count("SELECT COUNT(*) FROM messages WHERE title = '报名成功'").await;
     (order, status, told)
 }
+
+/// The refund notification the sandbox would send: for `out_trade_no`'s refund, or for
+/// its newest refund.
+pub async fn sandbox_refund_notice(app: &TestApp, out_trade_no: Option<&str>) -> String {
+    let (id, out_refund_no, out_trade_no, amount, at): (String, String, String, i64, i64) = sqlx::query_as(
+        "SELECT id, out_refund_no, out_trade_no, amount_fen, succeeded_at FROM sandbox_refunds
+         WHERE $1 = '' OR out_trade_no = $1 ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(out_trade_no.unwrap_or_default())
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    serde_json::json!({
+        "out_refund_no": out_refund_no,
+        "out_trade_no": out_trade_no,
+        "refund_id": id,
+        "amount_fen": amount,
+        "refund_status": "SUCCESS",
+        "success_time": at,
+    })
+    .to_string()
+}
+
+/// A refund notification signed by the sandbox, posted to its notify endpoint.
+pub async fn signed_refund_notify(app: &TestApp, body: &str) -> TestResponse {
+    let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
+    notify_at(app, "/pay/notify/sandbox/refund", body, timestamp, &nonce, &signature).await
+}
