@@ -22,6 +22,7 @@ use app::{
         jobs::{Job, Scheduler},
         messaging::Messenger,
         pdf::PdfFont,
+        state::AppStateInner,
         storage::Storage,
     },
     refunds::server as refunds,
@@ -68,7 +69,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     );
     let pdf_font = PdfFont::new(config.pdf_font.clone());
     let upload_permits = Arc::new(Semaphore::new(config.upload_concurrency));
-    Ok(AppState {
+    Ok(AppState::new(AppStateInner {
         heartbeats: HeartbeatWriter::start(db.clone()),
         db,
         pdf_font,
@@ -83,7 +84,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
         upload_permits,
         password_work: Arc::default(),
         dummy_password_hash,
-    })
+    }))
 }
 
 fn leptos_options(config: &Config) -> LeptosOptions {
