@@ -82,11 +82,14 @@ pub enum Closing {
     Paid,
 }
 
-/// Closes the order's live payment, at the gateway first (so its code can no longer be
-/// paid), then here. When the gateway reports it paid, the payment is applied instead.
-/// A bank transfer is only ours to close.
+/// Closes the order's live gateway payment, at the gateway first (so its code can no
+/// longer be paid), then here. When the gateway reports it paid, the payment is applied
+/// instead. A bank transfer is never closed here: a request racing the one that chose
+/// it would close it under that request; only its order's expiry closes it, in the
+/// transaction that closes the order.
 pub async fn close_live(state: &AppState, order_id: i64, now: i64) -> AppResult<Closing> {
-    let Some(live) = live_payment(state.db.reader(), order_id).await? else {
+    let live = live_payment(state.db.reader(), order_id).await?;
+    let Some(live) = live.filter(|p| p.provider != TRANSFER) else {
         return Ok(Closing::Nothing);
     };
     let gateway = state.payments.provider();
@@ -95,7 +98,7 @@ pub async fn close_live(state: &AppState, order_id: i64, now: i64) -> AppResult<
             apply::apply(state, gateway.name(), &notice, now).await?;
             return Ok(Closing::Paid);
         }
-    } else if live.provider != TRANSFER {
+    } else {
         tracing::warn!(provider = %live.provider, out_trade_no = %live.out_trade_no, "live payment of a gateway no longer configured: closed here only");
     }
     mark_closed(state, live.id).await?;
