@@ -477,9 +477,16 @@ pub async fn approve(
         return Ok(());
     }
     tx.commit().await?;
-    match send_to_gateway(state, &r, now).await? {
-        Sent::Accepted => Ok(()),
-        Sent::Refused(why) => Err(AppError::conflict(format!("支付渠道未受理退款：{why}"))),
+    match send_to_gateway(state, &r, now).await {
+        Ok(Sent::Accepted) => Ok(()),
+        Ok(Sent::Refused(why)) => Err(AppError::conflict(format!("支付渠道未受理退款：{why}"))),
+        // Approved and recorded; the try that did not get through is on the refund (the
+        // queue shows it) and settlement sends it again. Not an error to finance, who
+        // would otherwise approve a second time.
+        Err(err) => {
+            tracing::warn!(refund_id, error = %err.message, "approved refund not yet accepted by the gateway");
+            Ok(())
+        }
     }
 }
 

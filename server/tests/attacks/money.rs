@@ -345,9 +345,23 @@ async fn one_failing_refund_does_not_hold_up_the_others(app: &TestApp) {
 
     // A gateway that cannot be reached: the try is recorded on the refund, with the
     // error and a later time; the refund is not tried again before then.
+    // Approving while it is unreachable is still an approval (finance is not asked to
+    // approve again); the try is on the refund.
     let (_, third) = partial_refund_asked(app, &provider, &trainee).await;
-    assert_eq!(approve(third.clone()).await.status, StatusCode::OK);
     sqlx::query("ALTER TABLE sandbox_refunds RENAME TO sandbox_refunds_away")
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let approved = approve(third.clone()).await;
+    assert_eq!(approved.status, StatusCode::OK, "{}", approved.body);
+    assert_eq!(app.count(&format!("SELECT attempts FROM refunds WHERE id = {third}")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM refunds WHERE id = {third} AND status = 'processing'"))
+            .await,
+        1
+    );
+    sqlx::query("UPDATE refunds SET attempts = 0, next_attempt_at = NULL WHERE id = $1")
+        .bind(third.parse::<i64>().unwrap())
         .execute(app.state.db.writer())
         .await
         .unwrap();
@@ -370,7 +384,13 @@ async fn one_failing_refund_does_not_hold_up_the_others(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(refunds::settle_processing(&app.state, later + 1_000).await.unwrap(), 0, "not yet due");
-    assert_eq!(refunds::settle_processing(&app.state, later + 61_000).await.unwrap(), 1);
+    // Due again: the gateway never had it, so it is sent now, and confirmed on the next run.
+    assert_eq!(refunds::settle_processing(&app.state, later + 61_000).await.unwrap(), 0);
+    let at_gateway = format!(
+        "SELECT COUNT(*) FROM sandbox_refunds s JOIN refunds f ON f.out_refund_no = s.out_refund_no WHERE f.id = {third}"
+    );
+    assert_eq!(app.count(&at_gateway).await, 1, "sent once");
+    assert_eq!(refunds::settle_processing(&app.state, later + 62_000).await.unwrap(), 1);
     assert_eq!(status_of_refund(third).await, "succeeded");
 }
 
