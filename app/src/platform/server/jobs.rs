@@ -92,10 +92,29 @@ impl Scheduler {
         Ok(())
     }
 
-    /// Claims and runs every due job this server can claim, one after another.
+    /// Claims and runs every due job this server can claim, one after another. Which
+    /// jobs are due is read first, so a tick with nothing due (most seconds) writes
+    /// nothing: on SQLite every claim would queue on the one writer.
     pub async fn tick(&self, state: &AppState, now: i64) -> Vec<(&'static str, Ran)> {
+        let due: Vec<String> = match sqlx::query_scalar(
+            "SELECT name FROM jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)",
+        )
+        .bind(now)
+        .fetch_all(state.db.reader())
+        .await
+        {
+            Ok(due) => due,
+            Err(err) => {
+                tracing::warn!(error = %err, "due jobs could not be read");
+                Vec::new()
+            }
+        };
         let mut ran = Vec::with_capacity(self.jobs.len());
         for job in &self.jobs {
+            if !due.iter().any(|name| name == job.name) {
+                ran.push((job.name, Ran::NotMine));
+                continue;
+            }
             let outcome = match self.run_once(state, job, now).await {
                 Ok(outcome) => outcome,
                 Err(err) => {
@@ -109,24 +128,18 @@ impl Scheduler {
     }
 
     async fn claim(&self, state: &AppState, job: &Job, now: i64) -> Result<Option<i64>, sqlx::Error> {
-        let claimed = sqlx::query(
+        // The claim and the failures so far in one statement; no row means another
+        // server holds it, or it is not due.
+        sqlx::query_scalar(
             "UPDATE jobs SET locked_by = $1, locked_until = $2 WHERE name = $3 AND run_after <= $4
-               AND (locked_until IS NULL OR locked_until < $4)",
+               AND (locked_until IS NULL OR locked_until < $4) RETURNING attempts",
         )
         .bind(&self.worker)
         .bind(now.saturating_add(ms(job.lease)))
         .bind(job.name)
         .bind(now)
-        .execute(state.db.writer())
-        .await?;
-        if claimed.rows_affected() != 1 {
-            return Ok(None);
-        }
-        let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM jobs WHERE name = $1")
-            .bind(job.name)
-            .fetch_one(state.db.reader())
-            .await?;
-        Ok(Some(attempts))
+        .fetch_optional(state.db.writer())
+        .await
     }
 
     async fn run_once(&self, state: &AppState, job: &Job, now: i64) -> Result<Ran, sqlx::Error> {
