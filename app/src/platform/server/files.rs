@@ -152,11 +152,16 @@ pub async fn discard(storage: &Storage, record: &FileRecord) {
 
 /// Deletes stored objects under the upload folders that no `files` row names and that
 /// were last written before `before_ms` (a row that never committed: a failed or
-/// interrupted upload, a crash between storing and committing). Returns how many.
+/// interrupted upload, a crash between storing and committing), and the staging files
+/// of uploads a crash cut short. Returns how many.
 pub async fn sweep_orphans(db: &Db, storage: &Storage, before_ms: i64) -> AppResult<u64> {
     const BATCH: usize = 200;
     let mut swept = 0;
     for folder in PURPOSES {
+        swept += storage
+            .sweep_staging(folder, before_ms)
+            .await
+            .map_err(|err| AppError::internal(format!("storage: {err}")))?;
         let mut keys = storage.list_older(folder, before_ms);
         let mut batch = Vec::with_capacity(BATCH);
         loop {

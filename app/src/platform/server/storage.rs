@@ -9,7 +9,11 @@ use object_store::{
     local::LocalFileSystem, path::Path as ObjectPath,
 };
 use sha2::{Digest, Sha256};
-use std::{ops::Range, path::Path, sync::Arc};
+use std::{
+    ops::Range,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 /// The store interface itself, for other backends (and the tests' wrappers) to implement.
 pub use object_store;
@@ -105,18 +109,20 @@ pub struct StoredObject {
 #[derive(Clone, Debug)]
 pub struct Storage {
     store: Arc<dyn ObjectStore>,
+    /// The directory of a local-disk store, for what its listing does not show.
+    local_root: Option<PathBuf>,
 }
 
 impl Storage {
     pub fn local(root: &Path) -> Result<Self, std::io::Error> {
         std::fs::create_dir_all(root)?;
         let store = LocalFileSystem::new_with_prefix(root).map_err(std::io::Error::other)?;
-        Ok(Self { store: Arc::new(store) })
+        Ok(Self { store: Arc::new(store), local_root: Some(root.to_path_buf()) })
     }
 
     /// Over any object store (S3-compatible, or a test's wrapper).
     pub fn new(store: Arc<dyn ObjectStore>) -> Self {
-        Self { store }
+        Self { store, local_root: None }
     }
 
     /// Checks size and content, then stores under a fresh key of the form
@@ -224,6 +230,21 @@ impl Storage {
             .boxed()
     }
 
+    /// Deletes the staging files of streamed uploads that never finished under
+    /// `folder/`, last written before `before_ms`. On local disk a streamed upload is
+    /// written to `<key>#<n>` and renamed when complete; a server killed mid-upload
+    /// leaves that file behind, and the store's listing never shows it. (An S3 bucket
+    /// drops incomplete multipart uploads by its lifecycle rule instead.) Returns how many.
+    pub async fn sweep_staging(&self, folder: &str, before_ms: i64) -> Result<u64, StorageError> {
+        let Some(root) = &self.local_root else { return Ok(0) };
+        let dir = root.join(folder);
+        let before =
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(u64::try_from(before_ms).unwrap_or(0));
+        Ok(tokio::task::spawn_blocking(move || sweep_staging_dir(&dir, before))
+            .await
+            .map_err(std::io::Error::other)??)
+    }
+
     /// A whole object in memory: for small files only (the PDF a page draws from).
     pub async fn get(&self, key: &str) -> Result<Bytes, StorageError> {
         Ok(self.store.get(&ObjectPath::from(key)).await?.bytes().await?)
@@ -272,6 +293,35 @@ where
         }
     }
     Ok((size, hex::encode(hasher.finalize())))
+}
+
+/// `<name>#<digits>`: how object_store's local store names an upload in progress.
+fn is_staging_file(name: &str) -> bool {
+    name.rsplit_once('#')
+        .is_some_and(|(_, suffix)| !suffix.is_empty() && suffix.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn sweep_staging_dir(dir: &Path, before: std::time::SystemTime) -> std::io::Result<u64> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(err) => return Err(err),
+    };
+    let mut swept = 0;
+    for entry in entries {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        if meta.is_dir() {
+            swept += sweep_staging_dir(&entry.path(), before)?;
+        } else if entry.file_name().to_str().is_some_and(is_staging_file) && meta.modified()? < before {
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => swept += 1,
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(err) => return Err(err),
+            }
+        }
+    }
+    Ok(swept)
 }
 
 /// Reads `range` of a local file in chunks on the blocking pool.
@@ -324,6 +374,15 @@ mod tests {
         );
         assert_eq!(FileKind::sniff(b"<html><script>alert(1)</script>"), None);
         assert_eq!(FileKind::sniff(b"MZ\x90\x00"), None);
+    }
+
+    #[test]
+    fn staging_files_are_named_with_a_hash_and_digits() {
+        assert!(is_staging_file("0190.mp4#1"));
+        assert!(is_staging_file("0190.mp4#12"));
+        assert!(!is_staging_file("0190.mp4"));
+        assert!(!is_staging_file("0190.mp4#"));
+        assert!(!is_staging_file("a#b.png"));
     }
 
     #[test]
@@ -411,6 +470,15 @@ mod tests {
         assert_eq!(left, 0);
         let listed: Vec<String> = storage.list_older("test", i64::MAX).try_collect().await.unwrap();
         assert_eq!(listed, std::slice::from_ref(&stored.key));
+        // A server killed mid-upload leaves a staging file the listing does not show;
+        // the sweep removes it once old enough, and never a finished object.
+        let staging = dir.join("test").join("0190-killed.png#3");
+        std::fs::write(&staging, b"half").unwrap();
+        assert_eq!(storage.sweep_staging("test", 0).await.unwrap(), 0);
+        assert!(staging.exists());
+        assert_eq!(storage.sweep_staging("test", i64::MAX).await.unwrap(), 1);
+        assert!(!staging.exists());
+        assert_eq!(storage.list_older("test", i64::MAX).try_collect::<Vec<_>>().await.unwrap().len(), 1);
         assert!(storage.list_older("test", 0).try_collect::<Vec<_>>().await.unwrap().is_empty());
         std::fs::remove_dir_all(dir).unwrap();
     }
