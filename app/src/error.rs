@@ -191,6 +191,14 @@ impl AppError {
 }
 
 #[cfg(feature = "ssr")]
+impl From<crate::platform::codes::UnknownCode> for AppError {
+    #[track_caller]
+    fn from(error: crate::platform::codes::UnknownCode) -> Self {
+        AppError::internal(error)
+    }
+}
+
+#[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     #[track_caller]
     fn from(err: sqlx::Error) -> Self {

@@ -798,7 +798,7 @@ async fn a_switched_off_sandbox_takes_no_payment(app: &TestApp) {
     let off = Sandbox::load_or_create(&app.state.db, "http://localhost".into(), false).await.unwrap();
     let request = PaymentRequest {
         out_trade_no: "XS-off".into(),
-        amount_fen: 1,
+        amount_fen: app::platform::money::Fen::new(1).unwrap(),
         description: String::new(),
         channel: Channel::Wechat,
         notify_url: String::new(),

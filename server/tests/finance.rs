@@ -271,7 +271,7 @@ async fn refunds_never_take_more_than_was_paid(app: &TestApp) {
     let request = |no: &str, amount: i64| RefundRequest {
         out_trade_no: out_trade_no.clone(),
         out_refund_no: no.to_owned(),
-        amount_fen: amount,
+        amount_fen: app::platform::money::Fen::new(amount).unwrap(),
         reason: String::new(),
         notify_url: String::new(),
     };

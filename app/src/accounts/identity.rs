@@ -69,10 +69,10 @@ impl IdNumber {
         &self.0
     }
 
-    /// Birth date as (year, month, day), taken from digits 7 to 14.
-    pub fn birth_date(&self) -> (u32, u32, u32) {
+    /// Birth date, taken from digits 7 to 14.
+    pub fn birth_date(&self) -> BirthDate {
         let n = |range: std::ops::Range<usize>| self.0[range].parse::<u32>().unwrap_or(0);
-        (n(6..10), n(10..12), n(12..14))
+        BirthDate { year: n(6..10), month: n(10..12), day: n(12..14) }
     }
 
     /// 男 when the sequence code (digit 17) is odd.
@@ -83,6 +83,20 @@ impl IdNumber {
     /// The number with the middle digits hidden, for lists and public queries.
     pub fn masked(&self) -> String {
         format!("{}********{}", &self.0[..6], &self.0[14..])
+    }
+}
+
+/// A birth date read from an ID number; shown and stored as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthDate {
+    pub year: u32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl std::fmt::Display for BirthDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
     }
 }
 
@@ -246,7 +260,8 @@ mod tests {
     fn accepts_the_standard_sample() {
         // The worked example of GB 11643-1999, annex A.
         let id = IdNumber::parse("11010519491231002X").unwrap();
-        assert_eq!(id.birth_date(), (1949, 12, 31));
+        assert_eq!(id.birth_date(), BirthDate { year: 1949, month: 12, day: 31 });
+        assert_eq!(id.birth_date().to_string(), "1949-12-31");
         assert!(!id.is_male());
         assert_eq!(id.masked(), "110105********002X");
     }

@@ -75,6 +75,8 @@ impl ReviewStatus {
     }
 }
 
+crate::stored_code!(ReviewStatus);
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdentityReviewLine {
     pub id: i64,

@@ -68,7 +68,14 @@ impl Gender {
             Self::Female => "女",
         }
     }
+
+    /// A stored gender: empty while not set yet; any other unknown code is an error.
+    pub fn from_stored(code: &str) -> Result<Option<Self>, crate::platform::codes::UnknownCode> {
+        if code.is_empty() { Ok(None) } else { Self::try_from(code).map(Some) }
+    }
 }
+
+crate::stored_code!(Gender);
 
 /// The 56 ethnic groups, for the 民族 list.
 pub const ETHNICITIES: [&str; 56] = [

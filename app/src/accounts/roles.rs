@@ -50,6 +50,8 @@ impl Role {
     }
 }
 
+crate::stored_code!(Role);
+
 /// A role held by a user; unit and provider roles name the unit or provider.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleGrant {

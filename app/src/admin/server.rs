@@ -13,8 +13,8 @@ pub async fn platform_figures(db: &Db) -> Result<PlatformFigures, sqlx::Error> {
         sqlx::query_scalar("SELECT COUNT(*) FROM announcements WHERE published = 0")
             .fetch_one(db.reader())
             .await?;
-    let recent: Vec<(i64, Option<String>, String, String)> = sqlx::query_as(
-        "SELECT a.created_at, u.name, a.action, a.detail FROM audit_log a
+    let recent: Vec<AuditRow> = sqlx::query_as(
+        "SELECT a.created_at, u.name AS actor, a.action, a.detail FROM audit_log a
          LEFT JOIN users u ON u.id = a.actor_user_id ORDER BY a.created_at DESC, a.id DESC LIMIT 10",
     )
     .fetch_all(db.reader())
@@ -25,12 +25,20 @@ pub async fn platform_figures(db: &Db) -> Result<PlatformFigures, sqlx::Error> {
         draft_announcements,
         recent: recent
             .into_iter()
-            .map(|(at, actor, action, detail)| AuditLine {
-                at,
-                actor: actor.unwrap_or_else(|| "系统".to_owned()),
-                action: action_label(&action).to_owned(),
-                detail,
+            .map(|row| AuditLine {
+                at: row.created_at,
+                actor: row.actor.unwrap_or_else(|| "系统".to_owned()),
+                action: action_label(&row.action).to_owned(),
+                detail: row.detail,
             })
             .collect(),
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    created_at: i64,
+    actor: Option<String>,
+    action: String,
+    detail: String,
 }

@@ -36,6 +36,8 @@ impl Category {
     }
 }
 
+crate::stored_code!(Category);
+
 /// A line in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnnouncementSummary {

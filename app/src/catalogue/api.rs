@@ -2,7 +2,10 @@
 //! provider's management of classes and sessions. Each checks its caller first.
 
 use super::domain::{ClassForm, ClassState, Hours, Lodging, Mode, SessionForm};
-use crate::{error::AppResult, platform::paging::Page};
+use crate::{
+    error::AppResult,
+    platform::{money::Fen, paging::Page},
+};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +36,7 @@ pub struct ClassSummary {
     pub mode: Mode,
     pub year: i64,
     pub hours: [Hours; 3],
-    pub fee_fen: i64,
+    pub fee_fen: Fen,
     pub state: ClassState,
     pub opens_on: String,
     pub closes_on: String,

@@ -2,7 +2,10 @@
 //! money and hours as integers, and the checks of the provider's forms. Shared by the
 //! browser and the server.
 
-use crate::error::{AppResult, Validation};
+use crate::{
+    error::{AppResult, Validation},
+    platform::money::Fen,
+};
 use serde::{Deserialize, Serialize};
 
 /// The state of a class (003): only 接受报名 takes registrations.
@@ -118,6 +121,8 @@ impl Category {
     }
 }
 
+crate::stored_code!(ClassState, Mode, Category);
+
 /// Hours in tenths (1.5 学时 = 15), never floating point.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Hours(pub i64);
@@ -153,19 +158,16 @@ impl std::fmt::Display for Hours {
     }
 }
 
-/// Money lives in `platform::money`; re-exported here for the features that import it.
-pub use crate::platform::money::{format_fen, parse_yuan};
+use crate::platform::{
+    text::lines,
+    time::{check_date, check_datetime},
+};
 
 /// Whether a class restricted to `class_region` (GB/T 2260; empty for none) is offered
 /// to a unit in `unit_region`: a province code covers its cities.
 pub fn region_allows(class_region: &str, unit_region: Option<&str>) -> bool {
     class_region.is_empty()
         || unit_region.is_some_and(|unit| crate::units::domain::region_covers(class_region, unit))
-}
-
-/// Lines of a textarea (exam subjects, exam types), trimmed, without blanks.
-pub fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
 pub const TITLE_MAX_CHARS: usize = 100;
@@ -203,7 +205,7 @@ pub struct ClassForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lodging {
     pub name: String,
-    pub price_fen: i64,
+    pub price_fen: Fen,
 }
 
 /// A checked class form.
@@ -214,7 +216,7 @@ pub struct ClassDraft {
     pub mode: Mode,
     pub year: i64,
     pub hours: [Hours; 3],
-    pub fee_fen: i64,
+    pub fee_fen: Fen,
     pub capacity: i64,
     pub opens_on: String,
     pub closes_on: String,
@@ -228,23 +230,6 @@ pub struct ClassDraft {
     pub notice: String,
 }
 
-/// `YYYY-MM-DD`, a real calendar date.
-pub fn check_date(text: &str) -> Result<(), &'static str> {
-    let parts: Vec<&str> = text.split('-').collect();
-    let ok = parts.len() == 3
-        && parts[0].len() == 4
-        && parts[1].len() == 2
-        && parts[2].len() == 2
-        && match (parts[0].parse::<i32>(), parts[1].parse::<u8>(), parts[2].parse::<u8>()) {
-            (Ok(y), Ok(m), Ok(d)) => time::Month::try_from(m)
-                .ok()
-                .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
-                .is_some(),
-            _ => false,
-        };
-    if ok { Ok(()) } else { Err("请选择日期") }
-}
-
 fn yes(flag: &str) -> bool {
     matches!(flag, "on" | "true" | "1" | "yes")
 }
@@ -256,7 +241,7 @@ pub fn parse_lodgings(text: &str) -> Result<Vec<Lodging>, String> {
         let Some((name, price)) = line.rsplit_once(char::is_whitespace) else {
             return Err(format!("“{line}”：请按“名称 价格”填写，如“标准间 300”"));
         };
-        let price_fen = parse_yuan(price).map_err(|e| format!("“{line}”：{e}"))?;
+        let price_fen = Fen::parse_yuan(price).map_err(|e| format!("“{line}”：{e}"))?;
         let name = name.trim().to_owned();
         if out.iter().any(|l: &Lodging| l.name == name) {
             return Err(format!("住宿选项“{name}”重复"));
@@ -294,7 +279,7 @@ impl ClassForm {
             }
         }
         v.check(hours.iter().any(|h| h.0 > 0), "hours_public", "请至少填写一类学时");
-        let fee_fen = parse_yuan(&self.fee_yuan);
+        let fee_fen = Fen::parse_yuan(&self.fee_yuan);
         if let Err(e) = fee_fen {
             v.add("fee_yuan", e);
         }
@@ -374,21 +359,6 @@ pub struct SessionDraft {
     pub capacity: i64,
 }
 
-/// `YYYY-MM-DDTHH:MM` as `<input type="datetime-local">` posts it.
-pub fn check_datetime(text: &str) -> Result<(), &'static str> {
-    // ASCII first: the byte offsets below then fall on character boundaries
-    // (`2026-01-01T€00` is 16 bytes too).
-    let ok = text.len() == 16
-        && text.is_ascii()
-        && text.as_bytes()[10] == b'T'
-        && check_date(&text[..10]).is_ok()
-        && matches!(
-            (text[11..13].parse::<u8>(), &text[13..14], text[14..16].parse::<u8>()),
-            (Ok(h), ":", Ok(m)) if h < 24 && m < 60
-        );
-    if ok { Ok(()) } else { Err("请选择日期和时间") }
-}
-
 impl SessionForm {
     pub fn check(&self, mode: Mode) -> AppResult<SessionDraft> {
         let mut v = Validation::new();
@@ -454,6 +424,10 @@ mod tests {
         );
         assert_eq!(Open.label(), "接受报名");
         assert_eq!(ClassState::from_code("ended"), Some(Ended));
+        assert_eq!(ClassState::try_from("ended"), Ok(Ended));
+        assert!(ClassState::try_from("archived").is_err());
+        assert_eq!(Mode::try_from(String::from("offline")), Ok(Mode::Offline));
+        assert!(Category::try_from("").is_err());
     }
 
     #[test]
@@ -466,19 +440,6 @@ mod tests {
         assert!(Hours::parse("abc").is_err());
         assert_eq!(Hours(15).to_string(), "1.5");
         assert_eq!(Hours(120).to_string(), "12");
-    }
-
-    #[test]
-    fn money_is_fen() {
-        assert_eq!(parse_yuan("1280"), Ok(128_000));
-        assert_eq!(parse_yuan("1,280.5"), Ok(128_050));
-        assert_eq!(parse_yuan("0.05"), Ok(5));
-        assert!(parse_yuan("1.234").is_err());
-        assert!(parse_yuan("").is_err());
-        assert!(parse_yuan("-3").is_err());
-        assert_eq!(format_fen(128_050), "¥1,280.50");
-        assert_eq!(format_fen(5), "¥0.05");
-        assert_eq!(format_fen(123_456_789), "¥1,234,567.89");
     }
 
     #[test]
@@ -497,8 +458,8 @@ mod tests {
         assert_eq!(
             parsed,
             vec![
-                Lodging { name: "标准间".into(), price_fen: 30_000 },
-                Lodging { name: "单人间".into(), price_fen: 48_050 }
+                Lodging { name: "标准间".into(), price_fen: Fen::new(30_000).unwrap() },
+                Lodging { name: "单人间".into(), price_fen: Fen::new(48_050).unwrap() }
             ]
         );
         assert!(parse_lodgings("标准间").is_err());
@@ -527,7 +488,7 @@ mod tests {
     #[test]
     fn a_complete_class_form_passes() {
         let draft = offline_form().check().unwrap();
-        assert_eq!(draft.fee_fen, 128_000);
+        assert_eq!(draft.fee_fen, Fen::new(128_000).unwrap());
         assert_eq!(draft.hours[1], Hours(240));
         assert!(draft.needs_review && draft.needs_job_title && !draft.needs_photo);
         assert_eq!(draft.exam_subjects, vec!["监理概论", "合同管理"]);

@@ -6,7 +6,7 @@ use super::{
         ClassFilter, ClassSummary, ToggleFavourite, favourite_class_ids, get_class, list_favourites,
         list_open_classes, open_class_years,
     },
-    domain::{Category, Mode, format_fen},
+    domain::{Category, Mode},
 };
 use crate::shell::page_data::PageData;
 use crate::{
@@ -44,7 +44,7 @@ pub fn ClassCard(class: ClassSummary) -> impl IntoView {
                 </div>
                 <p class="mt-1 text-sm text-slate-500">{format!("{} · {}年度 · {}", class.provider_name, class.year, hours_text(&class.hours))}</p>
                 <p class="mt-2 flex flex-wrap gap-x-4 text-sm text-slate-600">
-                    <span class="font-medium text-slate-900">{format_fen(class.fee_fen)}</span>
+                    <span class="font-medium text-slate-900">{class.fee_fen.to_string()}</span>
                     <span>{format!("报名截止 {}", class.closes_on)}</span>
                     <span>{format!("面向地区：{}", class.region_name)}</span>
                     <span>{format!("剩余名额 {}", class.seats_left)}</span>
@@ -213,7 +213,7 @@ pub fn ClassPage() -> impl IntoView {
                         let lodgings = c
                             .lodgings
                             .iter()
-                            .map(|l| format!("{} {}", l.name, format_fen(l.price_fen)))
+                            .map(|l| format!("{} {}", l.name, l.price_fen))
                             .collect::<Vec<_>>()
                             .join("；");
                         view! {
@@ -230,7 +230,7 @@ pub fn ClassPage() -> impl IntoView {
                                         <InfoRow label="培训方式" value=s.mode.label().to_owned() />
                                         <InfoRow label="年度" value=format!("{}年", s.year) />
                                         <InfoRow label="学时" value=hours_text(&s.hours) />
-                                        <InfoRow label="培训费" value=format_fen(s.fee_fen) />
+                                        <InfoRow label="培训费" value=s.fee_fen.to_string() />
                                         <InfoRow label="报名时间" value=format!("{} 至 {}", s.opens_on, s.closes_on) />
                                         <InfoRow label="面向地区" value=s.region_name.clone() />
                                         <InfoRow label="剩余名额" value=s.seats_left.to_string() />

@@ -5,7 +5,7 @@ use super::{
         AddSession, ChangeClassState, ClassForEdit, DeleteSession, SaveClass, get_class_for_edit,
         list_provider_classes,
     },
-    domain::{ClassForm, ClassState, Mode, format_fen},
+    domain::{ClassForm, ClassState, Mode},
     pages::hours_text,
 };
 use crate::shell::page_data::PageData;
@@ -51,7 +51,7 @@ pub fn ProviderClassList() -> impl IntoView {
                                                 <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-3">
                                                     <a href=format!("/admin/classes/{}", c.id) class="min-w-0 flex-1 font-medium text-slate-900 hover:text-blue-700">{c.title.clone()}</a>
                                                     <span class="text-sm text-slate-500">{c.mode.label()}</span>
-                                                    <span class="text-sm text-slate-500">{format_fen(c.fee_fen)}</span>
+                                                    <span class="text-sm text-slate-500">{c.fee_fen.to_string()}</span>
                                                     <span class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs text-slate-700">{c.state.label()}</span>
                                                 </li>
                                             }).collect_view()}

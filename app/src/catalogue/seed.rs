@@ -2,22 +2,32 @@
 //! accommodation, and an online class without review. Open around the seeding day, so
 //! a newcomer can register at once. Idempotent by title.
 
+use super::domain::{ClassState, Mode};
 use crate::platform::{
+    money::Fen,
     server::{db::Tx, markdown},
     time::format_date,
 };
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
+/// A demo amount, checked when the constant is built.
+const fn fen(amount: i64) -> Fen {
+    match Fen::new(amount) {
+        Some(fen) => fen,
+        None => panic!("a demo amount is never negative"),
+    }
+}
+
 struct DemoClass {
     title: &'static str,
-    mode: &'static str,
+    mode: Mode,
     hours: [i64; 3],
-    fee_fen: i64,
+    fee_fen: Fen,
     region_code: &'static str,
     needs_review: bool,
     needs_extras: bool,
-    lodgings: &'static [(&'static str, i64)],
+    lodgings: &'static [(&'static str, Fen)],
     exam_subjects: &'static str,
     exam_types: &'static str,
     description: &'static str,
@@ -31,13 +41,13 @@ const NOTICE: &str = "1. 请确认个人信息真实准确，报名后姓名、�
 const CLASSES: [DemoClass; 2] = [
     DemoClass {
         title: "水利工程建设监理业务培训",
-        mode: "offline",
+        mode: Mode::Offline,
         hours: [0, 240, 0],
-        fee_fen: 128_000,
+        fee_fen: fen(128_000),
         region_code: "510000",
         needs_review: true,
         needs_extras: true,
-        lodgings: &[("标准间（两人合住）", 30_000), ("单人间", 48_000)],
+        lodgings: &[("标准间（两人合住）", fen(30_000)), ("单人间", fen(48_000))],
         exam_subjects: "监理概论\n合同管理\n质量控制",
         exam_types: "初次考试\n补考",
         description: "面向四川省水利工程建设监理从业人员的业务培训。\n\n- 监理规范与程序\n- 合同管理与投资控制\n- 质量与安全控制",
@@ -49,9 +59,9 @@ const CLASSES: [DemoClass; 2] = [
     },
     DemoClass {
         title: "专业技术人员公需科目在线培训",
-        mode: "online",
+        mode: Mode::Online,
         hours: [300, 0, 0],
-        fee_fen: 20_000,
+        fee_fen: fen(20_000),
         region_code: "",
         needs_review: false,
         needs_extras: false,
@@ -81,13 +91,13 @@ pub async fn seed(tx: &mut Tx, provider_id: i64, created_by: i64, now: i64) -> R
             "INSERT INTO classes (provider_id, title, description, mode, year, hours_public, hours_professional,
                  hours_elective, fee_fen, capacity, opens_on, closes_on, region_code, needs_review, needs_job_title,
                  needs_photo, exam_subjects, exam_types, notice, state, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 500, $10, $11, $12, $13, $14, $14, $15, $16, $17, 'open', $18, $19, $19)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 500, $10, $11, $12, $13, $14, $14, $15, $16, $17, $20, $18, $19, $19)
              RETURNING id",
         )
         .bind(provider_id)
         .bind(&title)
         .bind(class.description)
-        .bind(class.mode)
+        .bind(class.mode.code())
         .bind(year)
         .bind(class.hours[0])
         .bind(class.hours[1])
@@ -103,6 +113,7 @@ pub async fn seed(tx: &mut Tx, provider_id: i64, created_by: i64, now: i64) -> R
         .bind(class.notice)
         .bind(created_by)
         .bind(now)
+        .bind(ClassState::Open.code())
         .fetch_one(&mut **tx)
         .await?;
         for (position, (name, price)) in class.lodgings.iter().enumerate() {
@@ -118,7 +129,7 @@ pub async fn seed(tx: &mut Tx, provider_id: i64, created_by: i64, now: i64) -> R
         }
         for (name, starts_in, days, place) in class.sessions {
             let starts = now + starts_in * DAY_MS;
-            let (checkin_opens, checkin_closes) = if class.mode == "offline" {
+            let (checkin_opens, checkin_closes) = if class.mode == Mode::Offline {
                 (format!("{}T08:00", format_date(starts)), format!("{}T10:00", format_date(starts)))
             } else {
                 (String::new(), String::new())

@@ -3,12 +3,13 @@
 
 use super::{
     api::{ClassDetail, ClassFilter, ClassForEdit, ClassSummary, SessionInfo},
-    domain::{Category, ClassDraft, ClassForm, ClassState, Hours, Lodging, Mode, SessionForm, format_fen},
+    domain::{Category, ClassDraft, ClassForm, ClassState, Hours, Lodging, Mode, SessionForm},
 };
 use crate::{
     accounts::roles::{CurrentUser, Role},
     error::{AppError, AppResult},
     platform::{
+        money::Fen,
         paging::{Page, limit_offset},
         server::{
             AppState,
@@ -16,6 +17,7 @@ use crate::{
             db::Tx,
             markdown,
         },
+        text::lines,
         time::format_date,
     },
 };
@@ -38,47 +40,49 @@ pub fn may_manage(user: &CurrentUser, provider_id: i64) -> bool {
     user.has_role(Role::PlatformAdmin) || user.has_scoped_role(Role::Provider, provider_id)
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.title, p.name, c.mode, c.year, c.hours_public, c.hours_professional,
-     c.hours_elective, c.fee_fen, c.state, c.opens_on, c.closes_on, COALESCE(r.name, ''), c.capacity - c.seats_taken,
-     c.needs_review";
+const SUMMARY_COLUMNS: &str = "c.id, c.title, p.name AS provider_name, c.mode, c.year, c.hours_public,
+     c.hours_professional, c.hours_elective, c.fee_fen, c.state, c.opens_on, c.closes_on,
+     COALESCE(r.name, '') AS region_name, c.capacity - c.seats_taken AS seats_left, c.needs_review";
 const SUMMARY_FROM: &str =
     "classes c JOIN providers p ON p.id = c.provider_id LEFT JOIN regions r ON r.code = c.region_code";
 
-type SummaryRow =
-    (i64, String, String, String, i64, i64, i64, i64, i64, String, String, String, String, i64, i64);
+/// A class as [`SUMMARY_COLUMNS`] reads it.
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    title: String,
+    provider_name: String,
+    #[sqlx(try_from = "String")]
+    mode: Mode,
+    year: i64,
+    hours_public: i64,
+    hours_professional: i64,
+    hours_elective: i64,
+    fee_fen: Fen,
+    #[sqlx(try_from = "String")]
+    state: ClassState,
+    opens_on: String,
+    closes_on: String,
+    region_name: String,
+    seats_left: i64,
+    needs_review: i64,
+}
 
 fn summary(row: SummaryRow) -> ClassSummary {
-    let (
-        id,
-        title,
-        provider_name,
-        mode,
-        year,
-        hp,
-        hpro,
-        he,
-        fee_fen,
-        state,
-        opens_on,
-        closes_on,
-        region,
-        left,
-        review,
-    ) = row;
     ClassSummary {
-        id,
-        title,
-        provider_name,
-        mode: Mode::from_code(&mode).unwrap_or(Mode::Online),
-        year,
-        hours: [Hours(hp), Hours(hpro), Hours(he)],
-        fee_fen,
-        state: ClassState::from_code(&state).unwrap_or(ClassState::Draft),
-        opens_on,
-        closes_on,
-        region_name: if region.is_empty() { "不限".to_owned() } else { region },
-        seats_left: left.max(0),
-        needs_review: review != 0,
+        id: row.id,
+        title: row.title,
+        provider_name: row.provider_name,
+        mode: row.mode,
+        year: row.year,
+        hours: [Hours(row.hours_public), Hours(row.hours_professional), Hours(row.hours_elective)],
+        fee_fen: row.fee_fen,
+        state: row.state,
+        opens_on: row.opens_on,
+        closes_on: row.closes_on,
+        region_name: if row.region_name.is_empty() { "不限".to_owned() } else { row.region_name },
+        seats_left: row.seats_left.max(0),
+        needs_review: row.needs_review != 0,
     }
 }
 
@@ -104,7 +108,7 @@ pub async fn list_public(
     let region = if region.len() == 6 && region.bytes().all(|b| b.is_ascii_digit()) { region } else { "" };
     let province = if region.is_empty() { String::new() } else { format!("{}0000", &region[..2]) };
     let today = format_date(now);
-    let conditions = "c.state = 'open' AND c.closes_on >= $7
+    let conditions = "c.state = $8 AND c.closes_on >= $7
         AND ($1 = '%%' OR c.title LIKE $1)
         AND ($2 = '' OR c.mode = $2)
         AND ($3 = 0 OR c.year = $3)
@@ -119,11 +123,12 @@ pub async fn list_public(
         .bind(region)
         .bind(&province)
         .bind(&today)
+        .bind(ClassState::Open.code())
         .fetch_one(state.db.reader())
         .await?;
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM} WHERE {conditions}
-         ORDER BY c.closes_on ASC, c.id DESC LIMIT $8 OFFSET $9"
+         ORDER BY c.closes_on ASC, c.id DESC LIMIT $9 OFFSET $10"
     ))
     .bind(&pattern)
     .bind(mode)
@@ -132,6 +137,7 @@ pub async fn list_public(
     .bind(region)
     .bind(&province)
     .bind(&today)
+    .bind(ClassState::Open.code())
     .bind(limit)
     .bind(offset)
     .fetch_all(state.db.reader())
@@ -140,7 +146,8 @@ pub async fn list_public(
 }
 
 pub async fn open_years(state: &AppState) -> AppResult<Vec<i64>> {
-    Ok(sqlx::query_scalar("SELECT DISTINCT year FROM classes WHERE state = 'open' ORDER BY year DESC")
+    Ok(sqlx::query_scalar("SELECT DISTINCT year FROM classes WHERE state = $1 ORDER BY year DESC")
+        .bind(ClassState::Open.code())
         .fetch_all(state.db.reader())
         .await?)
 }
@@ -171,9 +178,37 @@ pub async fn list_for_provider(
     Ok(Page { items: rows.into_iter().map(summary).collect(), page, per_page, total })
 }
 
-type DetailRow = (i64, String, String, i64, i64, String, String, String);
+/// What the class page shows beyond the summary.
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    provider_id: i64,
+    description: String,
+    notice: String,
+    needs_job_title: i64,
+    needs_photo: i64,
+    region_code: String,
+    exam_subjects: String,
+    exam_types: String,
+}
 
-type SessionRow = (i64, String, String, String, String, String, String, i64, i64);
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    name: String,
+    starts_on: String,
+    ends_on: String,
+    place: String,
+    checkin_opens: String,
+    checkin_closes: String,
+    capacity: i64,
+    seats_taken: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LodgingRow {
+    name: String,
+    price_fen: Fen,
+}
 
 pub async fn sessions(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Vec<SessionInfo>> {
     let rows: Vec<SessionRow> = sqlx::query_as(
@@ -185,29 +220,27 @@ pub async fn sessions(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Vec<Sess
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, starts_on, ends_on, place, checkin_opens, checkin_closes, capacity, seats_taken)| {
-            SessionInfo {
-                id,
-                name,
-                starts_on,
-                ends_on,
-                place,
-                checkin_opens,
-                checkin_closes,
-                capacity,
-                seats_taken,
-            }
+        .map(|row| SessionInfo {
+            id: row.id,
+            name: row.name,
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            place: row.place,
+            checkin_opens: row.checkin_opens,
+            checkin_closes: row.checkin_closes,
+            capacity: row.capacity,
+            seats_taken: row.seats_taken,
         })
         .collect())
 }
 
 pub async fn lodgings(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Vec<Lodging>> {
-    let rows: Vec<(String, i64)> =
+    let rows: Vec<LodgingRow> =
         sqlx::query_as("SELECT name, price_fen FROM class_lodgings WHERE class_id = $1 ORDER BY position")
             .bind(class_id)
             .fetch_all(pool)
             .await?;
-    Ok(rows.into_iter().map(|(name, price_fen)| Lodging { name, price_fen }).collect())
+    Ok(rows.into_iter().map(|row| Lodging { name: row.name, price_fen: row.price_fen }).collect())
 }
 
 pub async fn detail(
@@ -231,9 +264,7 @@ pub async fn detail(
     .bind(id)
     .fetch_one(pool)
     .await?;
-    let (provider_id, description, notice, needs_job_title, needs_photo, region_code, subjects, types) =
-        extra;
-    let manageable = viewer.is_some_and(|u| may_manage(u, provider_id));
+    let manageable = viewer.is_some_and(|u| may_manage(u, extra.provider_id));
     if summary.state == ClassState::Draft && !manageable {
         return Err(not_found());
     }
@@ -252,13 +283,13 @@ pub async fn detail(
     Ok(ClassDetail {
         accepting: accepting(summary.state, &summary.opens_on, &summary.closes_on, now),
         summary,
-        description_html: markdown::render(&description),
-        notice,
-        region_code,
-        needs_job_title: needs_job_title != 0,
-        needs_photo: needs_photo != 0,
-        exam_subjects: super::domain::lines(&subjects),
-        exam_types: super::domain::lines(&types),
+        description_html: markdown::render(&extra.description),
+        notice: extra.notice,
+        region_code: extra.region_code,
+        needs_job_title: extra.needs_job_title != 0,
+        needs_photo: extra.needs_photo != 0,
+        exam_subjects: lines(&extra.exam_subjects),
+        exam_types: lines(&extra.exam_types),
         lodgings: lodgings(pool, id).await?,
         sessions: sessions(pool, id).await?,
         favourite,
@@ -266,58 +297,70 @@ pub async fn detail(
     })
 }
 
-/// The class's provider, after checking that `user` manages it.
-async fn managed_class(tx: &mut Tx, user: &CurrentUser, id: i64) -> AppResult<(i64, ClassState, Mode, i64)> {
-    let row: Option<(i64, String, String, i64)> =
+/// A class its manager is about to change.
+#[derive(sqlx::FromRow)]
+struct ManagedClass {
+    provider_id: i64,
+    #[sqlx(try_from = "String")]
+    state: ClassState,
+    #[sqlx(try_from = "String")]
+    mode: Mode,
+    seats_taken: i64,
+}
+
+/// The class, after checking that `user` manages it.
+async fn managed_class(tx: &mut Tx, user: &CurrentUser, id: i64) -> AppResult<ManagedClass> {
+    let row: Option<ManagedClass> =
         sqlx::query_as("SELECT provider_id, state, mode, seats_taken FROM classes WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut **tx)
             .await?;
-    let (provider_id, class_state, mode, seats_taken) =
-        row.ok_or_else(|| AppError::not_found("培训班不存在"))?;
-    if !may_manage(user, provider_id) {
+    let class = row.ok_or_else(|| AppError::not_found("培训班不存在"))?;
+    if !may_manage(user, class.provider_id) {
         return Err(AppError::forbidden());
     }
-    Ok((
-        provider_id,
-        ClassState::from_code(&class_state).unwrap_or(ClassState::Draft),
-        Mode::from_code(&mode).unwrap_or(Mode::Online),
-        seats_taken,
-    ))
+    Ok(class)
+}
+
+/// The provider's form of a stored class, in two reads.
+#[derive(sqlx::FromRow)]
+struct EditRow {
+    title: String,
+    description: String,
+    #[sqlx(try_from = "String")]
+    mode: Mode,
+    year: i64,
+    hours_public: i64,
+    hours_professional: i64,
+    hours_elective: i64,
+    fee_fen: Fen,
+    capacity: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct EditRulesRow {
+    opens_on: String,
+    closes_on: String,
+    region_code: String,
+    needs_review: i64,
+    needs_job_title: i64,
+    needs_photo: i64,
+    exam_subjects: String,
+    exam_types: String,
+    notice: String,
 }
 
 pub async fn for_edit(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<ClassForEdit> {
     let mut tx = state.db.reader().begin().await?;
-    let (_, class_state, _, seats_taken) = managed_class(&mut tx, user, id).await?;
-    let (title, description, mode, year, hours_public, hours_professional, hours_elective, fee_fen, capacity): (
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-        i64,
-    ) = sqlx::query_as(
+    let managed = managed_class(&mut tx, user, id).await?;
+    let class: EditRow = sqlx::query_as(
         "SELECT title, description, mode, year, hours_public, hours_professional, hours_elective, fee_fen, capacity
          FROM classes WHERE id = $1",
     )
     .bind(id)
     .fetch_one(&mut *tx)
     .await?;
-    #[allow(clippy::type_complexity)]
-    let (
-        opens_on,
-        closes_on,
-        region_code,
-        needs_review,
-        needs_job_title,
-        needs_photo,
-        subjects,
-        types,
-        notice,
-    ): (String, String, String, i64, i64, i64, String, String, String) = sqlx::query_as(
+    let rules: EditRulesRow = sqlx::query_as(
         "SELECT opens_on, closes_on, region_code, needs_review, needs_job_title, needs_photo, exam_subjects,
                 exam_types, notice
          FROM classes WHERE id = $1",
@@ -329,34 +372,40 @@ pub async fn for_edit(state: &AppState, user: &CurrentUser, id: i64) -> AppResul
     let pool = state.db.reader();
     let lodgings = lodgings(pool, id).await?;
     let flag = |v: i64| if v != 0 { "on".to_owned() } else { String::new() };
-    let yuan = |fen: i64| format_fen(fen).trim_start_matches('¥').replace(',', "");
+    let yuan = |fen: Fen| fen.to_string().trim_start_matches('¥').replace(',', "");
     let form = ClassForm {
         id: id.to_string(),
-        title,
-        description,
-        mode,
-        year: year.to_string(),
-        hours_public: Hours(hours_public).to_string(),
-        hours_professional: Hours(hours_professional).to_string(),
-        hours_elective: Hours(hours_elective).to_string(),
-        fee_yuan: yuan(fee_fen),
-        capacity: capacity.to_string(),
-        opens_on,
-        closes_on,
-        region_code,
-        needs_review: flag(needs_review),
-        needs_job_title: flag(needs_job_title),
-        needs_photo: flag(needs_photo),
-        exam_subjects: subjects,
-        exam_types: types,
+        title: class.title,
+        description: class.description,
+        mode: class.mode.code().to_owned(),
+        year: class.year.to_string(),
+        hours_public: Hours(class.hours_public).to_string(),
+        hours_professional: Hours(class.hours_professional).to_string(),
+        hours_elective: Hours(class.hours_elective).to_string(),
+        fee_yuan: yuan(class.fee_fen),
+        capacity: class.capacity.to_string(),
+        opens_on: rules.opens_on,
+        closes_on: rules.closes_on,
+        region_code: rules.region_code,
+        needs_review: flag(rules.needs_review),
+        needs_job_title: flag(rules.needs_job_title),
+        needs_photo: flag(rules.needs_photo),
+        exam_subjects: rules.exam_subjects,
+        exam_types: rules.exam_types,
         lodgings: lodgings
             .iter()
             .map(|l| format!("{} {}", l.name, yuan(l.price_fen)))
             .collect::<Vec<_>>()
             .join("\n"),
-        notice,
+        notice: rules.notice,
     };
-    Ok(ClassForEdit { id, form, state: class_state, sessions: sessions(pool, id).await?, seats_taken })
+    Ok(ClassForEdit {
+        id,
+        form,
+        state: managed.state,
+        sessions: sessions(pool, id).await?,
+        seats_taken: managed.seats_taken,
+    })
 }
 
 async fn replace_lodgings(tx: &mut Tx, class_id: i64, lodgings: &[Lodging]) -> AppResult<()> {
@@ -403,7 +452,7 @@ pub async fn create(
         "INSERT INTO classes (provider_id, title, description, mode, year, hours_public, hours_professional,
              hours_elective, fee_fen, capacity, opens_on, closes_on, region_code, needs_review, needs_job_title,
              needs_photo, exam_subjects, exam_types, notice, state, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'draft', $20, $21, $21)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $22, $20, $21, $21)
          RETURNING id",
     )
     .bind(provider_id)
@@ -427,6 +476,7 @@ pub async fn create(
     .bind(&d.notice)
     .bind(user.id)
     .bind(now)
+    .bind(ClassState::Draft.code())
     .fetch_one(&mut *tx)
     .await?;
     replace_lodgings(&mut tx, id, &d.lodgings).await?;
@@ -455,7 +505,7 @@ pub async fn update(
     now: i64,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let (_, class_state, mode, seats_taken) = managed_class(&mut tx, user, id).await?;
+    let ManagedClass { state: class_state, mode, seats_taken, .. } = managed_class(&mut tx, user, id).await?;
     if class_state == ClassState::Ended {
         return Err(AppError::conflict("培训已结束，不能再修改"));
     }
@@ -525,7 +575,7 @@ pub async fn change_state(
     now: i64,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let (_, current, _, _) = managed_class(&mut tx, user, id).await?;
+    let current = managed_class(&mut tx, user, id).await?.state;
     if !current.can_become(next) {
         return Err(AppError::conflict(format!(
             "培训班当前为“{}”，不能{}",
@@ -579,7 +629,7 @@ pub async fn add_session(
     now: i64,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let (_, class_state, mode, _) = managed_class(&mut tx, user, class_id).await?;
+    let ManagedClass { state: class_state, mode, .. } = managed_class(&mut tx, user, class_id).await?;
     if class_state == ClassState::Ended {
         return Err(AppError::conflict("培训已结束，不能再添加期次"));
     }
@@ -663,8 +713,9 @@ pub async fn set_favourite(
     now: i64,
 ) -> AppResult<()> {
     let visible: Option<String> =
-        sqlx::query_scalar("SELECT state FROM classes WHERE id = $1 AND state <> 'draft'")
+        sqlx::query_scalar("SELECT state FROM classes WHERE id = $1 AND state <> $2")
             .bind(class_id)
+            .bind(ClassState::Draft.code())
             .fetch_optional(state.db.reader())
             .await?;
     if visible.is_none() {
@@ -684,9 +735,10 @@ pub async fn favourites(state: &AppState, user_id: i64) -> AppResult<Vec<ClassSu
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
         "SELECT {SUMMARY_COLUMNS} FROM {SUMMARY_FROM}
          JOIN favourites f ON f.kind = 'class' AND f.target_id = c.id AND f.user_id = $1
-         WHERE c.state <> 'draft' ORDER BY f.created_at DESC LIMIT 200"
+         WHERE c.state <> $2 ORDER BY f.created_at DESC LIMIT 200"
     ))
     .bind(user_id)
+    .bind(ClassState::Draft.code())
     .fetch_all(state.db.reader())
     .await?;
     Ok(rows.into_iter().map(summary).collect())

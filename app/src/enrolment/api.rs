@@ -2,7 +2,11 @@
 //! the provider's review. Each checks its caller first.
 
 use super::domain::{ApplicationForm, Status};
-use crate::{catalogue::api::ClassDetail, error::AppResult, platform::paging::Page};
+use crate::{
+    catalogue::api::ClassDetail,
+    error::AppResult,
+    platform::{money::Fen, paging::Page},
+};
 use leptos::{
     prelude::*,
     server_fn::codec::{MultipartData, MultipartFormData},
@@ -37,10 +41,10 @@ pub struct MyRegistration {
     pub offline: bool,
     pub session: String,
     pub status: Status,
-    pub fee_fen: i64,
+    pub fee_fen: Fen,
     pub lodging: String,
-    pub lodging_fen: i64,
-    pub total_fen: i64,
+    pub lodging_fen: Fen,
+    pub total_fen: Fen,
     pub reject_reason: String,
     pub submitted_at: i64,
     /// The order, once the registration reached 待支付.
@@ -64,7 +68,7 @@ pub struct NoticeView {
     pub notice: String,
     pub session: String,
     pub lodging: Option<String>,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     /// How much longer "我已知晓" must wait, as of rendering.
     pub wait_ms: i64,
 }
@@ -128,12 +132,12 @@ pub async fn load_apply_context(class_id: i64, again: Option<i64>) -> AppResult<
         let profile = repo::applicant(&state, user.id).await?;
         Ok(ApplyContext {
             class,
-            name: profile.0,
-            gender: profile.1,
-            id_number_masked: profile.2,
-            phone_masked: profile.3,
-            unit: profile.4,
-            invoice_titles: profile.5,
+            name: profile.name,
+            gender: profile.gender,
+            id_number_masked: profile.id_number_masked,
+            phone_masked: profile.phone_masked,
+            unit: profile.unit,
+            invoice_titles: profile.invoice_titles,
             again,
             refusal,
         })

@@ -5,6 +5,7 @@
 use crate::{
     catalogue::domain::Lodging,
     error::{AppResult, Validation},
+    platform::money::Fen,
 };
 use serde::{Deserialize, Serialize};
 
@@ -197,6 +198,8 @@ impl Status {
     }
 }
 
+crate::stored_code!(Status);
+
 /// Whether "我已知晓" came soon enough after the notice was issued, and not too late.
 pub fn notice_acknowledged_in_time(issued_at: i64, now: i64) -> Result<(), &'static str> {
     if now - issued_at < NOTICE_READING_MS {
@@ -306,20 +309,24 @@ pub fn check_application(
     })
 }
 
-/// 培训费 + 住宿费.
-pub fn total_fen(fee_fen: i64, lodging_price_fen: i64) -> i64 {
-    fee_fen + lodging_price_fen
+/// 培训费 + 住宿费; `None` only if the sum overflows.
+pub fn total_fen(fee_fen: Fen, lodging_price_fen: Fen) -> Option<Fen> {
+    fee_fen.checked_add(lodging_price_fen)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fen(amount: i64) -> Fen {
+        Fen::new(amount).unwrap()
+    }
+
     fn rules() -> ClassRules {
         ClassRules {
             needs_job_title: true,
             needs_photo: true,
-            lodgings: vec![Lodging { name: "标准间".into(), price_fen: 30_000 }],
+            lodgings: vec![Lodging { name: "标准间".into(), price_fen: fen(30_000) }],
             exam_subjects: vec!["监理概论".into(), "合同管理".into()],
             exam_types: vec!["初次考试".into(), "补考".into()],
             session_ids: vec![7, 8],
@@ -343,7 +350,7 @@ mod tests {
         let app = check_application(&form(), &rules(), true).unwrap();
         assert_eq!(app.session_id, 8);
         assert_eq!(app.job_title, "总监理工程师");
-        assert_eq!(app.lodging.unwrap().price_fen, 30_000);
+        assert_eq!(app.lodging.unwrap().price_fen, fen(30_000));
         assert_eq!(app.invoice_title_id, Some(3));
     }
 
@@ -376,7 +383,9 @@ mod tests {
 
     #[test]
     fn totals_add_accommodation_to_the_fee() {
-        assert_eq!(total_fen(128_000, 30_000), 158_000);
+        assert_eq!(total_fen(fen(128_000), fen(30_000)), Some(fen(158_000)));
+        assert_eq!(total_fen(fen(128_000), Fen::ZERO), Some(fen(128_000)));
+        assert_eq!(total_fen(fen(i64::MAX), fen(1)), None);
     }
 
     const EVENTS: [Event; 11] = [
@@ -475,6 +484,8 @@ mod tests {
             ]
         );
         assert_eq!(Status::from_code("paid_twice"), None);
+        assert_eq!(Status::try_from("refund_review"), Ok(Status::RefundReview));
+        assert!(Status::try_from(String::from("paid_twice")).is_err());
     }
 
     #[test]

@@ -10,7 +10,6 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
         components::{
@@ -139,7 +138,7 @@ fn ApplyForm(context: ApplyContext, error: Signal<Option<crate::error::AppError>
                                     <option value="">"请选择住宿"</option>
                                     {class.lodgings.iter().map(|l| view! {
                                         <option value=l.name.clone() selected=previous.lodging == l.name>
-                                            {format!("{}（{}）", l.name, format_fen(l.price_fen))}
+                                            {format!("{}（{}）", l.name, l.price_fen)}
                                         </option>
                                     }).collect_view()}
                                 </select>
@@ -207,7 +206,7 @@ fn ApplyForm(context: ApplyContext, error: Signal<Option<crate::error::AppError>
                 </Card>
                 <Card>
                     <p class="text-sm text-slate-600">
-                        "培训费 " <span class="font-medium text-slate-900">{format_fen(class.summary.fee_fen)}</span>
+                        "培训费 " <span class="font-medium text-slate-900">{class.summary.fee_fen.to_string()}</span>
                         {has_lodgings.then_some("，住宿费按所选住宿另计")}
                     </p>
                     <button type="submit" class=format!("{PRIMARY_BUTTON} mt-3 w-full py-2.5") disabled=context.refusal.is_some()>"提交订单"</button>
@@ -244,7 +243,7 @@ pub fn NoticePage() -> impl IntoView {
                                     <dl class="mt-4 space-y-1 rounded-md bg-slate-50 p-3 text-sm">
                                         <div class="flex gap-2"><dt class="w-16 text-slate-500">"期次"</dt><dd>{n.session.clone()}</dd></div>
                                         {n.lodging.clone().map(|l| view! { <div class="flex gap-2"><dt class="w-16 text-slate-500">"住宿"</dt><dd>{l}</dd></div> })}
-                                        <div class="flex gap-2"><dt class="w-16 text-slate-500">"合计"</dt><dd class="font-medium">{format_fen(n.total_fen)}</dd></div>
+                                        <div class="flex gap-2"><dt class="w-16 text-slate-500">"合计"</dt><dd class="font-medium">{n.total_fen.to_string()}</dd></div>
                                     </dl>
                                 </div>
                                 <ActionForm action=confirm attr:class="space-y-3 border-t border-slate-100 px-5 py-4">
@@ -312,9 +311,9 @@ fn RegistrationCard(r: MyRegistration, orders: bool) -> impl IntoView {
                     {if orders {
                         format!("{}培训费 {}{} · 合计 {}",
                             r.order_no.as_ref().map(|no| format!("订单号 {no} · ")).unwrap_or_default(),
-                            format_fen(r.fee_fen),
-                            if r.lodging.is_empty() { String::new() } else { format!(" · 住宿费 {}", format_fen(r.lodging_fen)) },
-                            format_fen(r.total_fen))
+                            r.fee_fen,
+                            if r.lodging.is_empty() { String::new() } else { format!(" · 住宿费 {}", r.lodging_fen) },
+                            r.total_fen)
                     } else {
                         format!("提交于 {}", format_datetime(r.submitted_at))
                     }}
@@ -361,11 +360,11 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                     </div>
                                     <dl class="mt-3 grid gap-2 text-sm">
                                         <InfoRow label="期次" value=r.session.clone() />
-                                        <InfoRow label="培训费" value=format_fen(r.fee_fen) />
+                                        <InfoRow label="培训费" value=r.fee_fen.to_string() />
                                         {(!r.lodging.is_empty()).then(|| view! {
-                                            <InfoRow label="住宿" value=format!("{}（{}）", r.lodging, format_fen(r.lodging_fen)) />
+                                            <InfoRow label="住宿" value=format!("{}（{}）", r.lodging, r.lodging_fen) />
                                         })}
-                                        <InfoRow label="合计" value=format_fen(r.total_fen) />
+                                        <InfoRow label="合计" value=r.total_fen.to_string() />
                                         {r.order_no.clone().map(|no| view! { <InfoRow label="订单号" value=no /> })}
                                         <InfoRow label="提交时间" value=format_datetime(r.submitted_at) />
                                     </dl>
@@ -393,7 +392,7 @@ pub fn MyRegistrationPage() -> impl IntoView {
                                     }}
                                     {r.latest_refund.clone().map(|refund| view! {
                                         <div class="mt-4 rounded-md border border-slate-200 bg-slate-50 p-3 text-sm" data-testid="refund">
-                                            <p class="font-medium text-slate-900">{format!("{}：{} · {}", refund.kind.label(), format_fen(refund.amount_fen), refund.status.label())}</p>
+                                            <p class="font-medium text-slate-900">{format!("{}：{} · {}", refund.kind.label(), refund.amount_fen, refund.status.label())}</p>
                                             <p class="mt-1 text-slate-600">{format!("退款原因：{}", refund.reason)}</p>
                                             {(!refund.review_note.is_empty()).then(|| view! {
                                                 <p class="mt-1 text-red-700" data-testid="refund-note">{format!("未通过原因：{}", refund.review_note)}</p>

@@ -16,13 +16,14 @@ use crate::{
         roles::CurrentUser,
     },
     catalogue::{
-        domain::{ClassState, format_fen, is_one_inch_photo, region_allows},
+        domain::{ClassState, Mode, is_one_inch_photo, region_allows},
         server::{accepting, lodgings, may_manage, provider_scope},
     },
     error::{AppError, AppResult, ErrorKind},
     messages::server as messages,
     orders::server as orders,
     platform::{
+        money::Fen,
         paging::{Page, limit_offset},
         server::{
             AppState,
@@ -32,6 +33,7 @@ use crate::{
             files::{self, Upload},
             storage::FileKind,
         },
+        text::lines,
         time::format_date,
     },
 };
@@ -48,34 +50,38 @@ pub struct ClassFacts {
     pub opens_on: String,
     pub closes_on: String,
     pub needs_review: bool,
-    pub fee_fen: i64,
+    pub fee_fen: Fen,
     pub region_code: String,
     pub notice: String,
     pub rules: ClassRules,
 }
 
+#[derive(sqlx::FromRow)]
+struct ClassFactsRow {
+    provider_id: i64,
+    title: String,
+    #[sqlx(try_from = "String")]
+    state: ClassState,
+    opens_on: String,
+    closes_on: String,
+    needs_review: i64,
+    fee_fen: Fen,
+    region_code: String,
+    notice: String,
+    needs_job_title: i64,
+    needs_photo: i64,
+    exam_subjects: String,
+    exam_types: String,
+}
+
 pub async fn class_facts(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<ClassFacts> {
-    #[allow(clippy::type_complexity)]
-    let row: Option<(
-        i64,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        String,
-        i64,
-        i64,
-        String,
-        String,
-    )> = sqlx::query_as(
+    let row: Option<ClassFactsRow> = sqlx::query_as(
         "SELECT provider_id, title, state, opens_on, closes_on, needs_review, fee_fen, region_code, notice,
                     needs_job_title, needs_photo, exam_subjects, exam_types
-             FROM classes WHERE id = $1 AND state <> 'draft'",
+             FROM classes WHERE id = $1 AND state <> $2",
     )
     .bind(class_id)
+    .bind(ClassState::Draft.code())
     .fetch_optional(pool)
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("培训班不存在或尚未发布"))?;
@@ -85,21 +91,21 @@ pub async fn class_facts(pool: &sqlx::AnyPool, class_id: i64) -> AppResult<Class
         .await?;
     Ok(ClassFacts {
         id: class_id,
-        provider_id: row.0,
-        title: row.1,
-        state: ClassState::from_code(&row.2).unwrap_or(ClassState::Draft),
-        opens_on: row.3,
-        closes_on: row.4,
-        needs_review: row.5 != 0,
-        fee_fen: row.6,
-        region_code: row.7,
-        notice: row.8,
+        provider_id: row.provider_id,
+        title: row.title,
+        state: row.state,
+        opens_on: row.opens_on,
+        closes_on: row.closes_on,
+        needs_review: row.needs_review != 0,
+        fee_fen: row.fee_fen,
+        region_code: row.region_code,
+        notice: row.notice,
         rules: ClassRules {
-            needs_job_title: row.9 != 0,
-            needs_photo: row.10 != 0,
+            needs_job_title: row.needs_job_title != 0,
+            needs_photo: row.needs_photo != 0,
             lodgings: lodgings(pool, class_id).await?,
-            exam_subjects: crate::catalogue::domain::lines(&row.11),
-            exam_types: crate::catalogue::domain::lines(&row.12),
+            exam_subjects: lines(&row.exam_subjects),
+            exam_types: lines(&row.exam_types),
             session_ids,
         },
     })
@@ -136,16 +142,24 @@ pub async fn check_eligible(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct OwnedRegistration {
+    user_id: i64,
+    class_id: i64,
+    #[sqlx(try_from = "String")]
+    status: Status,
+}
+
 /// A registration the trainee may submit again: their own, rejected, of this class.
 async fn rejected_registration(state: &AppState, user_id: i64, class_id: i64, id: i64) -> AppResult<()> {
-    let row: Option<(i64, i64, String)> =
+    let row: Option<OwnedRegistration> =
         sqlx::query_as("SELECT user_id, class_id, status FROM registrations WHERE id = $1")
             .bind(id)
             .fetch_optional(state.db.reader())
             .await?;
     match row {
-        Some((owner, class, status)) if owner == user_id && class == class_id => {
-            if status == Status::Rejected.code() {
+        Some(r) if r.user_id == user_id && r.class_id == class_id => {
+            if r.status == Status::Rejected {
                 Ok(())
             } else {
                 Err(AppError::conflict("只有审核不通过的报名可以重新报名"))
@@ -177,6 +191,12 @@ fn check_photo(bytes: &Bytes) -> AppResult<()> {
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionSeats {
+    capacity: i64,
+    seats_taken: i64,
+}
+
 pub struct Submission {
     pub class_id: i64,
     pub again: Option<i64>,
@@ -203,12 +223,12 @@ pub async fn start(state: &AppState, user: &CurrentUser, s: Submission, now: i64
             return Err(AppError::invalid_field("invoice_title_id", "请选择发票抬头"));
         }
     }
-    let (capacity, taken): (i64, i64) =
+    let seats: SessionSeats =
         sqlx::query_as("SELECT capacity, seats_taken FROM class_sessions WHERE id = $1")
             .bind(application.session_id)
             .fetch_one(pool)
             .await?;
-    if taken >= capacity {
+    if seats.seats_taken >= seats.capacity {
         return Err(AppError::invalid_field("session_id", "该期次名额已满，请选择其他期次"));
     }
     let live: i64 = sqlx::query_scalar(&format!(
@@ -294,7 +314,15 @@ struct Draft {
     notice_issued_at: i64,
 }
 
-type DraftRow = (i64, i64, Option<i64>, String, Option<String>, i64);
+#[derive(sqlx::FromRow)]
+struct DraftRow {
+    user_id: i64,
+    class_id: i64,
+    registration_id: Option<i64>,
+    form: String,
+    photo_file_id: Option<String>,
+    notice_issued_at: i64,
+}
 
 async fn load_draft(pool: &sqlx::AnyPool, user_id: i64, draft_id: &str) -> AppResult<Draft> {
     let row: Option<DraftRow> = sqlx::query_as(
@@ -305,39 +333,49 @@ async fn load_draft(pool: &sqlx::AnyPool, user_id: i64, draft_id: &str) -> AppRe
     .fetch_optional(pool)
     .await?;
     match row {
-        Some((owner, class_id, registration_id, form, photo_file_id, notice_issued_at))
-            if owner == user_id =>
-        {
-            Ok(Draft {
-                class_id,
-                registration_id,
-                application: serde_json::from_str(&form).map_err(AppError::internal)?,
-                photo_file_id,
-                notice_issued_at,
-            })
-        }
+        Some(row) if row.user_id == user_id => Ok(Draft {
+            class_id: row.class_id,
+            registration_id: row.registration_id,
+            application: serde_json::from_str(&row.form).map_err(AppError::internal)?,
+            photo_file_id: row.photo_file_id,
+            notice_issued_at: row.notice_issued_at,
+        }),
         _ => Err(AppError::not_found("报名信息已失效，请重新提交订单")),
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionDates {
+    name: String,
+    starts_on: String,
+    ends_on: String,
+}
+
+/// 培训费 + 住宿费 of stored amounts; a sum past `i64` is corruption.
+fn total(fee_fen: Fen, lodging_fen: Fen) -> AppResult<Fen> {
+    total_fen(fee_fen, lodging_fen).ok_or_else(|| {
+        AppError::internal(format!("total of {} and {} overflows", fee_fen.fen(), lodging_fen.fen()))
+    })
 }
 
 pub async fn notice(state: &AppState, user_id: i64, draft_id: &str, now: i64) -> AppResult<NoticeView> {
     let pool = state.db.reader();
     let draft = load_draft(pool, user_id, draft_id).await?;
     let class = class_facts(pool, draft.class_id).await?;
-    let (session_name, starts_on, ends_on): (String, String, String) =
+    let session: SessionDates =
         sqlx::query_as("SELECT name, starts_on, ends_on FROM class_sessions WHERE id = $1")
             .bind(draft.application.session_id)
             .fetch_one(pool)
             .await?;
-    let lodging_fen = draft.application.lodging.as_ref().map_or(0, |l| l.price_fen);
+    let lodging_fen = draft.application.lodging.as_ref().map_or(Fen::ZERO, |l| l.price_fen);
     Ok(NoticeView {
         draft_id: draft_id.to_owned(),
         class_id: class.id,
         class_title: class.title,
         notice: class.notice,
-        session: format!("{session_name}（{starts_on} 至 {ends_on}）"),
-        lodging: draft.application.lodging.map(|l| format!("{}（{}）", l.name, format_fen(l.price_fen))),
-        total_fen: total_fen(class.fee_fen, lodging_fen),
+        session: format!("{}（{} 至 {}）", session.name, session.starts_on, session.ends_on),
+        lodging: draft.application.lodging.map(|l| format!("{}（{}）", l.name, l.price_fen)),
+        total_fen: total(class.fee_fen, lodging_fen)?,
         wait_ms: (super::domain::NOTICE_READING_MS - (now - draft.notice_issued_at)).max(0),
     })
 }
@@ -400,7 +438,7 @@ pub async fn confirm(state: &AppState, user: &CurrentUser, draft_id: &str, now: 
     let a = &draft.application;
     let status = Status::initial(class.needs_review);
     let (lodging_name, lodging_fen) =
-        a.lodging.as_ref().map_or((String::new(), 0), |l| (l.name.clone(), l.price_fen));
+        a.lodging.as_ref().map_or((String::new(), Fen::ZERO), |l| (l.name.clone(), l.price_fen));
 
     let mut tx = state.db.begin().await?;
     take_seat(&mut tx, class.id, a.session_id).await?;
@@ -414,7 +452,7 @@ pub async fn confirm(state: &AppState, user: &CurrentUser, draft_id: &str, now: 
                      lodging_price_fen = $5, fee_fen = $6, exam_subjects = $7, exam_type = $8,
                      photo_file_id = COALESCE($9, photo_file_id), invoice_title_id = $10, joint_invoice_note = $11,
                      reject_reason = '', reviewed_by = NULL, reviewed_at = NULL, submitted_at = $12, updated_at = $12
-                 WHERE id = $13 AND user_id = $14 AND status = 'rejected'",
+                 WHERE id = $13 AND user_id = $14 AND status = $15",
             )
             .bind(next.code())
             .bind(a.session_id)
@@ -430,6 +468,7 @@ pub async fn confirm(state: &AppState, user: &CurrentUser, draft_id: &str, now: 
             .bind(now)
             .bind(id)
             .bind(user.id)
+            .bind(Status::Rejected.code())
             .execute(&mut *tx)
             .await
             .map_err(duplicate_registration)?;
@@ -481,67 +520,53 @@ fn duplicate_registration(err: sqlx::Error) -> AppError {
     }
 }
 
-type MineRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    i64,
-    Option<String>,
-    Option<i64>,
-);
+#[derive(sqlx::FromRow)]
+struct MineRow {
+    id: i64,
+    class_id: i64,
+    class_title: String,
+    #[sqlx(try_from = "String")]
+    mode: Mode,
+    session_name: String,
+    starts_on: String,
+    ends_on: String,
+    #[sqlx(try_from = "String")]
+    status: Status,
+    fee_fen: Fen,
+    lodging_price_fen: Fen,
+    lodging_name: String,
+    reject_reason: String,
+    submitted_at: i64,
+    order_no: Option<String>,
+    order_expires_at: Option<i64>,
+}
 
 const MINE_SELECT: &str =
-    "SELECT r.id, r.class_id, c.title, c.mode, s.name, s.starts_on, s.ends_on, r.status,
-        r.fee_fen, r.lodging_price_fen, r.lodging_name, r.reject_reason, r.submitted_at, o.order_no, o.expires_at
+    "SELECT r.id, r.class_id, c.title AS class_title, c.mode, s.name AS session_name, s.starts_on, s.ends_on,
+        r.status, r.fee_fen, r.lodging_price_fen, r.lodging_name, r.reject_reason, r.submitted_at, o.order_no,
+        o.expires_at AS order_expires_at
      FROM registrations r JOIN classes c ON c.id = r.class_id JOIN class_sessions s ON s.id = r.session_id
      LEFT JOIN orders o ON o.registration_id = r.id";
 
-fn mine(row: MineRow, today: &str) -> MyRegistration {
-    let (
-        id,
-        class_id,
-        class_title,
-        mode,
-        session_name,
-        starts_on,
-        ends_on,
-        status,
-        fee,
-        lodging_fen,
-        lodging,
-        reason,
-        at,
-        order_no,
-        order_expires_at,
-    ) = row;
-    let stored = Status::from_code(&status).unwrap_or(Status::Expired);
-    MyRegistration {
-        id,
-        class_id,
-        class_title,
-        offline: mode == "offline",
-        session: format!("{session_name}（{starts_on} 至 {ends_on}）"),
-        status: stored.effective(ends_on.as_str() < today),
-        fee_fen: fee,
-        lodging: lodging.clone(),
-        lodging_fen,
-        total_fen: total_fen(fee, lodging_fen),
-        reject_reason: reason,
-        submitted_at: at,
-        order_no,
-        order_expires_at,
+fn mine(row: MineRow, today: &str) -> AppResult<MyRegistration> {
+    Ok(MyRegistration {
+        id: row.id,
+        class_id: row.class_id,
+        class_title: row.class_title,
+        offline: row.mode == Mode::Offline,
+        session: format!("{}（{} 至 {}）", row.session_name, row.starts_on, row.ends_on),
+        status: row.status.effective(row.ends_on.as_str() < today),
+        fee_fen: row.fee_fen,
+        lodging: row.lodging_name,
+        lodging_fen: row.lodging_price_fen,
+        total_fen: total(row.fee_fen, row.lodging_price_fen)?,
+        reject_reason: row.reject_reason,
+        submitted_at: row.submitted_at,
+        order_no: row.order_no,
+        order_expires_at: row.order_expires_at,
         latest_refund: None,
         invoice: None,
-    }
+    })
 }
 
 pub async fn mine_list(
@@ -557,7 +582,14 @@ pub async fn mine_list(
     .fetch_all(state.db.reader())
     .await?;
     let today = format_date(now);
-    Ok(rows.into_iter().map(|r| mine(r, &today)).filter(|r| !orders_only || r.status.is_order()).collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let registration = mine(row, &today)?;
+        if !orders_only || registration.status.is_order() {
+            out.push(registration);
+        }
+    }
+    Ok(out)
 }
 
 pub async fn mine_one(state: &AppState, user_id: i64, id: i64, now: i64) -> AppResult<MyRegistration> {
@@ -566,10 +598,20 @@ pub async fn mine_one(state: &AppState, user_id: i64, id: i64, now: i64) -> AppR
         .bind(user_id)
         .fetch_optional(state.db.reader())
         .await?;
-    row.map(|r| mine(r, &format_date(now))).ok_or_else(|| AppError::not_found("报名记录不存在"))
+    mine(row.ok_or_else(|| AppError::not_found("报名记录不存在"))?, &format_date(now))
 }
 
-type PreviousRow = (i64, i64, String, String, String, String, Option<i64>, String);
+#[derive(sqlx::FromRow)]
+struct PreviousRow {
+    class_id: i64,
+    session_id: i64,
+    job_title: String,
+    lodging_name: String,
+    exam_subjects: String,
+    exam_type: String,
+    invoice_title_id: Option<i64>,
+    joint_invoice_note: String,
+}
 
 /// The form of a rejected registration, for "重新报名".
 pub async fn previous_form(state: &AppState, user_id: i64, id: i64) -> AppResult<(i64, ApplicationForm)> {
@@ -582,39 +624,40 @@ pub async fn previous_form(state: &AppState, user_id: i64, id: i64) -> AppResult
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    let (class_id, session_id, job_title, lodging, subjects, exam_type, invoice, note) =
-        row.ok_or_else(|| AppError::not_found("报名记录不存在"))?;
+    let row = row.ok_or_else(|| AppError::not_found("报名记录不存在"))?;
     Ok((
-        class_id,
+        row.class_id,
         ApplicationForm {
-            session_id: session_id.to_string(),
-            job_title,
-            lodging,
-            exam_subjects: crate::catalogue::domain::lines(&subjects),
-            exam_type,
-            invoice_title_id: invoice.map(|i| i.to_string()).unwrap_or_default(),
-            joint_invoice_note: note,
+            session_id: row.session_id.to_string(),
+            job_title: row.job_title,
+            lodging: row.lodging_name,
+            exam_subjects: lines(&row.exam_subjects),
+            exam_type: row.exam_type,
+            invoice_title_id: row.invoice_title_id.map(|i| i.to_string()).unwrap_or_default(),
+            joint_invoice_note: row.joint_invoice_note,
         },
     ))
 }
 
 // ---- the provider's review ----------------------------------------------------------
 
-type ReviewRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    id: i64,
+    trainee: String,
+    id_number: Option<String>,
+    phone: Option<String>,
+    class_title: String,
+    session_name: String,
+    ends_on: String,
+    #[sqlx(try_from = "String")]
+    status: Status,
+    job_title: String,
+    lodging_name: String,
+    reject_reason: String,
+    photo_file_id: Option<String>,
+    submitted_at: i64,
+}
 
 pub async fn review_queue(
     state: &AppState,
@@ -643,8 +686,8 @@ pub async fn review_queue(
         .fetch_one(state.db.reader())
         .await?;
     let rows: Vec<ReviewRow> = sqlx::query_as(&format!(
-        "SELECT r.id, u.name, u.id_number, u.phone, c.title, s.name, s.ends_on, r.status, r.job_title, r.lodging_name,
-                r.reject_reason, r.photo_file_id, r.submitted_at
+        "SELECT r.id, u.name AS trainee, u.id_number, u.phone, c.title AS class_title, s.name AS session_name,
+                s.ends_on, r.status, r.job_title, r.lodging_name, r.reject_reason, r.photo_file_id, r.submitted_at
          FROM {from} WHERE {conditions} ORDER BY r.submitted_at DESC, r.id DESC LIMIT $5 OFFSET $6"
     ))
     .bind(scope)
@@ -658,49 +701,50 @@ pub async fn review_queue(
     let today = format_date(now);
     let items = rows
         .into_iter()
-        .map(
-            |(
-                id,
-                name,
-                id_number,
-                phone,
-                class_title,
-                session,
-                ends_on,
-                status,
-                job,
-                lodging,
-                reason,
-                photo,
-                at,
-            )| {
-                ReviewLine {
-                    id,
-                    trainee: name,
-                    id_number_masked: id_number
-                        .as_deref()
-                        .and_then(|id| IdNumber::parse(id).ok())
-                        .map(|id| id.masked())
-                        .unwrap_or_default(),
-                    phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
-                    class_title,
-                    session,
-                    status: Status::from_code(&status)
-                        .unwrap_or(Status::Expired)
-                        .effective(ends_on.as_str() < today.as_str()),
-                    job_title: job,
-                    lodging,
-                    reject_reason: reason,
-                    photo_url: photo.map(|id| format!("/files/{id}")),
-                    submitted_at: at,
-                }
-            },
-        )
+        .map(|row| ReviewLine {
+            id: row.id,
+            trainee: row.trainee,
+            id_number_masked: row
+                .id_number
+                .as_deref()
+                .and_then(|id| IdNumber::parse(id).ok())
+                .map(|id| id.masked())
+                .unwrap_or_default(),
+            phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
+            class_title: row.class_title,
+            session: row.session_name,
+            status: row.status.effective(row.ends_on.as_str() < today.as_str()),
+            job_title: row.job_title,
+            lodging: row.lodging_name,
+            reject_reason: row.reject_reason,
+            photo_url: row.photo_file_id.map(|id| format!("/files/{id}")),
+            submitted_at: row.submitted_at,
+        })
         .collect();
     Ok(Page { items, page, per_page, total })
 }
 
-type ReviewedRow = (i64, i64, i64, String, String, i64, String, Option<String>);
+/// A registration about to be reviewed, with what the review needs of its class.
+#[derive(sqlx::FromRow)]
+struct ReviewedRow {
+    user_id: i64,
+    class_id: i64,
+    session_id: i64,
+    #[sqlx(try_from = "String")]
+    status: Status,
+    ends_on: String,
+    provider_id: i64,
+    title: String,
+    phone: Option<String>,
+}
+
+/// What the order of an approved registration charges.
+#[derive(sqlx::FromRow)]
+struct RegistrationAmounts {
+    fee_fen: Fen,
+    lodging_name: String,
+    lodging_price_fen: Fen,
+}
 
 /// Approves or rejects registrations, all or none: one refused (another provider's,
 /// or not 审核中) leaves every one unchanged. Tells each trainee in 消息 and by SMS.
@@ -738,14 +782,20 @@ pub async fn review(
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        let (trainee, class_id, session_id, status, ends_on, provider_id, title, phone) =
-            row.ok_or_else(|| AppError::not_found("报名记录不存在"))?;
+        let ReviewedRow {
+            user_id: trainee,
+            class_id,
+            session_id,
+            status,
+            ends_on,
+            provider_id,
+            title,
+            phone,
+        } = row.ok_or_else(|| AppError::not_found("报名记录不存在"))?;
         if !may_manage(user, provider_id) {
             return Err(AppError::forbidden());
         }
-        let current = Status::from_code(&status)
-            .unwrap_or(Status::Expired)
-            .effective(ends_on.as_str() < today.as_str());
+        let current = status.effective(ends_on.as_str() < today.as_str());
         let next = current.apply(event).map_err(|refused| AppError::conflict(refused.message()))?;
         let changed = sqlx::query(
             "UPDATE registrations SET status = $1, reject_reason = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4
@@ -756,7 +806,7 @@ pub async fn review(
         .bind(user.id)
         .bind(now)
         .bind(id)
-        .bind(&status)
+        .bind(status.code())
         .execute(&mut *tx)
         .await?;
         if changed.rows_affected() != 1 {
@@ -766,14 +816,15 @@ pub async fn review(
             free_seat(&mut tx, class_id, session_id).await?;
         }
         if next == Status::AwaitingPayment {
-            let (fee_fen, lodging_name, lodging_fen): (i64, String, i64) = sqlx::query_as(
+            let amounts: RegistrationAmounts = sqlx::query_as(
                 "SELECT fee_fen, lodging_name, lodging_price_fen FROM registrations WHERE id = $1",
             )
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-            let lodging = (!lodging_name.is_empty()).then_some((lodging_name.as_str(), lodging_fen));
-            orders::open_for_registration(&mut tx, id, trainee, fee_fen, lodging, now).await?;
+            let lodging = (!amounts.lodging_name.is_empty())
+                .then_some((amounts.lodging_name.as_str(), amounts.lodging_price_fen));
+            orders::open_for_registration(&mut tx, id, trainee, amounts.fee_fen, lodging, now).await?;
         }
         let (subject, body) = if approve {
             (
@@ -813,41 +864,64 @@ pub async fn review(
     Ok(ids.len())
 }
 
+/// The applicant as the 提交订单 form shows them, masked.
+pub struct Applicant {
+    pub name: String,
+    pub gender: String,
+    pub id_number_masked: String,
+    pub phone_masked: String,
+    pub unit: String,
+    /// Saved invoice titles: id, title, default.
+    pub invoice_titles: Vec<(i64, String, bool)>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ApplicantRow {
+    name: String,
+    gender: String,
+    id_number: Option<String>,
+    phone: Option<String>,
+    unit_name: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceTitleRow {
+    id: i64,
+    title: String,
+    is_default: i64,
+}
+
 /// The applicant as the form confirms them (personal info), and their invoice titles.
-#[allow(clippy::type_complexity)]
-pub async fn applicant(
-    state: &AppState,
-    user_id: i64,
-) -> AppResult<(String, String, String, String, String, Vec<(i64, String, bool)>)> {
+pub async fn applicant(state: &AppState, user_id: i64) -> AppResult<Applicant> {
     let pool = state.db.reader();
-    let (name, gender, id_number, phone, unit): (String, String, Option<String>, Option<String>, Option<String>) =
-        sqlx::query_as(
-            "SELECT u.name, u.gender, u.id_number, u.phone, un.name
-             FROM users u LEFT JOIN units un ON un.id = u.unit_id AND u.unit_status = 'approved' WHERE u.id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(pool)
-        .await?;
-    let titles: Vec<(i64, String, i64)> = sqlx::query_as(
+    let row: ApplicantRow = sqlx::query_as(
+        "SELECT u.name, u.gender, u.id_number, u.phone, un.name AS unit_name
+         FROM users u LEFT JOIN units un ON un.id = u.unit_id AND u.unit_status = 'approved' WHERE u.id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(pool)
+    .await?;
+    let titles: Vec<InvoiceTitleRow> = sqlx::query_as(
         "SELECT id, title, is_default FROM invoice_titles WHERE user_id = $1 ORDER BY is_default DESC, id",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    Ok((
-        name,
-        match gender.as_str() {
+    Ok(Applicant {
+        name: row.name,
+        gender: match row.gender.as_str() {
             "male" => "男".to_owned(),
             "female" => "女".to_owned(),
             _ => String::new(),
         },
-        id_number
+        id_number_masked: row
+            .id_number
             .as_deref()
             .and_then(|id| IdNumber::parse(id).ok())
             .map(|id| id.masked())
             .unwrap_or_default(),
-        phone.as_deref().map(mask_phone).unwrap_or_default(),
-        unit.unwrap_or_default(),
-        titles.into_iter().map(|(id, title, default)| (id, title, default != 0)).collect(),
-    ))
+        phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
+        unit: row.unit_name.unwrap_or_default(),
+        invoice_titles: titles.into_iter().map(|t| (t.id, t.title, t.is_default != 0)).collect(),
+    })
 }

@@ -68,6 +68,8 @@ impl InvoiceStatus {
     }
 }
 
+crate::stored_code!(InvoiceStatus);
+
 /// What finance may do to an invoice in a given status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InvoiceAction {
@@ -331,6 +333,15 @@ mod tests {
             assert!(from.apply(action).is_err(), "{from:?} {action:?}");
         }
         assert!(Requested.is_live() && Issued.is_live() && !Rejected.is_live() && !Voided.is_live());
+    }
+
+    #[test]
+    fn stored_statuses_decode_and_unknown_ones_are_errors() {
+        for s in InvoiceStatus::ALL {
+            assert_eq!(InvoiceStatus::try_from(s.code()), Ok(s));
+        }
+        assert!(InvoiceStatus::try_from("cancelled").is_err());
+        assert!(InvoiceStatus::try_from(String::new()).is_err());
     }
 
     #[test]

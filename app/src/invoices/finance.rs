@@ -8,7 +8,6 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
         components::{
@@ -85,7 +84,7 @@ fn InvoiceItem(invoice: FinanceInvoice, close: ServerAction<CloseInvoice>) -> im
     view! {
         <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
             <div class="flex flex-wrap items-start gap-2">
-                <p class="min-w-0 flex-1 font-medium text-slate-900">{format!("{} · {}", i.title, format_fen(i.amount_fen))}</p>
+                <p class="min-w-0 flex-1 font-medium text-slate-900">{format!("{} · {}", i.title, i.amount_fen)}</p>
                 <span class=format!("inline-flex shrink-0 rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset {}", i.status.tag_class())>
                     {i.status.label()}
                 </span>

@@ -13,7 +13,7 @@ pub mod pdf;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-use crate::accounts::invoice_rules::InvoiceTitle;
+use crate::{accounts::invoice_rules::InvoiceTitle, platform::money::Fen};
 use domain::InvoiceStatus;
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +24,7 @@ pub struct ApplyContext {
     pub class_title: String,
     pub order_no: String,
     /// What the invoice would show for this order (paid less refunded).
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub titles: Vec<InvoiceTitle>,
     /// The 同单位合开 note given at registration, as a start for the application's.
     pub joint_note: String,
@@ -40,7 +40,7 @@ pub struct MyInvoice {
     pub id: i64,
     pub status: InvoiceStatus,
     pub title: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub invoice_no: String,
     pub issued_on: String,
     /// `/files/<id>` once issued.
@@ -65,7 +65,7 @@ pub struct FinanceInvoice {
     pub title: String,
     pub tax_number: String,
     pub email: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// "订单号 姓名 班级" per covered order.
     pub orders: Vec<String>,
     pub note: String,

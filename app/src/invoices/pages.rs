@@ -7,7 +7,6 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
         components::{
@@ -55,7 +54,7 @@ fn ApplyForm(context: ApplyContext) -> impl IntoView {
                 <p class="font-medium text-slate-900">{context.class_title.clone()}</p>
                 <dl class="mt-3 grid gap-2 text-sm">
                     <InfoRow label="订单号" value=context.order_no.clone() />
-                    <InfoRow label="开票金额" value=format_fen(context.amount_fen) />
+                    <InfoRow label="开票金额" value=context.amount_fen.to_string() />
                     <InfoRow label="发票类型" value="增值税电子普通发票" />
                 </dl>
             </Card>
@@ -163,7 +162,7 @@ pub fn MyInvoicesPage() -> impl IntoView {
                                             </span>
                                         </div>
                                         <dl class="mt-2 grid gap-1 text-sm">
-                                            <InfoRow label="金额" value=format_fen(i.amount_fen) />
+                                            <InfoRow label="金额" value=i.amount_fen.to_string() />
                                             <InfoRow label="订单号" value=i.my_orders.join("、") />
                                             {(i.order_count > 1).then(|| view! { <InfoRow label="同单位合开" value=format!("共{}个订单", i.order_count) /> })}
                                             {(!i.invoice_no.is_empty()).then(|| view! { <InfoRow label="发票号码" value=i.invoice_no.clone() /> })}

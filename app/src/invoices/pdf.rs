@@ -6,10 +6,12 @@
 use super::domain::{VAT_PERCENT, amount_in_words, split_tax};
 use crate::{
     accounts::invoice_rules::InvoiceTitle,
-    catalogue::domain::format_fen,
     error::AppResult,
     orders::domain::{PAYEE_ACCOUNT, PAYEE_BANK, PAYEE_NAME, PAYEE_TAX_NUMBER},
-    platform::server::pdf::{A4_WIDTH, Canvas, Ink, PdfFont},
+    platform::{
+        money::Fen,
+        server::pdf::{A4_WIDTH, Canvas, Ink, PdfFont},
+    },
 };
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,7 +22,7 @@ pub struct InvoiceItem {
     pub spec: String,
     pub quantity: i64,
     /// Tax-inclusive.
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +31,7 @@ pub struct InvoiceDocument {
     pub issued_on: String,
     pub buyer: InvoiceTitle,
     pub items: Vec<InvoiceItem>,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     pub note: String,
     pub drawer: String,
 }
@@ -95,7 +97,7 @@ fn draw(c: &mut Canvas<'_, '_>, doc: &InvoiceDocument) {
     let (mut net_total, mut tax_total) = (0, 0);
     for (index, item) in doc.items.iter().enumerate() {
         let y = table + row_height * (index as f32 + 2.0) - 5.0;
-        let (net, tax) = split_tax(item.amount_fen, VAT_PERCENT);
+        let (net, tax) = split_tax(item.amount_fen.fen(), VAT_PERCENT);
         net_total += net;
         tax_total += tax;
         c.text(columns[0].0, y, 8.5, Ink::Black, &clip(&item.name, 13));
@@ -118,9 +120,15 @@ fn draw(c: &mut Canvas<'_, '_>, doc: &InvoiceDocument) {
     let total_top = table + height;
     c.rect(LEFT, total_top, RIGHT - LEFT, 24.0, Ink::Form);
     c.text(LEFT + 4.0, total_top + 16.0, 9.0, Ink::Form, "价税合计（大写）");
-    c.text(LEFT + 90.0, total_top + 16.0, 10.0, Ink::Black, &format!("⊗ {}", amount_in_words(doc.total_fen)));
+    c.text(
+        LEFT + 90.0,
+        total_top + 16.0,
+        10.0,
+        Ink::Black,
+        &format!("⊗ {}", amount_in_words(doc.total_fen.fen())),
+    );
     c.text(390.0, total_top + 16.0, 9.0, Ink::Form, "（小写）");
-    c.text(430.0, total_top + 16.0, 10.0, Ink::Black, &format_fen(doc.total_fen));
+    c.text(430.0, total_top + 16.0, 10.0, Ink::Black, &doc.total_fen.to_string());
     let note_top = total_top + 24.0;
     c.rect(LEFT, note_top, RIGHT - LEFT, 60.0, Ink::Form);
     c.text(LEFT + 4.0, note_top + 16.0, 9.0, Ink::Form, "备注");
@@ -211,9 +219,9 @@ mod tests {
                 name: "*教育服务*培训费".into(),
                 spec: "监理业务培训".into(),
                 quantity: 1,
-                amount_fen: 128_000,
+                amount_fen: Fen::new(128_000).unwrap(),
             }],
-            total_fen: 128_000,
+            total_fen: Fen::new(128_000).unwrap(),
             note: "订单号：XS20261201000000000001".into(),
             drawer: "孙丽".into(),
         };

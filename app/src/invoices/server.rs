@@ -12,11 +12,11 @@ use super::{
 };
 use crate::{
     accounts::{invoice_rules::InvoiceTitle, roles::CurrentUser, server::profile},
-    catalogue::domain::{check_date, format_fen},
     error::{AppError, AppResult},
     messages::server as messages,
     orders::domain::OrderStatus,
     platform::{
+        money::Fen,
         paging::{Page, limit_offset},
         server::{
             AppState,
@@ -25,19 +25,41 @@ use crate::{
             files::{self, Upload},
             storage::FileKind,
         },
+        time::check_date,
     },
+    units::domain::UnitStatus,
 };
 use bytes::Bytes;
 use std::collections::HashMap;
+
+#[derive(sqlx::FromRow)]
+struct OwnOrderRow {
+    id: i64,
+    order_no: String,
+    class_title: String,
+    #[sqlx(try_from = "String")]
+    status: OrderStatus,
+    total_fen: Fen,
+    refunded_fen: Fen,
+}
+
+/// The user's order of a registration, with what is still paid (paid less refunded).
+struct OwnOrder {
+    id: i64,
+    order_no: String,
+    class_title: String,
+    status: OrderStatus,
+    amount_fen: Fen,
+}
 
 /// The user's paid order of a registration: id, number, class, amount still paid.
 async fn own_paid_order<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     user_id: i64,
     registration_id: i64,
-) -> AppResult<(i64, String, String, String, i64)> {
-    let row: Option<(i64, String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT o.id, o.order_no, c.title, o.status, o.total_fen, o.refunded_fen FROM orders o
+) -> AppResult<OwnOrder> {
+    let row: Option<OwnOrderRow> = sqlx::query_as(
+        "SELECT o.id, o.order_no, c.title AS class_title, o.status, o.total_fen, o.refunded_fen FROM orders o
          JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
          WHERE o.registration_id = $1 AND r.user_id = $2",
     )
@@ -45,50 +67,65 @@ async fn own_paid_order<'e>(
     .bind(user_id)
     .fetch_optional(executor)
     .await?;
-    let (id, order_no, title, status, total, refunded) =
-        row.ok_or_else(|| AppError::not_found("订单不存在"))?;
-    Ok((id, order_no, title, status, total - refunded))
+    let row = row.ok_or_else(|| AppError::not_found("订单不存在"))?;
+    // Approving a refund reserves at most what is left, so this is never negative.
+    let amount_fen = row
+        .total_fen
+        .checked_sub(row.refunded_fen)
+        .ok_or_else(|| AppError::internal(format!("order {} refunded more than paid", row.id)))?;
+    Ok(OwnOrder {
+        id: row.id,
+        order_no: row.order_no,
+        class_title: row.class_title,
+        status: row.status,
+        amount_fen,
+    })
 }
 
-async fn live_invoice_of(pool: &sqlx::AnyPool, order_id: i64) -> AppResult<Option<String>> {
-    Ok(sqlx::query_scalar(
+async fn live_invoice_of(pool: &sqlx::AnyPool, order_id: i64) -> AppResult<Option<InvoiceStatus>> {
+    let status: Option<String> = sqlx::query_scalar(
         "SELECT i.status FROM invoice_orders io JOIN invoices i ON i.id = io.invoice_id
          WHERE io.order_id = $1 AND io.live = 1",
     )
     .bind(order_id)
     .fetch_optional(pool)
-    .await?)
+    .await?;
+    Ok(status.map(InvoiceStatus::try_from).transpose()?)
+}
+
+#[derive(sqlx::FromRow)]
+struct JointContextRow {
+    joint_invoice_note: String,
+    unit_status: String,
 }
 
 pub async fn apply_context(state: &AppState, user_id: i64, registration_id: i64) -> AppResult<ApplyContext> {
     let pool = state.db.reader();
-    let (order_id, order_no, class_title, status, amount_fen) =
-        own_paid_order(pool, user_id, registration_id).await?;
-    let (joint_note, unit_status): (String, String) = sqlx::query_as(
+    let order = own_paid_order(pool, user_id, registration_id).await?;
+    let joint: JointContextRow = sqlx::query_as(
         "SELECT r.joint_invoice_note, u.unit_status FROM registrations r JOIN users u ON u.id = r.user_id
          WHERE r.id = $1",
     )
     .bind(registration_id)
     .fetch_one(pool)
     .await?;
-    let refusal = if status == OrderStatus::Refunded.code() || amount_fen <= 0 {
+    let refusal = if order.status == OrderStatus::Refunded || order.amount_fen == Fen::ZERO {
         Some("该订单已全部退款，无需开票".to_owned())
-    } else if status != OrderStatus::Paid.code() {
+    } else if order.status != OrderStatus::Paid {
         Some("订单支付成功后才能申请开票".to_owned())
-    } else if let Some(live) = live_invoice_of(pool, order_id).await? {
-        let label = InvoiceStatus::from_code(&live).map_or("处理中", InvoiceStatus::label);
-        Some(format!("该订单已申请开票（{label}），可在“发票下载”中查看"))
     } else {
-        None
+        live_invoice_of(pool, order.id)
+            .await?
+            .map(|live| format!("该订单已申请开票（{}），可在“发票下载”中查看", live.label()))
     };
     Ok(ApplyContext {
         registration_id,
-        class_title,
-        order_no,
-        amount_fen,
+        class_title: order.class_title,
+        order_no: order.order_no,
+        amount_fen: order.amount_fen,
         titles: profile::invoice_titles(state, user_id).await?,
-        joint_note,
-        in_unit: unit_status == "approved",
+        joint_note: joint.joint_invoice_note,
+        in_unit: joint.unit_status == UnitStatus::Approved.code(),
         refusal,
     })
 }
@@ -108,6 +145,24 @@ pub async fn chosen_title(
             .ok_or_else(|| AppError::invalid_field("title_id", "请选择发票抬头")),
         None => Ok(typed),
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct UnitRow {
+    unit_id: Option<i64>,
+    unit_status: String,
+}
+
+/// A colleague's order named for 同单位合开, with what is still paid on it.
+#[derive(sqlx::FromRow)]
+struct JointOrderRow {
+    id: i64,
+    user_id: i64,
+    #[sqlx(try_from = "String")]
+    status: OrderStatus,
+    amount_fen: Fen,
+    unit_id: i64,
+    name: String,
 }
 
 /// 申请开票: one transaction for the invoice and the orders it claims.
@@ -131,52 +186,57 @@ pub async fn apply(
         }
     }
     let mut tx = state.db.begin().await?;
-    let (order_id, order_no, _, status, amount_fen) =
-        own_paid_order(&mut *tx, user.id, registration_id).await?;
-    if status == OrderStatus::Refunded.code() || amount_fen <= 0 {
+    let order = own_paid_order(&mut *tx, user.id, registration_id).await?;
+    if order.status == OrderStatus::Refunded || order.amount_fen == Fen::ZERO {
         return Err(AppError::conflict("该订单已全部退款，无需开票"));
     }
-    if status != OrderStatus::Paid.code() {
+    if order.status != OrderStatus::Paid {
         return Err(AppError::conflict("订单支付成功后才能申请开票"));
     }
-    let mut covered = vec![(order_id, user.id, order_no.clone(), user.name.clone())];
-    let mut total = amount_fen;
+    let order_no = order.order_no;
+    let mut covered = vec![(order.id, user.id, order_no.clone(), user.name.clone())];
+    let mut total = order.amount_fen;
     if !application.joint_orders.is_empty() {
-        let unit: Option<(Option<i64>, String)> =
-            sqlx::query_as("SELECT unit_id, unit_status FROM users WHERE id = $1")
-                .bind(user.id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let unit: Option<UnitRow> = sqlx::query_as("SELECT unit_id, unit_status FROM users WHERE id = $1")
+            .bind(user.id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let unit_id = match unit {
-            Some((Some(unit_id), status)) if status == "approved" => unit_id,
+            Some(UnitRow { unit_id: Some(unit_id), unit_status })
+                if unit_status == UnitStatus::Approved.code() =>
+            {
+                unit_id
+            }
             _ => return Err(AppError::invalid_field("joint_orders", "加入单位并通过审核后才能同单位合开")),
         };
         for number in &application.joint_orders {
             if *number == order_no {
                 continue;
             }
-            let row: Option<(i64, i64, String, i64, i64, String)> = sqlx::query_as(
-                "SELECT o.id, o.user_id, o.status, o.total_fen - o.refunded_fen, COALESCE(u.unit_id, 0), u.name
+            let row: Option<JointOrderRow> = sqlx::query_as(
+                "SELECT o.id, o.user_id, o.status, o.total_fen - o.refunded_fen AS amount_fen,
+                        COALESCE(u.unit_id, 0) AS unit_id, u.name
                  FROM orders o JOIN users u ON u.id = o.user_id
-                 WHERE o.order_no = $1 AND u.unit_status = 'approved'",
+                 WHERE o.order_no = $1 AND u.unit_status = $2",
             )
             .bind(number)
+            .bind(UnitStatus::Approved.code())
             .fetch_optional(&mut *tx)
             .await?;
             // Another unit's order answers like an unknown one.
-            let Some((other_id, other_user, other_status, other_amount, _, name)) =
-                row.filter(|(_, _, _, _, other_unit, _)| *other_unit == unit_id)
-            else {
+            let Some(other) = row.filter(|other| other.unit_id == unit_id) else {
                 return Err(AppError::invalid_field(
                     "joint_orders",
                     format!("订单号“{number}”不是本单位人员的订单"),
                 ));
             };
-            if other_status != OrderStatus::Paid.code() || other_amount <= 0 {
+            if other.status != OrderStatus::Paid || other.amount_fen == Fen::ZERO {
                 return Err(AppError::invalid_field("joint_orders", format!("订单“{number}”未支付或已退款")));
             }
-            total += other_amount;
-            covered.push((other_id, other_user, number.clone(), name));
+            total = total
+                .checked_add(other.amount_fen)
+                .ok_or_else(|| AppError::internal("invoice total overflows"))?;
+            covered.push((other.id, other.user_id, number.clone(), other.name));
         }
     }
     let names: Vec<String> = {
@@ -252,11 +312,34 @@ where
     Ok(query.fetch_all(state.db.reader()).await?)
 }
 
-type MineRow = (i64, String, String, i64, String, String, Option<String>, String, String, String, i64, i64);
+#[derive(sqlx::FromRow)]
+struct MyInvoiceRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    status: InvoiceStatus,
+    title: String,
+    amount_fen: Fen,
+    invoice_no: String,
+    issued_on: String,
+    file_id: Option<String>,
+    note: String,
+    review_note: String,
+    void_reason: String,
+    applicant_id: i64,
+    created_at: i64,
+}
+
+/// A covered order of an invoice and whose it is.
+#[derive(sqlx::FromRow)]
+struct CoveredOrderRow {
+    invoice_id: i64,
+    order_no: String,
+    user_id: i64,
+}
 
 /// 发票下载: every invoice that covers one of the user's orders.
 pub async fn mine(state: &AppState, user_id: i64) -> AppResult<Vec<MyInvoice>> {
-    let rows: Vec<MineRow> = sqlx::query_as(
+    let rows: Vec<MyInvoiceRow> = sqlx::query_as(
         "SELECT DISTINCT i.id, i.status, i.title, i.amount_fen, i.invoice_no, i.issued_on, i.file_id, i.note,
                 i.review_note, i.void_reason, i.applicant_id, i.created_at
          FROM invoices i JOIN invoice_orders io ON io.invoice_id = i.id
@@ -265,74 +348,75 @@ pub async fn mine(state: &AppState, user_id: i64) -> AppResult<Vec<MyInvoice>> {
     .bind(user_id)
     .fetch_all(state.db.reader())
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut orders_of: HashMap<i64, Vec<(String, i64)>> = HashMap::new();
-    for (invoice, order_no, owner) in invoice_orders::<(i64, String, i64)>(
+    for covered in invoice_orders::<CoveredOrderRow>(
         state,
         "o.order_no, io.user_id FROM invoice_orders io JOIN orders o ON o.id = io.order_id",
         &ids,
     )
     .await?
     {
-        orders_of.entry(invoice).or_default().push((order_no, owner));
+        orders_of.entry(covered.invoice_id).or_default().push((covered.order_no, covered.user_id));
     }
     let mut items = Vec::with_capacity(rows.len());
-    for (
-        id,
-        status,
-        title,
-        amount_fen,
-        invoice_no,
-        issued_on,
-        file_id,
-        note,
-        review_note,
-        void_reason,
-        applicant,
-        at,
-    ) in rows
-    {
-        let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
-        let orders = orders_of.remove(&id).unwrap_or_default();
+    for row in rows {
+        let status = row.status;
+        let orders = orders_of.remove(&row.id).unwrap_or_default();
         items.push(MyInvoice {
-            id,
+            id: row.id,
             status,
-            title,
-            amount_fen,
-            invoice_no,
-            issued_on,
-            download_url: file_id.filter(|_| status == InvoiceStatus::Issued).map(|f| format!("/files/{f}")),
+            title: row.title,
+            amount_fen: row.amount_fen,
+            invoice_no: row.invoice_no,
+            issued_on: row.issued_on,
+            download_url: row
+                .file_id
+                .filter(|_| status == InvoiceStatus::Issued)
+                .map(|f| format!("/files/{f}")),
             my_orders: orders
                 .iter()
                 .filter(|(_, owner)| *owner == user_id)
                 .map(|(no, _)| no.clone())
                 .collect(),
             order_count: i64::try_from(orders.len()).unwrap_or(0),
-            note,
-            reason: if status == InvoiceStatus::Voided { void_reason } else { review_note },
-            applied_by_me: applicant == user_id,
-            created_at: at,
+            note: row.note,
+            reason: if status == InvoiceStatus::Voided { row.void_reason } else { row.review_note },
+            applied_by_me: row.applicant_id == user_id,
+            created_at: row.created_at,
         });
     }
     Ok(items)
 }
 
-type FinanceRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-);
+#[derive(sqlx::FromRow)]
+struct FinanceInvoiceRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    status: InvoiceStatus,
+    applicant: String,
+    title: String,
+    tax_number: String,
+    email: String,
+    amount_fen: Fen,
+    note: String,
+    invoice_no: String,
+    issued_on: String,
+    file_id: Option<String>,
+    review_note: String,
+    void_reason: String,
+    created_at: i64,
+}
+
+/// A covered order of an invoice as finance reads it, with what is still paid on it.
+#[derive(sqlx::FromRow)]
+struct CoveredOrderLineRow {
+    invoice_id: i64,
+    order_no: String,
+    name: String,
+    class_title: String,
+    amount_fen: Fen,
+}
 
 /// Finance's list, by status (empty: all), newest first within the page.
 pub async fn queue(
@@ -348,8 +432,8 @@ pub async fn queue(
         .bind(code)
         .fetch_one(pool)
         .await?;
-    let rows: Vec<FinanceRow> = sqlx::query_as(
-        "SELECT i.id, i.status, u.name, i.title, i.tax_number, i.email, i.amount_fen, i.note, i.invoice_no, i.issued_on,
+    let rows: Vec<FinanceInvoiceRow> = sqlx::query_as(
+        "SELECT i.id, i.status, u.name AS applicant, i.title, i.tax_number, i.email, i.amount_fen, i.note, i.invoice_no, i.issued_on,
                 i.file_id, i.review_note, i.void_reason, i.created_at
          FROM invoices i JOIN users u ON u.id = i.applicant_id WHERE ($1 = '' OR i.status = $1)
          ORDER BY i.created_at DESC, i.id DESC LIMIT $2 OFFSET $3",
@@ -359,53 +443,38 @@ pub async fn queue(
     .bind(offset)
     .fetch_all(pool)
     .await?;
-    let ids: Vec<i64> = rows.iter().map(|row| row.0).collect();
+    let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
     let mut orders_of: HashMap<i64, Vec<String>> = HashMap::new();
-    for (invoice, order_no, name, class, fen) in invoice_orders::<(i64, String, String, String, i64)>(
+    for covered in invoice_orders::<CoveredOrderLineRow>(
         state,
-        "o.order_no, u.name, c.title, o.total_fen - o.refunded_fen FROM invoice_orders io
+        "o.order_no, u.name, c.title AS class_title, o.total_fen - o.refunded_fen AS amount_fen FROM invoice_orders io
          JOIN orders o ON o.id = io.order_id JOIN users u ON u.id = io.user_id
          JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id",
         &ids,
     )
     .await?
     {
-        orders_of.entry(invoice).or_default().push(format!("{order_no} {name} {class} {}", format_fen(fen)));
+        let CoveredOrderLineRow { invoice_id, order_no, name, class_title, amount_fen } = covered;
+        orders_of.entry(invoice_id).or_default().push(format!("{order_no} {name} {class_title} {amount_fen}"));
     }
     let mut items = Vec::with_capacity(rows.len());
-    for (
-        id,
-        status,
-        applicant,
-        title,
-        tax_number,
-        email,
-        amount_fen,
-        note,
-        invoice_no,
-        issued_on,
-        file_id,
-        review,
-        void,
-        at,
-    ) in rows
-    {
-        let status = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Requested);
+    for row in rows {
+        let status = row.status;
         items.push(FinanceInvoice {
-            id,
+            id: row.id,
             status,
-            applicant,
-            title,
-            tax_number,
-            email,
-            amount_fen,
-            orders: orders_of.remove(&id).unwrap_or_default(),
-            note,
-            invoice_no,
-            issued_on,
-            download_url: file_id.map(|f| format!("/files/{f}")),
-            reason: if status == InvoiceStatus::Voided { void } else { review },
-            created_at: at,
+            applicant: row.applicant,
+            title: row.title,
+            tax_number: row.tax_number,
+            email: row.email,
+            amount_fen: row.amount_fen,
+            orders: orders_of.remove(&row.id).unwrap_or_default(),
+            note: row.note,
+            invoice_no: row.invoice_no,
+            issued_on: row.issued_on,
+            download_url: row.file_id.map(|f| format!("/files/{f}")),
+            reason: if status == InvoiceStatus::Voided { row.void_reason } else { row.review_note },
+            created_at: row.created_at,
         });
     }
     Ok(Page { items, page, per_page, total })
@@ -417,6 +486,15 @@ pub enum IssuedPdf {
     Generate,
     /// The tax system's PDF, uploaded.
     Upload { filename: String, bytes: Bytes },
+}
+
+#[derive(sqlx::FromRow)]
+struct IssuingRow {
+    #[sqlx(try_from = "String")]
+    status: InvoiceStatus,
+    amount_fen: Fen,
+    email: String,
+    title: String,
 }
 
 /// 开具: number, date and PDF; every covered trainee is told (and the e-mail address
@@ -458,16 +536,13 @@ pub async fn issue(
     .await?;
     let outcome = async {
         let mut tx = state.db.begin().await?;
-        let (status, amount_fen, email, title): (String, i64, String, String) =
+        let IssuingRow { status, amount_fen, email, title } =
             sqlx::query_as("SELECT status, amount_fen, email, title FROM invoices WHERE id = $1")
                 .bind(invoice_id)
                 .fetch_optional(&mut *tx)
                 .await?
                 .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
-        InvoiceStatus::from_code(&status)
-            .unwrap_or(InvoiceStatus::Voided)
-            .apply(InvoiceAction::Issue)
-            .map_err(AppError::conflict)?;
+        status.apply(InvoiceAction::Issue).map_err(AppError::conflict)?;
         // The covered orders are locked (PostgreSQL), so a refund approved at this moment
         // either waits and then finds the invoice issued, or went first and shows below.
         sqlx::query(&format!(
@@ -503,10 +578,7 @@ pub async fn issue(
             Ok(done) if done.rows_affected() != 1 => return Err(AppError::conflict("该发票申请已处理")),
             Ok(_) => {}
         }
-        let body = format!(
-            "您申请的发票（{title}，{}）已开具，发票号码 {invoice_no}，可在“发票下载”中下载。",
-            format_fen(amount_fen)
-        );
+        let body = format!("您申请的发票（{title}，{amount_fen}）已开具，发票号码 {invoice_no}，可在“发票下载”中下载。");
         tell_covered(&mut tx, state, invoice_id, "发票已开具", &body).await?;
         if !email.is_empty() {
             state.messenger.email(&mut tx, &email, &format!("电子发票 {invoice_no}"), &body).await?;
@@ -518,7 +590,7 @@ pub async fn issue(
                 action: "开具发票",
                 object_type: "invoice",
                 object_id: invoice_id.to_string(),
-                detail: format!("{invoice_no} {issued_on} {}", format_fen(amount_fen)),
+                detail: format!("{invoice_no} {issued_on} {amount_fen}"),
                 ip,
             },
         )
@@ -534,7 +606,7 @@ pub async fn issue(
 }
 
 /// What the covered orders still amount to (paid less refunded).
-async fn covered_amount(tx: &mut Tx, invoice_id: i64) -> AppResult<i64> {
+async fn covered_amount(tx: &mut Tx, invoice_id: i64) -> AppResult<Fen> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(o.total_fen - o.refunded_fen), 0) AS BIGINT) FROM invoice_orders io
          JOIN orders o ON o.id = io.order_id WHERE io.invoice_id = $1",
@@ -542,6 +614,28 @@ async fn covered_amount(tx: &mut Tx, invoice_id: i64) -> AppResult<i64> {
     .bind(invoice_id)
     .fetch_one(&mut **tx)
     .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct DocumentHeadRow {
+    title: String,
+    tax_number: String,
+    address: String,
+    phone: String,
+    bank_name: String,
+    bank_account: String,
+    note: String,
+    amount_fen: Fen,
+}
+
+/// An order line of a covered order, with the class and what the order had refunded.
+#[derive(sqlx::FromRow)]
+struct DocumentLineRow {
+    kind: String,
+    class_title: String,
+    amount_fen: Fen,
+    order_no: String,
+    refunded_fen: Fen,
 }
 
 /// The content of the platform-drawn PDF.
@@ -553,19 +647,17 @@ async fn document_for(
     drawer: &str,
 ) -> AppResult<InvoiceDocument> {
     let pool = state.db.reader();
-    type Head = (String, String, String, String, String, String, String, i64);
-    let head: Option<Head> = sqlx::query_as(
+    let head: Option<DocumentHeadRow> = sqlx::query_as(
         "SELECT title, tax_number, address, phone, bank_name, bank_account, note, amount_fen FROM invoices WHERE id = $1",
     )
     .bind(invoice_id)
     .fetch_optional(pool)
     .await?;
-    let (title, tax_number, address, phone, bank_name, bank_account, note, amount_fen) =
-        head.ok_or_else(|| AppError::not_found("发票申请不存在"))?;
+    let head = head.ok_or_else(|| AppError::not_found("发票申请不存在"))?;
     // Lines of every covered order, less what was refunded (the accommodation of a
     // partial refund, or everything of a full one).
-    let lines: Vec<(String, String, i64, String, i64)> = sqlx::query_as(
-        "SELECT l.kind, c.title, l.amount_fen, o.order_no, o.refunded_fen FROM invoice_orders io
+    let lines: Vec<DocumentLineRow> = sqlx::query_as(
+        "SELECT l.kind, c.title AS class_title, l.amount_fen, o.order_no, o.refunded_fen FROM invoice_orders io
          JOIN orders o ON o.id = io.order_id JOIN order_lines l ON l.order_id = o.id
          JOIN registrations r ON r.id = o.registration_id JOIN classes c ON c.id = r.class_id
          WHERE io.invoice_id = $1 ORDER BY o.id, l.id",
@@ -575,26 +667,28 @@ async fn document_for(
     .await?;
     let mut items: Vec<InvoiceItem> = Vec::new();
     let mut orders: Vec<String> = Vec::new();
-    for (kind, class_title, amount, order_no, refunded) in lines {
-        if !orders.contains(&order_no) {
-            orders.push(order_no.clone());
+    for line in lines {
+        if !orders.contains(&line.order_no) {
+            orders.push(line.order_no.clone());
         }
-        let lodging = kind == "lodging";
+        let lodging = line.kind == "lodging";
         // A partial refund takes the accommodation line back.
-        if lodging && refunded > 0 {
+        if lodging && line.refunded_fen > Fen::ZERO {
             continue;
         }
         let name = if lodging { "*住宿服务*住宿费" } else { "*教育服务*培训费" };
-        match items.iter_mut().find(|i| i.name == name && i.spec == class_title) {
+        match items.iter_mut().find(|i| i.name == name && i.spec == line.class_title) {
             Some(item) => {
                 item.quantity += 1;
-                item.amount_fen += amount;
+                item.amount_fen = item.amount_fen.checked_add(line.amount_fen).ok_or_else(|| {
+                    AppError::internal(format!("invoice {invoice_id}: item amount overflows"))
+                })?;
             }
             None => items.push(InvoiceItem {
                 name: name.to_owned(),
-                spec: class_title,
+                spec: line.class_title,
                 quantity: 1,
-                amount_fen: amount,
+                amount_fen: line.amount_fen,
             }),
         }
     }
@@ -602,20 +696,20 @@ async fn document_for(
         invoice_no: invoice_no.to_owned(),
         issued_on: issued_on.to_owned(),
         buyer: InvoiceTitle {
-            title,
-            tax_number,
-            address,
-            phone,
-            bank_name,
-            bank_account,
+            title: head.title,
+            tax_number: head.tax_number,
+            address: head.address,
+            phone: head.phone,
+            bank_name: head.bank_name,
+            bank_account: head.bank_account,
             ..Default::default()
         },
         items,
-        total_fen: amount_fen,
-        note: if note.is_empty() {
+        total_fen: head.amount_fen,
+        note: if head.note.is_empty() {
             format!("订单号：{}", orders.join("、"))
         } else {
-            format!("{note}；订单号：{}", orders.join("、"))
+            format!("{}；订单号：{}", head.note, orders.join("、"))
         },
         drawer: drawer.to_owned(),
     })
@@ -645,6 +739,13 @@ pub async fn void(
     close(state, finance, invoice_id, InvoiceAction::Void, &reason, ip).await
 }
 
+#[derive(sqlx::FromRow)]
+struct ClosingRow {
+    #[sqlx(try_from = "String")]
+    status: InvoiceStatus,
+    invoice_no: String,
+}
+
 async fn close(
     state: &AppState,
     finance: &CurrentUser,
@@ -655,13 +756,12 @@ async fn close(
 ) -> AppResult<()> {
     let now = crate::platform::time::now_ms();
     let mut tx = state.db.begin().await?;
-    let (status, invoice_no): (String, String) =
+    let ClosingRow { status: from, invoice_no } =
         sqlx::query_as("SELECT status, invoice_no FROM invoices WHERE id = $1")
             .bind(invoice_id)
             .fetch_optional(&mut *tx)
             .await?
             .ok_or_else(|| AppError::not_found("发票申请不存在"))?;
-    let from = InvoiceStatus::from_code(&status).unwrap_or(InvoiceStatus::Voided);
     let next = from.apply(action).map_err(AppError::conflict)?;
     let (reason_column, at_column, title, body, audit_action) = match action {
         InvoiceAction::Void => (
@@ -715,6 +815,12 @@ async fn close(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct CoveredPerson {
+    id: i64,
+    phone: Option<String>,
+}
+
 async fn tell_covered(
     tx: &mut Tx,
     state: &AppState,
@@ -722,14 +828,14 @@ async fn tell_covered(
     title: &str,
     body: &str,
 ) -> AppResult<()> {
-    let people: Vec<(i64, Option<String>)> = sqlx::query_as(
+    let people: Vec<CoveredPerson> = sqlx::query_as(
         "SELECT DISTINCT u.id, u.phone FROM invoice_orders io JOIN users u ON u.id = io.user_id WHERE io.invoice_id = $1",
     )
     .bind(invoice_id)
     .fetch_all(&mut **tx)
     .await?;
-    for (user_id, phone) in people {
-        messages::send(tx, state, user_id, phone.as_deref(), title, body, "/me/fapiao").await?;
+    for person in people {
+        messages::send(tx, state, person.id, person.phone.as_deref(), title, body, "/me/fapiao").await?;
     }
     Ok(())
 }
@@ -746,7 +852,7 @@ pub async fn live_status_of_registration(
     .bind(registration_id)
     .fetch_optional(state.db.reader())
     .await?;
-    Ok(status.and_then(|s| InvoiceStatus::from_code(&s)))
+    Ok(status.map(InvoiceStatus::try_from).transpose()?)
 }
 
 /// Whether `user_id` is covered by the issued invoice whose PDF is `file_id`.

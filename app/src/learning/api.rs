@@ -226,8 +226,16 @@ pub async fn load_quiz_result(attempt_id: i64) -> AppResult<QuizResult> {
 
 // ---- the provider's console ------------------------------------------------------
 
-/// A course in the provider's list: (id, title, category, hours in tenths, chapters).
-pub type CourseLine = (i64, String, Category, i64, i64);
+/// A course in the provider's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseLine {
+    pub id: i64,
+    pub title: String,
+    pub category: Category,
+    pub hours_tenths: i64,
+    /// How many chapters it has.
+    pub chapters: i64,
+}
 
 #[server(prefix = "/api", endpoint = "provider/courses")]
 pub async fn list_courses() -> AppResult<Vec<CourseLine>> {

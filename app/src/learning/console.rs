@@ -43,10 +43,10 @@ pub fn CourseListPage() -> impl IntoView {
                     Ok(courses) => view! {
                         <Card>
                             <ul class="divide-y divide-slate-100" aria-label="课程列表">
-                                {courses.into_iter().map(|(id, title, category, hours, chapters)| view! {
+                                {courses.into_iter().map(|course| view! {
                                     <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-3">
-                                        <a href=format!("/admin/courses/{id}") class="min-w-0 flex-1 font-medium text-slate-900 hover:text-blue-700">{title}</a>
-                                        <span class="text-sm text-slate-500">{format!("{} · {} · {} 章", category.label(), hours_label(hours), chapters)}</span>
+                                        <a href=format!("/admin/courses/{}", course.id) class="min-w-0 flex-1 font-medium text-slate-900 hover:text-blue-700">{course.title}</a>
+                                        <span class="text-sm text-slate-500">{format!("{} · {} · {} 章", course.category.label(), hours_label(course.hours_tenths), course.chapters)}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>
@@ -258,10 +258,10 @@ fn Offering(course: CourseAdmin) -> impl IntoView {
                     <ActionForm action=save attr:class="space-y-2" attr:aria-label="开设班级">
                         <FormError error />
                         <input type="hidden" name="course_id" value=course.id />
-                        {course.classes.iter().map(|(id, title, on)| view! {
+                        {course.classes.iter().map(|class| view! {
                             <label class="flex items-center gap-2 text-sm">
-                                <input type="checkbox" name=format!("class_{id}") value="1" checked=*on />
-                                {title.clone()}
+                                <input type="checkbox" name=format!("class_{}", class.class_id) value="1" checked=class.offered />
+                                {class.title.clone()}
                             </label>
                         }).collect_view()}
                         <button type="submit" class=SECONDARY_BUTTON>"保存开设班级"</button>

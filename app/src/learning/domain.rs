@@ -298,6 +298,8 @@ impl QuestionKind {
     }
 }
 
+crate::stored_code!(QuestionKind);
+
 /// The pass line unless a course says otherwise.
 pub const DEFAULT_PASS_SCORE: i64 = 60;
 
@@ -475,8 +477,18 @@ pub struct QuestionForm {
     pub explanation: String,
 }
 
-/// Checks a question: (kind, stem, options, answer, explanation) tidied.
-pub fn check_question(form: &QuestionForm) -> AppResult<(QuestionKind, String, Vec<String>, String, String)> {
+/// A question as [`check_question`] tidied it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedQuestion {
+    pub kind: QuestionKind,
+    pub stem: String,
+    pub options: Vec<String>,
+    pub answer: String,
+    pub explanation: String,
+}
+
+/// Checks a question and tidies it.
+pub fn check_question(form: &QuestionForm) -> AppResult<CheckedQuestion> {
     let mut v = Validation::new();
     let kind = QuestionKind::from_code(form.kind.trim());
     v.check(kind.is_some(), "kind", "请选择题型");
@@ -508,7 +520,13 @@ pub fn check_question(form: &QuestionForm) -> AppResult<(QuestionKind, String, V
     );
     v.check(form.explanation.chars().count() <= 1000, "explanation", "题析不超过1000字");
     v.finish()?;
-    Ok((kind, stem.to_owned(), options, answer, form.explanation.trim().to_owned()))
+    Ok(CheckedQuestion {
+        kind,
+        stem: stem.to_owned(),
+        options,
+        answer,
+        explanation: form.explanation.trim().to_owned(),
+    })
 }
 
 #[cfg(test)]
@@ -707,16 +725,16 @@ mod tests {
             answer: "b".into(),
             ..Default::default()
         };
-        assert_eq!(check_question(&single).unwrap().3, "B");
+        assert_eq!(check_question(&single).unwrap().answer, "B");
         let out_of_range = QuestionForm { answer: "D".into(), ..single.clone() };
         assert!(check_question(&out_of_range).unwrap_err().field("answer").is_some());
         let multiple = QuestionForm { kind: "multiple".into(), answer: "CA".into(), ..single.clone() };
-        assert_eq!(check_question(&multiple).unwrap().3, "AC");
+        assert_eq!(check_question(&multiple).unwrap().answer, "AC");
         let one = QuestionForm { answer: "A".into(), ..multiple };
         assert!(check_question(&one).is_err(), "a multiple choice needs two answers");
         let tf =
             QuestionForm { kind: "true_false".into(), options: String::new(), answer: "t".into(), ..single };
-        assert_eq!(check_question(&tf).unwrap().3, "T");
+        assert_eq!(check_question(&tf).unwrap().answer, "T");
     }
 
     #[test]

@@ -190,7 +190,16 @@ pub struct CourseAdmin {
     pub chapters: Vec<ChapterAdmin>,
     pub questions: Vec<QuestionAdmin>,
     /// The provider's online classes, and whether this course is offered in each.
-    pub classes: Vec<(i64, String, bool)>,
+    pub classes: Vec<ClassOffer>,
+}
+
+/// One of the provider's online classes in a course's console: whether it offers the
+/// course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassOffer {
+    pub class_id: i64,
+    pub title: String,
+    pub offered: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -262,6 +262,16 @@ fn CourseChoice(course: CourseCard, taken: bool) -> impl IntoView {
     }
 }
 
+/// A course ticked in the selection form but not yet confirmed, as its checkbox
+/// describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Ticked {
+    /// The category's code (`data-category`).
+    category: String,
+    tenths: i64,
+    title: String,
+}
+
 /// The hour counter: selected hours and hours still needed per category, updated in
 /// the browser as courses are ticked; "查看已选择课程" lists the confirmed courses
 /// (title, tenths) and the ticked ones.
@@ -271,16 +281,16 @@ fn HourCounter(
     confirmed: HoursByCategory,
     confirmed_courses: Vec<(String, i64)>,
 ) -> impl IntoView {
-    // Ticked but not yet confirmed: (category code, tenths, title).
-    let candidates = RwSignal::new(Vec::<(String, i64, String)>::new());
+    // Ticked but not yet confirmed.
+    let candidates = RwSignal::new(Vec::<Ticked>::new());
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| counter::watch(candidates));
     let confirmed_count = confirmed_courses.len();
     let selected = move || {
         let mut sum = confirmed;
-        for (code, tenths, _) in candidates.get() {
-            if let Some(category) = Category::from_code(&code) {
-                sum.add(category, tenths);
+        for ticked in candidates.get() {
+            if let Some(category) = Category::from_code(&ticked.category) {
+                sum.add(category, ticked.tenths);
             }
         }
         sum
@@ -304,7 +314,7 @@ fn HourCounter(
                 <summary class="cursor-pointer text-blue-700">{move || format!("查看已选择课程（{}）", confirmed_count + candidates.get().len())}</summary>
                 <ul class="mt-1 list-inside list-disc text-slate-700" aria-label="已选择课程">
                     {confirmed_courses.iter().map(|(title, tenths)| view! { <li>{format!("{title}（{}，已确认）", hours_label(*tenths))}</li> }).collect_view()}
-                    {move || candidates.get().into_iter().map(|(_, tenths, title)| view! { <li>{format!("{title}（{}）", hours_label(tenths))}</li> }).collect_view()}
+                    {move || candidates.get().into_iter().map(|t| view! { <li>{format!("{}（{}）", t.title, hours_label(t.tenths))}</li> }).collect_view()}
                 </ul>
             </details>
         </section>
@@ -318,7 +328,7 @@ mod counter {
     use web_sys::{Event, HtmlInputElement};
 
     /// Reads the ticked courses of the selection form now and on every change.
-    pub fn watch(candidates: RwSignal<Vec<(String, i64, String)>>) {
+    pub fn watch(candidates: RwSignal<Vec<super::Ticked>>) {
         let Some(form) = document().get_element_by_id("course-selection") else { return };
         let read = move || {
             let Ok(boxes) = document().query_selector_all("#course-selection input[type=checkbox]:checked")
@@ -331,11 +341,11 @@ mod counter {
                     continue;
                 };
                 let attr = |name: &str| input.get_attribute(name).unwrap_or_default();
-                ticked.push((
-                    attr("data-category"),
-                    attr("data-tenths").parse().unwrap_or(0),
-                    attr("data-title"),
-                ));
+                ticked.push(super::Ticked {
+                    category: attr("data-category"),
+                    tenths: attr("data-tenths").parse().unwrap_or(0),
+                    title: attr("data-title"),
+                });
             }
             candidates.set(ticked);
         };

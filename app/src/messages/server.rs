@@ -35,7 +35,7 @@ pub async fn send(
 }
 
 pub async fn list(state: &AppState, user_id: i64) -> AppResult<Vec<Message>> {
-    let rows: Vec<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<MessageRow> = sqlx::query_as(
         "SELECT id, title, body, link, created_at, read_at FROM messages WHERE user_id = $1
          ORDER BY created_at DESC, id DESC LIMIT 100",
     )
@@ -44,15 +44,25 @@ pub async fn list(state: &AppState, user_id: i64) -> AppResult<Vec<Message>> {
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, title, body, link, created_at, read_at)| Message {
-            id,
-            title,
-            body,
-            link,
-            created_at,
-            unread: read_at.is_none(),
+        .map(|row| Message {
+            id: row.id,
+            title: row.title,
+            body: row.body,
+            link: row.link,
+            created_at: row.created_at,
+            unread: row.read_at.is_none(),
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct MessageRow {
+    id: i64,
+    title: String,
+    body: String,
+    link: String,
+    created_at: i64,
+    read_at: Option<i64>,
 }
 
 pub async fn mark_all_read(state: &AppState, user_id: i64, now: i64) -> AppResult<()> {

@@ -1,5 +1,6 @@
 //! What an order is, independent of storage.
 
+use crate::platform::money::Fen;
 use serde::{Deserialize, Serialize};
 
 /// How long an accepted registration may stay unpaid before its order closes.
@@ -36,6 +37,8 @@ impl OrderStatus {
     }
 }
 
+crate::stored_code!(OrderStatus);
+
 /// Where 线下转账 goes (the platform's collection account; demo values).
 pub const PAYEE_NAME: &str = "四川学时教育科技有限公司";
 pub const PAYEE_BANK: &str = "中国工商银行成都人民南路支行";
@@ -49,12 +52,12 @@ pub struct OrderLine {
     /// `fee` or `lodging`.
     pub kind: String,
     pub label: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
 }
 
 /// The lines of a registration's order: the training fee, and the accommodation when
 /// one was chosen.
-pub fn lines_for(fee_fen: i64, lodging: Option<(&str, i64)>) -> Vec<OrderLine> {
+pub fn lines_for(fee_fen: Fen, lodging: Option<(&str, Fen)>) -> Vec<OrderLine> {
     let mut lines =
         vec![OrderLine { kind: "fee".to_owned(), label: "培训费".to_owned(), amount_fen: fee_fen }];
     if let Some((name, price)) = lodging {
@@ -67,8 +70,10 @@ pub fn lines_for(fee_fen: i64, lodging: Option<(&str, i64)>) -> Vec<OrderLine> {
     lines
 }
 
-pub fn total(lines: &[OrderLine]) -> i64 {
-    lines.iter().map(|l| l.amount_fen).sum()
+/// What the lines add up to; `None` when the sum overflows (a corrupt amount, reported
+/// by the caller as an internal error).
+pub fn total(lines: &[OrderLine]) -> Option<Fen> {
+    lines.iter().try_fold(Fen::ZERO, |sum, line| sum.checked_add(line.amount_fen))
 }
 
 /// `XS` + the China date + 12 random digits: unique with the database's constraint,
@@ -81,13 +86,22 @@ pub fn order_number(china_date: &str, random_digits: u64) -> String {
 mod tests {
     use super::*;
 
+    fn fen(amount: i64) -> Fen {
+        Fen::new(amount).unwrap()
+    }
+
     #[test]
     fn lines_add_up_to_the_total() {
-        let lines = lines_for(128_000, Some(("标准间", 30_000)));
+        let lines = lines_for(fen(128_000), Some(("标准间", fen(30_000))));
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[1].label, "住宿费（标准间）");
-        assert_eq!(total(&lines), 158_000);
-        assert_eq!(total(&lines_for(20_000, None)), 20_000);
+        assert_eq!(total(&lines), Some(fen(158_000)));
+        assert_eq!(total(&lines_for(fen(20_000), None)), Some(fen(20_000)));
+    }
+
+    #[test]
+    fn a_total_that_overflows_is_none() {
+        assert_eq!(total(&lines_for(fen(i64::MAX), Some(("标准间", fen(1))))), None);
     }
 
     #[test]
@@ -106,6 +120,8 @@ mod tests {
             OrderStatus::Refunded,
         ] {
             assert_eq!(OrderStatus::from_code(s.code()), Some(s));
+            assert_eq!(OrderStatus::try_from(s.code()), Ok(s));
         }
+        assert!(OrderStatus::try_from("open").is_err());
     }
 }

@@ -11,6 +11,7 @@ use crate::{
     messages::server as messages,
     payments::domain::PaymentStatus,
     platform::{
+        money::Fen,
         server::{AppState, db::Tx},
         time::{format_date, format_datetime},
     },
@@ -22,11 +23,12 @@ pub async fn open_for_registration(
     tx: &mut Tx,
     registration_id: i64,
     user_id: i64,
-    fee_fen: i64,
-    lodging: Option<(&str, i64)>,
+    fee_fen: Fen,
+    lodging: Option<(&str, Fen)>,
     now: i64,
 ) -> AppResult<String> {
     let lines = lines_for(fee_fen, lodging);
+    let total_fen = total(&lines).ok_or_else(|| AppError::internal("order total overflows"))?;
     let order_no = order_number(&format_date(now), rand::rng().next_u64());
     let order_id: i64 = sqlx::query_scalar(
         "INSERT INTO orders (order_no, registration_id, user_id, status, total_fen, expires_at, created_at, updated_at)
@@ -36,7 +38,7 @@ pub async fn open_for_registration(
     .bind(registration_id)
     .bind(user_id)
     .bind(OrderStatus::Unpaid.code())
-    .bind(total(&lines))
+    .bind(total_fen)
     .bind(now + PAYMENT_WINDOW_MS)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -53,34 +55,65 @@ pub async fn open_for_registration(
     Ok(order_no)
 }
 
+#[derive(sqlx::FromRow)]
+struct LineRow {
+    kind: String,
+    label: String,
+    amount_fen: Fen,
+}
+
 /// The lines of an order, in their order.
 pub async fn lines<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     order_id: i64,
 ) -> AppResult<Vec<OrderLine>> {
-    let rows: Vec<(String, String, i64)> =
+    let rows: Vec<LineRow> =
         sqlx::query_as("SELECT kind, label, amount_fen FROM order_lines WHERE order_id = $1 ORDER BY id")
             .bind(order_id)
             .fetch_all(executor)
             .await?;
-    Ok(rows.into_iter().map(|(kind, label, amount_fen)| OrderLine { kind, label, amount_fen }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| OrderLine { kind: row.kind, label: row.label, amount_fen: row.amount_fen })
+        .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: i64,
+    order_no: String,
+    expires_at: i64,
+    #[sqlx(try_from = "String")]
+    status: OrderStatus,
+}
+
+/// A registration's order, as the pay page shows it.
+#[derive(Debug, Clone)]
+pub struct RegistrationOrder {
+    pub order_no: String,
+    pub expires_at: i64,
+    pub status: OrderStatus,
+    pub lines: Vec<OrderLine>,
 }
 
 /// The order of a registration: number, expiry, status and lines.
 pub async fn for_registration(
     pool: &sqlx::AnyPool,
     registration_id: i64,
-) -> AppResult<Option<(String, i64, OrderStatus, Vec<OrderLine>)>> {
-    let row: Option<(i64, String, i64, String)> =
+) -> AppResult<Option<RegistrationOrder>> {
+    let row: Option<OrderRow> =
         sqlx::query_as("SELECT id, order_no, expires_at, status FROM orders WHERE registration_id = $1")
             .bind(registration_id)
             .fetch_optional(pool)
             .await?;
-    let Some((id, order_no, expires_at, status)) = row else { return Ok(None) };
-    let lines = lines(pool, id).await?;
-    let status = OrderStatus::from_code(&status)
-        .ok_or_else(|| AppError::internal(format!("order status {status}")))?;
-    Ok(Some((order_no, expires_at, status, lines)))
+    let Some(row) = row else { return Ok(None) };
+    let lines = lines(pool, row.id).await?;
+    Ok(Some(RegistrationOrder {
+        order_no: row.order_no,
+        expires_at: row.expires_at,
+        status: row.status,
+        lines,
+    }))
 }
 
 #[derive(sqlx::FromRow)]
@@ -141,7 +174,7 @@ async fn close_one(state: &AppState, order_id: i64, now: i64) -> AppResult<bool>
             .bind(order_id)
             .fetch_optional(&mut *tx)
             .await?;
-    let by_transfer = previous.as_deref() == Some(OrderStatus::AwaitingTransfer.code());
+    let by_transfer = previous.map(OrderStatus::try_from).transpose()? == Some(OrderStatus::AwaitingTransfer);
     let changed = sqlx::query(
         "UPDATE orders SET status = $1, closed_at = $2, updated_at = $2 WHERE id = $3 AND status IN ($4, $5) AND expires_at < $2",
     )

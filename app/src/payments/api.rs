@@ -1,16 +1,14 @@
 //! Server functions of payment: the pay page, starting a scan-to-pay payment, asking
 //! whether it succeeded, and the sandbox cashier's own page.
 
-use crate::{error::AppResult, orders::domain::OrderLine};
+use super::domain::Channel;
+use crate::{error::AppResult, orders::domain::OrderLine, platform::money::Fen};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::{
-        domain::Channel,
-        server::{apply, provider::GatewayState, service},
-    },
+    super::server::{apply, provider::GatewayState, service},
     crate::{
         accounts::server::guard,
         error::AppError,
@@ -26,8 +24,8 @@ use {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CashierView {
     pub id: String,
-    pub amount_fen: i64,
-    pub channel: String,
+    pub amount_fen: Fen,
+    pub channel: Channel,
     pub description: String,
     /// `created`, `paid` or `cancelled`.
     pub status: String,
@@ -47,7 +45,7 @@ pub struct PayView {
     pub registration_id: i64,
     pub class_title: String,
     pub order_no: String,
-    pub total_fen: i64,
+    pub total_fen: Fen,
     pub expires_at: i64,
     pub lines: Vec<OrderLine>,
     pub paid: bool,
@@ -65,8 +63,9 @@ async fn paid_after_asking_gateway(state: &AppState, order_id: i64) -> AppResult
         .bind(order_id)
         .fetch_one(state.db.reader())
         .await?;
-    if status != OrderStatus::Unpaid.code() {
-        return Ok(status == OrderStatus::Paid.code());
+    let status = OrderStatus::try_from(status)?;
+    if status != OrderStatus::Unpaid {
+        return Ok(status == OrderStatus::Paid);
     }
     let gateway = state.payments.provider();
     let live = service::live_payment(state.db.reader(), order_id).await?;
@@ -100,31 +99,33 @@ pub async fn load_pay_page(registration_id: i64) -> AppResult<PayView> {
         let (order_id, class_title) = (order.id, order.class_title);
         // A page load is also how a visitor without JavaScript asks for the result.
         paid_after_asking_gateway(&state, order_id).await?;
-        let (order_no, expires_at, status, lines) =
-            orders::for_registration(state.db.reader(), registration_id)
-                .await?
-                .ok_or_else(|| AppError::not_found("订单不存在"))?;
+        let order = orders::for_registration(state.db.reader(), registration_id)
+            .await?
+            .ok_or_else(|| AppError::not_found("订单不存在"))?;
+        let status = order.status;
         let pending = service::live_payment(state.db.reader(), order_id)
             .await?
             .filter(|p| p.provider == state.payments.provider().name() && !p.code_url.is_empty());
-        Ok(PayView {
-            registration_id,
-            class_title,
-            order_no,
-            total_fen: crate::orders::domain::total(&lines),
-            expires_at,
-            lines,
-            paid: status == OrderStatus::Paid,
-            closed: status == OrderStatus::Closed,
-            awaiting_transfer: status == OrderStatus::AwaitingTransfer,
-            pending: pending.filter(|_| status == OrderStatus::Unpaid).map(|p| PendingPayment {
-                channel_label: Channel::from_code(&p.channel)
-                    .map(Channel::label)
-                    .unwrap_or_default()
-                    .to_owned(),
+        let pending = match pending.filter(|_| status == OrderStatus::Unpaid) {
+            Some(p) => Some(PendingPayment {
+                channel_label: Channel::try_from(p.channel.as_str())?.label().to_owned(),
                 qr_svg: qr_svg(&p.code_url),
                 code_url: p.code_url,
             }),
+            None => None,
+        };
+        Ok(PayView {
+            registration_id,
+            class_title,
+            order_no: order.order_no,
+            total_fen: crate::orders::domain::total(&order.lines)
+                .ok_or_else(|| AppError::internal("order total overflows"))?,
+            expires_at: order.expires_at,
+            lines: order.lines,
+            paid: status == OrderStatus::Paid,
+            closed: status == OrderStatus::Closed,
+            awaiting_transfer: status == OrderStatus::AwaitingTransfer,
+            pending,
         })
     })
     .await

@@ -2,6 +2,7 @@
 //! when a payment succeeds, how it is signed, how fresh it must be, and how often an
 //! unacknowledged notification is sent again.
 
+use crate::platform::money::Fen;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,18 +73,13 @@ impl PaymentStatus {
             Self::Returned => "returned",
         }
     }
-}
 
-impl TryFrom<&str> for PaymentStatus {
-    type Error = String;
-
-    fn try_from(code: &str) -> Result<Self, Self::Error> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.code() == code)
-            .ok_or_else(|| format!("unknown payment status {code:?}"))
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
     }
 }
+
+crate::stored_code!(Channel, PaymentStatus);
 
 /// Why money that arrived is sent back (the refund's reason, shown to finance and the
 /// trainee).
@@ -104,24 +100,26 @@ impl ReturnReason {
     }
 }
 
-/// The body of a payment notification (JSON), as the gateway sends it.
+/// The body of a payment notification (JSON), as the gateway sends it. A negative
+/// amount does not parse (the notification is refused as a bad body).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentNotice {
     pub out_trade_no: String,
     pub transaction_id: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// `SUCCESS` for a paid transaction.
     pub trade_state: String,
     pub success_time: i64,
 }
 
-/// The body of a refund notification (JSON): the gateway has paid the money back.
+/// The body of a refund notification (JSON): the gateway has paid the money back. A
+/// negative amount does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundNotice {
     pub out_refund_no: String,
     pub out_trade_no: String,
     pub refund_id: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     /// `SUCCESS` once the money is back with the payer.
     pub refund_status: String,
     pub success_time: i64,
@@ -161,17 +159,40 @@ mod tests {
     fn channels_round_trip() {
         for c in Channel::ALL {
             assert_eq!(Channel::from_code(c.code()), Some(c));
+            assert_eq!(Channel::try_from(c.code()), Ok(c));
         }
+        assert!(Channel::try_from("transfer").is_err());
         assert_eq!(Channel::Wechat.label(), "微信支付");
     }
 
     #[test]
     fn payment_statuses_round_trip_and_refuse_unknown_values() {
         for s in PaymentStatus::ALL {
+            assert_eq!(PaymentStatus::from_code(s.code()), Some(s));
             assert_eq!(PaymentStatus::try_from(s.code()), Ok(s));
         }
         assert!(PaymentStatus::try_from("paid").is_err());
         assert!(PaymentStatus::try_from("").is_err());
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn notices_with_a_negative_amount_do_not_parse() {
+        let payment = |amount: i64| {
+            format!(
+                r#"{{"out_trade_no":"XS1","transaction_id":"T1","amount_fen":{amount},"trade_state":"SUCCESS","success_time":1}}"#
+            )
+        };
+        let parsed: PaymentNotice = serde_json::from_str(&payment(80_000)).unwrap();
+        assert_eq!(parsed.amount_fen, Fen::new(80_000).unwrap());
+        assert!(serde_json::from_str::<PaymentNotice>(&payment(-1)).is_err());
+        let refund = |amount: i64| {
+            format!(
+                r#"{{"out_refund_no":"R1","out_trade_no":"XS1","refund_id":"F1","amount_fen":{amount},"refund_status":"SUCCESS","success_time":1}}"#
+            )
+        };
+        assert!(serde_json::from_str::<RefundNotice>(&refund(30_000)).is_ok());
+        assert!(serde_json::from_str::<RefundNotice>(&refund(-30_000)).is_err());
     }
 
     #[test]

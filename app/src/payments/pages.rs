@@ -9,7 +9,6 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     orders::domain::{PAYEE_ACCOUNT, PAYEE_BANK, PAYEE_NAME},
     platform::time::format_datetime,
     shell::{
@@ -48,10 +47,10 @@ pub fn PayPage() -> impl IntoView {
                                     <p class="mt-1 text-sm text-slate-500">{format!("订单号 {}", p.order_no)}</p>
                                     <ul class="mt-3 space-y-1 text-sm">
                                         {p.lines.iter().map(|l| view! {
-                                            <li class="flex justify-between"><span class="text-slate-600">{l.label.clone()}</span><span>{format_fen(l.amount_fen)}</span></li>
+                                            <li class="flex justify-between"><span class="text-slate-600">{l.label.clone()}</span><span>{l.amount_fen.to_string()}</span></li>
                                         }).collect_view()}
                                         <li class="flex justify-between border-t border-slate-100 pt-1 font-medium">
-                                            <span>"合计"</span><span data-testid="order-total">{format_fen(p.total_fen)}</span>
+                                            <span>"合计"</span><span data-testid="order-total">{p.total_fen.to_string()}</span>
                                         </li>
                                     </ul>
                                 </Card>
@@ -70,7 +69,7 @@ pub fn PayPage() -> impl IntoView {
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"户名"</dt><dd>{PAYEE_NAME}</dd></div>
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"开户行"</dt><dd>{PAYEE_BANK}</dd></div>
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"账号"</dt><dd>{PAYEE_ACCOUNT}</dd></div>
-                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"金额"</dt><dd>{format_fen(p.total_fen)}</dd></div>
+                                                <div class="flex gap-2"><dt class="w-20 text-slate-500">"金额"</dt><dd>{p.total_fen.to_string()}</dd></div>
                                                 <div class="flex gap-2"><dt class="w-20 text-slate-500">"附言"</dt><dd class="font-medium" data-testid="transfer-reference">{order_no.clone()}</dd></div>
                                             </dl>
                                             <p class="mt-2 text-xs text-slate-500">"转账时请在附言中注明订单号，便于财务核对。可通过手机网银或银行柜台转账。"</p>
@@ -134,14 +133,14 @@ pub fn CashierPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match cashier.await {
                     Ok(c) => {
-                        let channel = Channel::from_code(&c.channel).map(Channel::label).unwrap_or("钱包");
+                        let channel = c.channel.label();
                         view! {
                             <div class="mx-auto max-w-sm">
                                 <div class="rounded-2xl border border-slate-200 bg-white p-6 text-center shadow-sm">
                                     <p class="text-xs text-amber-700">"沙箱收银台 · 模拟钱包，不会产生真实扣款"</p>
                                     <h1 class="mt-2 text-lg font-semibold text-slate-900">{format!("{channel} 付款")}</h1>
                                     <p class="mt-1 text-sm text-slate-500">{format!("学时平台 · {}", c.description)}</p>
-                                    <p class="mt-4 text-3xl font-semibold text-slate-900" data-testid="cashier-amount">{format_fen(c.amount_fen)}</p>
+                                    <p class="mt-4 text-3xl font-semibold text-slate-900" data-testid="cashier-amount">{c.amount_fen.to_string()}</p>
                                     {match c.status.as_str() {
                                         "paid" => view! { <p role="status" class="mt-6 text-green-700">"支付成功，请返回报名页面。"</p> }.into_any(),
                                         "cancelled" => view! { <p role="status" class="mt-6 text-slate-600">"已取消支付"</p> }.into_any(),

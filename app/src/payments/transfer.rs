@@ -5,9 +5,8 @@
 
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     error::AppResult,
-    platform::time::format_datetime,
+    platform::{money::Fen, time::format_datetime},
     shell::{
         components::{
             Card, EmptyState, FormError, INPUT, LABEL, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON,
@@ -31,7 +30,6 @@ use {
     },
     crate::{
         accounts::{roles::Role, server::guard},
-        catalogue::domain::{check_date, parse_yuan},
         error::AppError,
         messages::server as messages,
         orders::domain::{OrderStatus, PAYMENT_WINDOW_MS},
@@ -42,7 +40,7 @@ use {
                 request::{client_ip, request_parts},
                 respond,
             },
-            time::now_ms,
+            time::{check_date, now_ms},
         },
     },
 };
@@ -56,8 +54,38 @@ pub struct TransferLine {
     pub order_no: String,
     pub trainee: String,
     pub class_title: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub requested_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+#[derive(sqlx::FromRow)]
+struct TransferRow {
+    payment_id: i64,
+    order_no: String,
+    trainee: String,
+    class_title: String,
+    amount_fen: Fen,
+    requested_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+#[derive(sqlx::FromRow)]
+struct ReviewRow {
+    out_trade_no: String,
+    amount_fen: Fen,
+    #[sqlx(try_from = "String")]
+    status: PaymentStatus,
+    order_id: i64,
+    order_no: String,
+}
+
+#[cfg(feature = "ssr")]
+#[derive(sqlx::FromRow)]
+struct Payer {
+    user_id: i64,
+    phone: Option<String>,
+    registration_id: i64,
 }
 
 /// The trainee chooses 线下转账 for an unpaid order.
@@ -76,24 +104,26 @@ pub async fn choose_transfer(registration_id: i64) -> AppResult<()> {
 pub async fn list_transfers() -> AppResult<Vec<TransferLine>> {
     respond(async move {
         guard::require_any_role(&[Role::Finance, Role::PlatformAdmin]).await?;
-        let rows: Vec<(i64, String, String, String, i64, i64)> = sqlx::query_as(
-            "SELECT p.id, o.order_no, u.name, c.title, p.amount_fen, p.created_at FROM payments p
+        let rows: Vec<TransferRow> = sqlx::query_as(
+            "SELECT p.id AS payment_id, o.order_no, u.name AS trainee, c.title AS class_title, p.amount_fen,
+                    p.created_at AS requested_at FROM payments p
              JOIN orders o ON o.id = p.order_id JOIN registrations r ON r.id = o.registration_id
              JOIN users u ON u.id = r.user_id JOIN classes c ON c.id = r.class_id
-             WHERE p.provider = $1 AND p.status = 'pending' ORDER BY p.created_at LIMIT 200",
+             WHERE p.provider = $1 AND p.status = $2 ORDER BY p.created_at LIMIT 200",
         )
         .bind(TRANSFER)
+        .bind(PaymentStatus::Pending.code())
         .fetch_all(app_state()?.db.reader())
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(payment_id, order_no, trainee, class_title, amount_fen, requested_at)| TransferLine {
-                payment_id,
-                order_no,
-                trainee,
-                class_title,
-                amount_fen,
-                requested_at,
+            .map(|row| TransferLine {
+                payment_id: row.payment_id,
+                order_no: row.order_no,
+                trainee: row.trainee,
+                class_title: row.class_title,
+                amount_fen: row.amount_fen,
+                requested_at: row.requested_at,
             })
             .collect())
     })
@@ -114,17 +144,17 @@ pub async fn review_transfer(
         let state = app_state()?;
         let ip = client_ip(&request_parts()?, &state.config);
         let now = now_ms();
-        let row: Option<(String, i64, String, i64, String)> = sqlx::query_as(
-            "SELECT p.out_trade_no, p.amount_fen, p.status, o.id, o.order_no FROM payments p
+        let row: Option<ReviewRow> = sqlx::query_as(
+            "SELECT p.out_trade_no, p.amount_fen, p.status, o.id AS order_id, o.order_no FROM payments p
              JOIN orders o ON o.id = p.order_id WHERE p.id = $1 AND p.provider = $2",
         )
         .bind(payment_id)
         .bind(TRANSFER)
         .fetch_optional(state.db.reader())
         .await?;
-        let (out_trade_no, amount_fen, status, order_id, order_no) =
+        let ReviewRow { out_trade_no, amount_fen, status, order_id, order_no } =
             row.ok_or_else(|| AppError::not_found("转账记录不存在"))?;
-        match PaymentStatus::try_from(status.as_str()).map_err(AppError::internal)? {
+        match status {
             PaymentStatus::Pending => {}
             PaymentStatus::Closed => {
                 return Err(AppError::conflict("该订单已超过转账期限自动关闭；如已收到款项，请原路退回"));
@@ -133,11 +163,12 @@ pub async fn review_transfer(
         }
         match decision.as_str() {
             "confirm" => {
-                let received = parse_yuan(&amount_yuan).map_err(|e| AppError::invalid_field("amount_yuan", e))?;
+                let received =
+                    Fen::parse_yuan(&amount_yuan).map_err(|e| AppError::invalid_field("amount_yuan", e))?;
                 if received != amount_fen {
                     return Err(AppError::invalid_field(
                         "amount_yuan",
-                        format!("到账金额与订单金额 {} 不符", format_fen(amount_fen)),
+                        format!("到账金额与订单金额 {amount_fen} 不符"),
                     ));
                 }
                 check_date(&received_on).map_err(|e| AppError::invalid_field("received_on", e))?;
@@ -166,7 +197,7 @@ pub async fn review_transfer(
                         action: "确认线下转账到账",
                         object_type: "order",
                         object_id: order_no,
-                        detail: format!("{} {received_on}", format_fen(amount_fen)),
+                        detail: format!("{amount_fen} {received_on}"),
                         ip: &ip,
                     },
                 )
@@ -182,12 +213,14 @@ pub async fn review_transfer(
                 }
                 let mut tx = state.db.begin().await?;
                 let changed = sqlx::query(
-                    "UPDATE payments SET status = 'rejected', review_note = $1, reviewed_by = $2 WHERE id = $3
-                     AND status = 'pending'",
+                    "UPDATE payments SET status = $1, review_note = $2, reviewed_by = $3 WHERE id = $4
+                     AND status = $5",
                 )
+                .bind(PaymentStatus::Rejected.code())
                 .bind(reason)
                 .bind(finance.id)
                 .bind(payment_id)
+                .bind(PaymentStatus::Pending.code())
                 .execute(&mut *tx)
                 .await?;
                 if changed.rows_affected() != 1 {
@@ -204,8 +237,8 @@ pub async fn review_transfer(
                 .bind(OrderStatus::AwaitingTransfer.code())
                 .execute(&mut *tx)
                 .await?;
-                let (user_id, phone, registration_id): (i64, Option<String>, i64) = sqlx::query_as(
-                    "SELECT r.user_id, u.phone, r.id FROM orders o JOIN registrations r ON r.id = o.registration_id
+                let Payer { user_id, phone, registration_id } = sqlx::query_as(
+                    "SELECT r.user_id, u.phone, r.id AS registration_id FROM orders o JOIN registrations r ON r.id = o.registration_id
                      JOIN users u ON u.id = r.user_id WHERE o.id = $1",
                 )
                 .bind(order_id)
@@ -263,7 +296,7 @@ pub fn TransfersPage() -> impl IntoView {
                                     <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
                                         <p class="font-medium text-slate-900">{format!("订单号 {}", t.order_no)}</p>
                                         <p class="mt-1 text-sm text-slate-600">
-                                            {format!("{} · {} · 应到账 {} · 申请于 {}", t.trainee, t.class_title, format_fen(t.amount_fen), format_datetime(t.requested_at))}
+                                            {format!("{} · {} · 应到账 {} · 申请于 {}", t.trainee, t.class_title, t.amount_fen, format_datetime(t.requested_at))}
                                         </p>
                                         <ActionForm action=review attr:class="mt-3 grid gap-3 sm:grid-cols-4" attr:aria-label=format!("审核订单 {}", t.order_no)>
                                             <input type="hidden" name="payment_id" value=t.payment_id />

@@ -1,8 +1,10 @@
 //! Cross-cutting pieces every feature uses: paging, time display, and (server only)
 //! configuration, the database, storage, sessions' plumbing and the request context.
 
+pub mod codes;
 pub mod money;
 pub mod paging;
+pub mod text;
 pub mod time;
 pub mod url;
 

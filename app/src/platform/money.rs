@@ -92,6 +92,40 @@ impl fmt::Display for Fen {
     }
 }
 
+/// A stored amount decodes only when it is not negative: a negative amount in the
+/// database is corruption, reported as an internal error rather than shown or summed.
+#[cfg(feature = "ssr")]
+mod sql {
+    use super::Fen;
+    use sqlx::{Any, Decode, Encode, Type, encode::IsNull, error::BoxDynError};
+
+    impl Type<Any> for Fen {
+        fn type_info() -> sqlx::any::AnyTypeInfo {
+            <i64 as Type<Any>>::type_info()
+        }
+
+        fn compatible(ty: &sqlx::any::AnyTypeInfo) -> bool {
+            <i64 as Type<Any>>::compatible(ty)
+        }
+    }
+
+    impl<'r> Decode<'r, Any> for Fen {
+        fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, BoxDynError> {
+            let fen = <i64 as Decode<'r, Any>>::decode(value)?;
+            Ok(Fen::try_from(fen)?)
+        }
+    }
+
+    impl<'q> Encode<'q, Any> for Fen {
+        fn encode_by_ref(
+            &self,
+            buf: &mut <Any as sqlx::Database>::ArgumentBuffer<'q>,
+        ) -> Result<IsNull, BoxDynError> {
+            <i64 as Encode<'q, Any>>::encode_by_ref(&self.0, buf)
+        }
+    }
+}
+
 /// An amount in fen as people read it: "¥1,280.00" (signed, for differences).
 pub fn format_fen(fen: i64) -> String {
     let yuan = fen / 100;
@@ -181,5 +215,6 @@ mod tests {
         assert_eq!(Fen(128_050).to_string(), "¥1,280.50");
         assert_eq!(format_fen(-5), "-¥0.05");
         assert_eq!(format_fen(0), "¥0.00");
+        assert_eq!(format_fen(123_456_789), "¥1,234,567.89");
     }
 }

@@ -44,6 +44,38 @@ pub fn now_ms() -> i64 {
     i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
+/// `YYYY-MM-DD`, a real calendar date.
+pub fn check_date(text: &str) -> Result<(), &'static str> {
+    let parts: Vec<&str> = text.split('-').collect();
+    let ok = parts.len() == 3
+        && parts[0].len() == 4
+        && parts[1].len() == 2
+        && parts[2].len() == 2
+        && match (parts[0].parse::<i32>(), parts[1].parse::<u8>(), parts[2].parse::<u8>()) {
+            (Ok(y), Ok(m), Ok(d)) => time::Month::try_from(m)
+                .ok()
+                .and_then(|m| time::Date::from_calendar_date(y, m, d).ok())
+                .is_some(),
+            _ => false,
+        };
+    if ok { Ok(()) } else { Err("请选择日期") }
+}
+
+/// `YYYY-MM-DDTHH:MM` as `<input type="datetime-local">` posts it.
+pub fn check_datetime(text: &str) -> Result<(), &'static str> {
+    // ASCII first: the byte offsets below then fall on character boundaries
+    // (`2026-01-01T€00` is 16 bytes too).
+    let ok = text.len() == 16
+        && text.is_ascii()
+        && text.as_bytes()[10] == b'T'
+        && check_date(&text[..10]).is_ok()
+        && matches!(
+            (text[11..13].parse::<u8>(), &text[13..14], text[14..16].parse::<u8>()),
+            (Ok(h), ":", Ok(m)) if h < 24 && m < 60
+        );
+    if ok { Ok(()) } else { Err("请选择日期和时间") }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

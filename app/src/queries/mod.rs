@@ -64,6 +64,8 @@ impl QueryKind {
     }
 }
 
+crate::stored_code!(QueryKind);
+
 /// One line of an answer: what it is, and its value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AnswerLine {

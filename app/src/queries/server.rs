@@ -34,6 +34,30 @@ pub async fn check_rate(state: &AppState, ip: &str, now: i64) -> AppResult<()> {
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct CertificateRow {
+    serial: String,
+    title: String,
+    year: i64,
+    issued_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ScoreRow {
+    title: String,
+    subject: String,
+    score_tenths: i64,
+    passed: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct HoursRow {
+    year: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    tenths: i64,
+}
+
 /// Looks the person up and stores the answer; returns its token. A wrong name for the
 /// ID number answers exactly like an unknown ID number: "未查询到".
 pub async fn answer(
@@ -58,7 +82,7 @@ pub async fn answer(
         None => Vec::new(),
         Some(user_id) => match kind {
             QueryKind::Certificate => {
-                let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                let rows: Vec<CertificateRow> = sqlx::query_as(
                     "SELECT serial, title, year, issued_at FROM certificates
                      WHERE user_id = $1 AND revoked_at IS NULL ORDER BY issued_at DESC",
                 )
@@ -66,14 +90,19 @@ pub async fn answer(
                 .fetch_all(pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(serial, title, year, issued)| AnswerLine {
-                        title,
-                        detail: format!("{year}年度 · 证书编号 {serial} · 发证日期 {}", format_date(issued)),
+                    .map(|row| AnswerLine {
+                        title: row.title,
+                        detail: format!(
+                            "{}年度 · 证书编号 {} · 发证日期 {}",
+                            row.year,
+                            row.serial,
+                            format_date(row.issued_at)
+                        ),
                     })
                     .collect()
             }
             QueryKind::Score => {
-                let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                let rows: Vec<ScoreRow> = sqlx::query_as(
                     "SELECT c.title, e.subject, e.score_tenths, e.passed FROM exam_scores e
                      JOIN registrations r ON r.id = e.registration_id JOIN classes c ON c.id = r.class_id
                      WHERE r.user_id = $1 ORDER BY e.published_at DESC",
@@ -82,33 +111,29 @@ pub async fn answer(
                 .fetch_all(pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(title, subject, score, passed)| AnswerLine {
-                        title,
+                    .map(|row| AnswerLine {
+                        title: row.title,
                         detail: format!(
-                            "{subject}：{}分 {}",
-                            Hours(score),
-                            if passed != 0 { "合格" } else { "不合格" }
+                            "{}：{}分 {}",
+                            row.subject,
+                            Hours(row.score_tenths),
+                            if row.passed != 0 { "合格" } else { "不合格" }
                         ),
                     })
                     .collect()
             }
             QueryKind::Hours => {
-                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-                    "SELECT year, category, CAST(SUM(tenths) AS BIGINT) FROM credit_hours WHERE user_id = $1
+                let rows: Vec<HoursRow> = sqlx::query_as(
+                    "SELECT year, category, CAST(SUM(tenths) AS BIGINT) AS tenths FROM credit_hours WHERE user_id = $1
                      GROUP BY year, category ORDER BY year DESC, category",
                 )
                 .bind(user_id)
                 .fetch_all(pool)
                 .await?;
                 rows.into_iter()
-                    .map(|(year, category, tenths)| AnswerLine {
-                        title: format!("{year}年度"),
-                        detail: format!(
-                            "{}：{}学时",
-                            Category::from_code(&category)
-                                .map_or_else(|| category.clone(), |c| c.label().to_owned()),
-                            Hours(tenths)
-                        ),
+                    .map(|row| AnswerLine {
+                        title: format!("{}年度", row.year),
+                        detail: format!("{}：{}学时", row.category.label(), Hours(row.tenths)),
                     })
                     .collect()
             }

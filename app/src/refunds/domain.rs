@@ -3,7 +3,7 @@
 //! accommodation) or 部分退款 (accommodation only). Finance approves (the gateway pays
 //! it back) or refuses with a reason. Nothing here touches storage.
 
-use crate::{error::Validation, orders::domain::OrderLine};
+use crate::{error::Validation, orders::domain::OrderLine, platform::money::Fen};
 use serde::{Deserialize, Serialize};
 
 pub const REASON_MAX_CHARS: usize = 200;
@@ -64,21 +64,7 @@ pub enum RefundStatus {
     Failed,
 }
 
-impl TryFrom<&str> for RefundKind {
-    type Error = String;
-
-    fn try_from(code: &str) -> Result<Self, Self::Error> {
-        Self::from_code(code).ok_or_else(|| format!("unknown refund kind {code:?}"))
-    }
-}
-
-impl TryFrom<&str> for RefundStatus {
-    type Error = String;
-
-    fn try_from(code: &str) -> Result<Self, Self::Error> {
-        Self::from_code(code).ok_or_else(|| format!("unknown refund status {code:?}"))
-    }
-}
+crate::stored_code!(RefundKind, RefundStatus);
 
 /// How long to wait before settling a refund again after `attempts` failed tries:
 /// one minute, doubling, at most an hour.
@@ -120,37 +106,47 @@ impl RefundStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Refundable {
     /// What was paid.
-    pub paid_fen: i64,
+    pub paid_fen: Fen,
     /// What has already gone back, or is on its way (approved refunds).
-    pub refunded_fen: i64,
+    pub refunded_fen: Fen,
     /// The accommodation line of the order (0 when none).
-    pub lodging_fen: i64,
+    pub lodging_fen: Fen,
     /// Whether the accommodation was already refunded.
     pub lodging_refunded: bool,
 }
 
 impl Refundable {
-    pub fn from_lines(lines: &[OrderLine], paid_fen: i64, refunded_fen: i64, lodging_refunded: bool) -> Self {
-        let lodging_fen = lines.iter().filter(|l| l.kind == "lodging").map(|l| l.amount_fen).sum();
-        Self { paid_fen, refunded_fen, lodging_fen, lodging_refunded }
+    /// `None` when the accommodation lines overflow when added up (a corrupt amount).
+    pub fn from_lines(
+        lines: &[OrderLine],
+        paid_fen: Fen,
+        refunded_fen: Fen,
+        lodging_refunded: bool,
+    ) -> Option<Self> {
+        let lodging_fen = lines
+            .iter()
+            .filter(|l| l.kind == "lodging")
+            .try_fold(Fen::ZERO, |sum, l| sum.checked_add(l.amount_fen))?;
+        Some(Self { paid_fen, refunded_fen, lodging_fen, lodging_refunded })
     }
 
     /// Whether 部分退款 is on offer: there is accommodation, not yet refunded.
     pub fn offers_partial(&self) -> bool {
-        self.lodging_fen > 0 && !self.lodging_refunded
+        self.lodging_fen > Fen::ZERO && !self.lodging_refunded
     }
 
     /// The amount a refund of `kind` takes, or why there is none. Never more than what
     /// is left of the payment.
-    pub fn amount(&self, kind: RefundKind) -> Result<i64, &'static str> {
-        let left = self.paid_fen - self.refunded_fen;
+    pub fn amount(&self, kind: RefundKind) -> Result<Fen, &'static str> {
+        // More refunded than paid leaves nothing to refund.
+        let left = self.paid_fen.checked_sub(self.refunded_fen).ok_or("该订单已没有可退金额")?;
         let amount = match kind {
             RefundKind::Full => left,
             RefundKind::Partial if self.offers_partial() => self.lodging_fen,
             RefundKind::Partial => return Err("该订单没有可退的住宿费"),
             RefundKind::Return => return Err("请选择退款类型"),
         };
-        if amount <= 0 || amount > left {
+        if amount == Fen::ZERO || amount > left {
             return Err("该订单已没有可退金额");
         }
         Ok(amount)
@@ -163,7 +159,7 @@ pub fn validate_request(
     kind: &str,
     reason: &str,
     refundable: &Refundable,
-) -> crate::error::AppResult<(RefundKind, String, i64)> {
+) -> crate::error::AppResult<(RefundKind, String, Fen)> {
     let mut v = Validation::new();
     let kind = if kind.is_empty() && !refundable.offers_partial() {
         Some(RefundKind::Full)
@@ -198,38 +194,58 @@ mod tests {
     use super::*;
     use crate::orders::domain::lines_for;
 
+    fn fen(amount: i64) -> Fen {
+        Fen::new(amount).unwrap()
+    }
+
     fn offline() -> Refundable {
-        Refundable::from_lines(&lines_for(128_000, Some(("标准间", 30_000))), 158_000, 0, false)
+        Refundable::from_lines(
+            &lines_for(fen(128_000), Some(("标准间", fen(30_000)))),
+            fen(158_000),
+            Fen::ZERO,
+            false,
+        )
+        .unwrap()
     }
 
     #[test]
     fn full_refunds_what_is_left_and_partial_only_the_accommodation() {
         let r = offline();
         assert!(r.offers_partial());
-        assert_eq!(r.amount(RefundKind::Full), Ok(158_000));
-        assert_eq!(r.amount(RefundKind::Partial), Ok(30_000));
-        let after_partial = Refundable { refunded_fen: 30_000, lodging_refunded: true, ..r };
+        assert_eq!(r.amount(RefundKind::Full), Ok(fen(158_000)));
+        assert_eq!(r.amount(RefundKind::Partial), Ok(fen(30_000)));
+        let after_partial = Refundable { refunded_fen: fen(30_000), lodging_refunded: true, ..r };
         assert!(!after_partial.offers_partial());
         assert!(after_partial.amount(RefundKind::Partial).is_err());
-        assert_eq!(after_partial.amount(RefundKind::Full), Ok(128_000));
+        assert_eq!(after_partial.amount(RefundKind::Full), Ok(fen(128_000)));
     }
 
     #[test]
     fn never_more_than_was_paid() {
-        let r = Refundable { refunded_fen: 158_000, ..offline() };
+        let r = Refundable { refunded_fen: fen(158_000), ..offline() };
         assert!(r.amount(RefundKind::Full).is_err());
         // Accommodation dearer than what is left (an earlier refund took most of it).
-        let r = Refundable { refunded_fen: 140_000, ..offline() };
+        let r = Refundable { refunded_fen: fen(140_000), ..offline() };
         assert!(r.amount(RefundKind::Partial).is_err());
-        assert_eq!(r.amount(RefundKind::Full), Ok(18_000));
+        assert_eq!(r.amount(RefundKind::Full), Ok(fen(18_000)));
+        // More refunded than paid (never stored) leaves nothing, of either kind.
+        let r = Refundable { refunded_fen: fen(158_001), ..offline() };
+        assert!(r.amount(RefundKind::Full).is_err() && r.amount(RefundKind::Partial).is_err());
+    }
+
+    #[test]
+    fn accommodation_that_overflows_when_added_up_is_none() {
+        let mut lines = lines_for(fen(1), Some(("标准间", fen(i64::MAX))));
+        lines.extend(lines_for(fen(1), Some(("标准间", fen(1)))).into_iter().filter(|l| l.kind == "lodging"));
+        assert_eq!(Refundable::from_lines(&lines, fen(1), Fen::ZERO, false), None);
     }
 
     #[test]
     fn online_classes_refund_in_full_without_choosing() {
-        let r = Refundable::from_lines(&lines_for(20_000, None), 20_000, 0, false);
+        let r = Refundable::from_lines(&lines_for(fen(20_000), None), fen(20_000), Fen::ZERO, false).unwrap();
         assert!(!r.offers_partial());
         let (kind, reason, amount) = validate_request("", " 时间冲突 ", &r).unwrap();
-        assert_eq!((kind, reason.as_str(), amount), (RefundKind::Full, "时间冲突", 20_000));
+        assert_eq!((kind, reason.as_str(), amount), (RefundKind::Full, "时间冲突", fen(20_000)));
         let err = validate_request("partial", "时间冲突", &r).unwrap_err();
         assert!(err.field("kind").is_some());
     }

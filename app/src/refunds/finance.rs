@@ -7,7 +7,6 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
     platform::time::format_datetime,
     shell::{
         components::{
@@ -51,10 +50,10 @@ pub fn RefundsPage() -> impl IntoView {
                                                 <span class="rounded-full bg-amber-50 px-2.5 py-0.5 text-xs font-medium text-amber-800 ring-1 ring-inset ring-amber-200">{r.status.label()}</span>
                                             </div>
                                             <p class="mt-1 text-sm text-slate-600">
-                                                {format!("{} · {} · 已付 {} · 申请于 {}", r.trainee, r.class_title, format_fen(r.paid_fen), format_datetime(r.created_at))}
+                                                {format!("{} · {} · 已付 {} · 申请于 {}", r.trainee, r.class_title, r.paid_fen, format_datetime(r.created_at))}
                                             </p>
                                             <p class="mt-1 text-sm text-slate-900">
-                                                {format!("{}：{}", r.kind.label(), format_fen(r.amount_fen))}
+                                                {format!("{}：{}", r.kind.label(), r.amount_fen)}
                                                 {r.by_transfer.then_some("（线下转账订单，请转账退回后同意）")}
                                             </p>
                                             <p class="mt-1 text-sm text-slate-600">{format!("退款原因：{}", r.reason)}</p>
@@ -103,7 +102,7 @@ pub fn RefundsPage() -> impl IntoView {
                                             <span class="rounded-full bg-slate-100 px-2.5 py-0.5 text-xs font-medium text-slate-700">{r.status.label()}</span>
                                         </div>
                                         <p class="mt-1 text-slate-600">
-                                            {format!("{} · {} · {}：{} · 原因：{}", r.trainee, r.class_title, r.kind.label(), format_fen(r.amount_fen), r.reason)}
+                                            {format!("{} · {} · {}：{} · 原因：{}", r.trainee, r.class_title, r.kind.label(), r.amount_fen, r.reason)}
                                         </p>
                                         {r.completed_at.map(|at| view! { <p class="mt-1 text-xs text-slate-500">{format!("完成于 {}", format_datetime(at))}</p> })}
                                         <SettleAttempts refund=r.clone() />

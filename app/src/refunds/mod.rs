@@ -10,6 +10,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
+use crate::platform::money::Fen;
 use domain::{RefundKind, RefundStatus};
 use serde::{Deserialize, Serialize};
 
@@ -19,12 +20,12 @@ pub struct RefundForm {
     pub registration_id: i64,
     pub class_title: String,
     pub order_no: String,
-    pub paid_fen: i64,
-    pub refunded_fen: i64,
+    pub paid_fen: Fen,
+    pub refunded_fen: Fen,
     /// What 全额退款 would pay back, when possible.
-    pub full_fen: Option<i64>,
+    pub full_fen: Option<Fen>,
     /// What 部分退款 (accommodation only) would pay back, when on offer.
-    pub partial_fen: Option<i64>,
+    pub partial_fen: Option<Fen>,
     /// Why no refund can be asked for now (the registration's state).
     pub refusal: Option<String>,
 }
@@ -33,7 +34,7 @@ pub struct RefundForm {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MyRefund {
     pub kind: RefundKind,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub reason: String,
     pub status: RefundStatus,
     /// Finance's reason for refusing, or the gateway's.
@@ -50,8 +51,8 @@ pub struct FinanceRefund {
     pub trainee: String,
     pub class_title: String,
     pub kind: RefundKind,
-    pub amount_fen: i64,
-    pub paid_fen: i64,
+    pub amount_fen: Fen,
+    pub paid_fen: Fen,
     pub reason: String,
     pub status: RefundStatus,
     /// Paid by bank transfer: finance pays it back by transfer too.

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    catalogue::domain::format_fen,
+    platform::money::Fen,
     shell::{
         components::{Card, FormError, INPUT, InfoRow, LABEL, PRIMARY_BUTTON},
         errors::{ErrorPage, LoginRequiredPage},
@@ -38,8 +38,8 @@ pub fn RefundPage() -> impl IntoView {
                                 <p class="font-medium text-slate-900">{f.class_title.clone()}</p>
                                 <dl class="mt-3 grid gap-2 text-sm">
                                     <InfoRow label="订单号" value=f.order_no.clone() />
-                                    <InfoRow label="已付金额" value=format_fen(f.paid_fen) />
-                                    {(f.refunded_fen > 0).then(|| view! { <InfoRow label="已退金额" value=format_fen(f.refunded_fen) /> })}
+                                    <InfoRow label="已付金额" value=f.paid_fen.to_string() />
+                                    {(f.refunded_fen > Fen::ZERO).then(|| view! { <InfoRow label="已退金额" value=f.refunded_fen.to_string() /> })}
                                 </dl>
                             </Card>
                             {match (f.refusal.clone(), f.full_fen) {
@@ -57,18 +57,18 @@ pub fn RefundPage() -> impl IntoView {
                                                         <div class="mt-2 space-y-2">
                                                             <label class="flex items-start gap-2 rounded-md border border-slate-200 p-3 text-sm">
                                                                 <input type="radio" name="kind" value=RefundKind::Full.code() class="mt-0.5" />
-                                                                <span><span class="font-medium">"全额退款"</span>{format!("（培训费和住宿费，{}）", format_fen(full_fen))}</span>
+                                                                <span><span class="font-medium">"全额退款"</span>{format!("（培训费和住宿费，{full_fen}）")}</span>
                                                             </label>
                                                             <label class="flex items-start gap-2 rounded-md border border-slate-200 p-3 text-sm">
                                                                 <input type="radio" name="kind" value=RefundKind::Partial.code() class="mt-0.5" />
-                                                                <span><span class="font-medium">"部分退款"</span>{format!("（仅退住宿费，{}，保留培训名额）", format_fen(partial_fen))}</span>
+                                                                <span><span class="font-medium">"部分退款"</span>{format!("（仅退住宿费，{partial_fen}，保留培训名额）")}</span>
                                                             </label>
                                                         </div>
                                                         <p class="mt-1 text-sm text-red-600">{field_error("kind")}</p>
                                                     </fieldset>
                                                 }.into_any(),
                                                 None => view! {
-                                                    <p class="text-sm text-slate-700">{format!("退款类型：全额退款（{}）", format_fen(full_fen))}</p>
+                                                    <p class="text-sm text-slate-700">{format!("退款类型：全额退款（{full_fen}）")}</p>
                                                     <p class="text-sm text-red-600">{field_error("kind")}</p>
                                                 }.into_any(),
                                             }}

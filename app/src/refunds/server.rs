@@ -11,7 +11,6 @@ use super::{
 };
 use crate::{
     accounts::roles::CurrentUser,
-    catalogue::domain::format_fen,
     enrolment::{
         domain::{Event, Status},
         server::free_seat,
@@ -21,11 +20,12 @@ use crate::{
     messages::server as messages,
     orders::{domain::OrderStatus, server as orders},
     payments::{
-        domain::{RefundNotice, ReturnReason},
+        domain::{PaymentStatus, RefundNotice, ReturnReason},
         server::provider::{RefundRequest, RefundState},
         transfer::TRANSFER,
     },
     platform::{
+        money::Fen,
         server::{
             AppState,
             audit::{self, AuditEntry},
@@ -45,7 +45,18 @@ struct RefundableOrder {
     payment_id: i64,
 }
 
-type OrderRow = (i64, String, String, i64, i64, String, String);
+#[derive(sqlx::FromRow)]
+struct RefundableOrderRow {
+    order_id: i64,
+    order_no: String,
+    #[sqlx(try_from = "String")]
+    order_status: OrderStatus,
+    total_fen: Fen,
+    refunded_fen: Fen,
+    #[sqlx(try_from = "String")]
+    registration_status: Status,
+    ends_on: String,
+}
 
 async fn refundable_order(
     tx: &mut Tx,
@@ -53,8 +64,9 @@ async fn refundable_order(
     registration_id: i64,
     today: &str,
 ) -> AppResult<RefundableOrder> {
-    let row: Option<OrderRow> = sqlx::query_as(
-        "SELECT o.id, o.order_no, o.status, o.total_fen, o.refunded_fen, r.status, s.ends_on
+    let row: Option<RefundableOrderRow> = sqlx::query_as(
+        "SELECT o.id AS order_id, o.order_no, o.status AS order_status, o.total_fen, o.refunded_fen,
+                r.status AS registration_status, s.ends_on
          FROM registrations r JOIN orders o ON o.registration_id = r.id
          JOIN class_sessions s ON s.id = r.session_id WHERE r.id = $1 AND r.user_id = $2",
     )
@@ -62,36 +74,34 @@ async fn refundable_order(
     .bind(user_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let (order_id, order_no, order_status, total_fen, refunded_fen, status, ends_on) =
-        row.ok_or_else(|| AppError::not_found("订单不存在"))?;
-    let status = Status::from_code(&status)
-        .ok_or_else(|| AppError::internal(format!("registration status {status}")))?
-        .effective(ends_on.as_str() < today);
-    if order_status != OrderStatus::Paid.code() {
+    let row = row.ok_or_else(|| AppError::not_found("订单不存在"))?;
+    let order_id = row.order_id;
+    let status = row.registration_status.effective(row.ends_on.as_str() < today);
+    if row.order_status != OrderStatus::Paid {
         return Err(AppError::conflict("该订单未支付，不能申请退款"));
     }
     let payment_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM payments WHERE order_id = $1 AND status = 'succeeded' ORDER BY id DESC LIMIT 1",
+        "SELECT id FROM payments WHERE order_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1",
     )
     .bind(order_id)
+    .bind(PaymentStatus::Succeeded.code())
     .fetch_optional(&mut **tx)
     .await?;
     let payment_id = payment_id
         .ok_or_else(|| AppError::internal(format!("paid order {order_id} has no succeeded payment")))?;
     let lines = orders::lines(&mut **tx, order_id).await?;
     let lodging_refunded: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = 'partial' AND status IN ('processing', 'succeeded')",
+        "SELECT COUNT(*) FROM refunds WHERE order_id = $1 AND kind = $2 AND status IN ($3, $4)",
     )
     .bind(order_id)
+    .bind(RefundKind::Partial.code())
+    .bind(RefundStatus::Processing.code())
+    .bind(RefundStatus::Succeeded.code())
     .fetch_one(&mut **tx)
     .await?;
-    Ok(RefundableOrder {
-        order_id,
-        order_no,
-        status,
-        refundable: Refundable::from_lines(&lines, total_fen, refunded_fen, lodging_refunded > 0),
-        payment_id,
-    })
+    let refundable = Refundable::from_lines(&lines, row.total_fen, row.refunded_fen, lodging_refunded > 0)
+        .ok_or_else(|| AppError::internal(format!("order {order_id}: accommodation lines overflow")))?;
+    Ok(RefundableOrder { order_id, order_no: row.order_no, status, refundable, payment_id })
 }
 
 const STUDY_STARTED: &str = "已开始在线学习，不能申请退款";
@@ -196,10 +206,12 @@ pub async fn request(
 
 #[derive(sqlx::FromRow)]
 struct MyRefundRow {
-    kind: String,
-    amount_fen: i64,
+    #[sqlx(try_from = "String")]
+    kind: RefundKind,
+    amount_fen: Fen,
     reason: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: RefundStatus,
     review_note: String,
     created_at: i64,
     completed_at: Option<i64>,
@@ -215,19 +227,18 @@ pub async fn mine(state: &AppState, user_id: i64, registration_id: i64) -> AppRe
     .bind(user_id)
     .fetch_all(state.db.reader())
     .await?;
-    rows.into_iter()
-        .map(|row| {
-            Ok(MyRefund {
-                kind: RefundKind::try_from(row.kind.as_str()).map_err(AppError::internal)?,
-                amount_fen: row.amount_fen,
-                reason: row.reason,
-                status: RefundStatus::try_from(row.status.as_str()).map_err(AppError::internal)?,
-                review_note: row.review_note,
-                created_at: row.created_at,
-                completed_at: row.completed_at,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| MyRefund {
+            kind: row.kind,
+            amount_fen: row.amount_fen,
+            reason: row.reason,
+            status: row.status,
+            review_note: row.review_note,
+            created_at: row.created_at,
+            completed_at: row.completed_at,
         })
-        .collect()
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -236,12 +247,14 @@ struct FinanceRefundRow {
     order_no: String,
     trainee: String,
     class_title: String,
-    kind: String,
-    amount_fen: i64,
+    #[sqlx(try_from = "String")]
+    kind: RefundKind,
+    amount_fen: Fen,
     reason: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: RefundStatus,
     provider: String,
-    paid_fen: i64,
+    paid_fen: Fen,
     created_at: i64,
     completed_at: Option<i64>,
     attempts: i64,
@@ -250,20 +263,18 @@ struct FinanceRefundRow {
     invoiced: i64,
 }
 
-impl TryFrom<FinanceRefundRow> for FinanceRefund {
-    type Error = AppError;
-
-    fn try_from(row: FinanceRefundRow) -> AppResult<Self> {
-        Ok(FinanceRefund {
+impl From<FinanceRefundRow> for FinanceRefund {
+    fn from(row: FinanceRefundRow) -> Self {
+        FinanceRefund {
             id: row.id,
             order_no: row.order_no,
             trainee: row.trainee,
             class_title: row.class_title,
-            kind: RefundKind::try_from(row.kind.as_str()).map_err(AppError::internal)?,
+            kind: row.kind,
             amount_fen: row.amount_fen,
             paid_fen: row.paid_fen,
             reason: row.reason,
-            status: RefundStatus::try_from(row.status.as_str()).map_err(AppError::internal)?,
+            status: row.status,
             by_transfer: row.provider == TRANSFER,
             invoice_issued: row.invoiced > 0,
             created_at: row.created_at,
@@ -271,7 +282,7 @@ impl TryFrom<FinanceRefundRow> for FinanceRefund {
             attempts: row.attempts,
             last_error: row.last_error,
             next_attempt_at: row.next_attempt_at,
-        })
+        }
     }
 }
 
@@ -298,7 +309,7 @@ pub async fn queue(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
             .bind(RefundStatus::Processing.code())
             .fetch_all(state.db.reader())
             .await?;
-    rows.into_iter().map(FinanceRefund::try_from).collect()
+    Ok(rows.into_iter().map(FinanceRefund::from).collect())
 }
 
 /// The refunds that reached an end most recently (paid back, refused, failed), newest
@@ -313,7 +324,7 @@ pub async fn recent(state: &AppState) -> AppResult<Vec<FinanceRefund>> {
     .bind(RefundStatus::Failed.code())
     .fetch_all(state.db.reader())
     .await?;
-    rows.into_iter().map(FinanceRefund::try_from).collect()
+    Ok(rows.into_iter().map(FinanceRefund::from).collect())
 }
 
 /// How many issued (not voided) invoices cover an order: a subquery on `order_column`
@@ -348,21 +359,17 @@ struct Settling {
     order_id: i64,
     registration_id: i64,
     order_no: String,
-    amount_fen: i64,
-    kind: String,
-    status: String,
+    amount_fen: Fen,
+    #[sqlx(try_from = "String")]
+    kind: RefundKind,
+    #[sqlx(try_from = "String")]
+    status: RefundStatus,
     out_refund_no: String,
     out_trade_no: String,
     provider: String,
     reason: String,
     reviewed_at: Option<i64>,
     attempts: i64,
-}
-
-impl Settling {
-    fn kind(&self) -> AppResult<RefundKind> {
-        RefundKind::try_from(self.kind.as_str()).map_err(AppError::internal)
-    }
 }
 
 const SETTLING: &str =
@@ -426,10 +433,9 @@ pub async fn approve(
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
     let r = settling(&mut *tx, refund_id).await?;
-    if r.status != RefundStatus::Review.code() {
+    if r.status != RefundStatus::Review {
         return Err(AppError::conflict(ALREADY_DECIDED));
     }
-    let kind = r.kind()?;
     decide(&mut tx, refund_id, RefundStatus::Processing, finance, "", now).await?;
     // The reservation locks the order (PostgreSQL) before the invoice check, so an
     // invoice being issued for it at this moment is either seen below or sees this refund.
@@ -457,7 +463,7 @@ pub async fn approve(
             action: "同意退款",
             object_type: "order",
             object_id: r.order_no.clone(),
-            detail: format!("{} {}", kind.label(), format_fen(r.amount_fen)),
+            detail: format!("{} {}", r.kind.label(), r.amount_fen),
             ip,
         },
     )
@@ -544,8 +550,9 @@ struct Failing {
     id: i64,
     order_id: i64,
     registration_id: i64,
-    amount_fen: i64,
-    kind: String,
+    amount_fen: Fen,
+    #[sqlx(try_from = "String")]
+    kind: RefundKind,
 }
 
 /// The gateway refused or gave up: 退款失败. A trainee's refund gives its reservation
@@ -561,7 +568,6 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
     .fetch_optional(&mut *tx)
     .await?;
     let Some(f) = row else { return Ok(()) };
-    let kind = RefundKind::try_from(f.kind.as_str()).map_err(AppError::internal)?;
     let now = crate::platform::time::now_ms();
     let failed = sqlx::query(
         "UPDATE refunds SET status = $1, review_note = $2, last_error = $2, completed_at = $3
@@ -579,16 +585,13 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
     if failed.rows_affected() != 1 {
         return Ok(());
     }
-    if kind == RefundKind::Return {
+    if f.kind == RefundKind::Return {
         tell(
             &mut tx,
             state,
             f.registration_id,
             "退回未成功",
-            &format!(
-                "的一笔多余付款（{}）原路退回未成功，平台财务将与您联系退回。",
-                format_fen(f.amount_fen)
-            ),
+            &format!("的一笔多余付款（{}）原路退回未成功，平台财务将与您联系退回。", f.amount_fen),
         )
         .await?;
         tx.commit().await?;
@@ -625,7 +628,7 @@ pub async fn reject(
     let reason = validate_rejection(reason)?;
     let mut tx = state.db.begin().await?;
     let r = settling(&mut *tx, refund_id).await?;
-    if r.status != RefundStatus::Review.code() {
+    if r.status != RefundStatus::Review {
         return Err(AppError::conflict(ALREADY_DECIDED));
     }
     decide(&mut tx, refund_id, RefundStatus::Rejected, finance, &reason, now).await?;
@@ -661,7 +664,7 @@ pub struct Return<'a> {
     pub registration_id: i64,
     pub user_id: i64,
     pub order_no: &'a str,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub reason: ReturnReason,
 }
 
@@ -696,7 +699,7 @@ pub async fn record_return(tx: &mut Tx, state: &AppState, ret: &Return<'_>, now:
             "（订单 {}）收到一笔{}的付款 {}，将自动原路退回，无需操作。",
             ret.order_no,
             ret.reason.label(),
-            format_fen(ret.amount_fen)
+            ret.amount_fen
         ),
     )
     .await?;
@@ -729,6 +732,19 @@ pub async fn complete(
     Ok(done)
 }
 
+/// The refund a gateway's confirmation names.
+#[derive(sqlx::FromRow)]
+struct Completing {
+    id: i64,
+    order_id: i64,
+    registration_id: i64,
+    #[sqlx(try_from = "String")]
+    kind: RefundKind,
+    amount_fen: Fen,
+    class_id: i64,
+    session_id: i64,
+}
+
 async fn complete_in(
     tx: &mut Tx,
     state: &AppState,
@@ -736,8 +752,7 @@ async fn complete_in(
     notice: &RefundNotice,
     now: i64,
 ) -> AppResult<Completed> {
-    type Row = (i64, i64, i64, String, i64, i64, i64);
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<Completing> = sqlx::query_as(
         "SELECT f.id, f.order_id, f.registration_id, f.kind, f.amount_fen, r.class_id, r.session_id
          FROM refunds f JOIN payments p ON p.id = f.payment_id JOIN registrations r ON r.id = f.registration_id
          WHERE f.out_refund_no = $1 AND p.provider = $2 AND p.out_trade_no = $3",
@@ -747,7 +762,9 @@ async fn complete_in(
     .bind(&notice.out_trade_no)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((refund_id, order_id, registration_id, kind, amount_fen, class_id, session_id)) = row else {
+    let Some(Completing { id: refund_id, order_id, registration_id, kind, amount_fen, class_id, session_id }) =
+        row
+    else {
         return Err(AppError::not_found("退款不存在"));
     };
     if amount_fen != notice.amount_fen {
@@ -766,14 +783,13 @@ async fn complete_in(
     if succeeded.rows_affected() == 0 {
         return Ok(Completed::Before);
     }
-    let kind = RefundKind::try_from(kind.as_str()).map_err(AppError::internal)?;
     if kind == RefundKind::Return {
         tell(
             tx,
             state,
             registration_id,
             "退款成功",
-            &format!("的一笔多余付款 {} 已退回原支付账户。", format_fen(amount_fen)),
+            &format!("的一笔多余付款 {amount_fen} 已退回原支付账户。"),
         )
         .await?;
         return Ok(Completed::Now);
@@ -795,11 +811,7 @@ async fn complete_in(
         state,
         registration_id,
         "退款成功",
-        &format!(
-            "{}已退回原支付账户：{}。",
-            if full { "全额退款" } else { "住宿费" },
-            format_fen(amount_fen)
-        ),
+        &format!("{}已退回原支付账户：{amount_fen}。", if full { "全额退款" } else { "住宿费" }),
     )
     .await?;
     Ok(Completed::Now)
@@ -810,7 +822,7 @@ async fn move_registration(tx: &mut Tx, registration_id: i64, event: Event, now:
         .bind(registration_id)
         .fetch_one(&mut **tx)
         .await?;
-    let from = Status::from_code(&status).ok_or_else(|| AppError::internal(format!("status {status}")))?;
+    let from = Status::try_from(status)?;
     let next = from.apply(event).map_err(|r| AppError::conflict(r.message()))?;
     sqlx::query("UPDATE registrations SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4")
         .bind(next.code())
@@ -822,21 +834,29 @@ async fn move_registration(tx: &mut Tx, registration_id: i64, event: Event, now:
     Ok(())
 }
 
+/// Who is told about a registration's refund, and its class.
+#[derive(sqlx::FromRow)]
+struct Recipient {
+    user_id: i64,
+    phone: Option<String>,
+    class_title: String,
+}
+
 /// Tells the trainee in 消息 (and by SMS), naming the class.
 async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, body: &str) -> AppResult<()> {
-    let (user_id, phone, class_title): (i64, Option<String>, String) = sqlx::query_as(
-        "SELECT r.user_id, u.phone, c.title FROM registrations r JOIN users u ON u.id = r.user_id
+    let to: Recipient = sqlx::query_as(
+        "SELECT r.user_id, u.phone, c.title AS class_title FROM registrations r JOIN users u ON u.id = r.user_id
          JOIN classes c ON c.id = r.class_id WHERE r.id = $1",
     )
     .bind(registration_id)
     .fetch_one(&mut **tx)
     .await?;
-    let body = format!("“{class_title}”{body}");
+    let body = format!("“{}”{body}", to.class_title);
     messages::send(
         tx,
         state,
-        user_id,
-        phone.as_deref(),
+        to.user_id,
+        to.phone.as_deref(),
         title,
         &body,
         &format!("/me/exams/{registration_id}"),

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod errors;
+pub mod frame;
 pub mod icons;
 pub mod islands;
 mod layout;

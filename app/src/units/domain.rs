@@ -57,6 +57,8 @@ impl UnitStatus {
     }
 }
 
+crate::stored_code!(UnitStatus);
+
 /// Whether an authority scoped to region `scope` (a GB/T 2260 code such as 510000 for
 /// a province or 510100 for a city) covers a unit registered in region `code`.
 pub fn region_covers(scope: &str, code: &str) -> bool {
@@ -146,34 +148,39 @@ pub struct DepartmentNode {
     pub children: Vec<DepartmentNode>,
 }
 
-/// Builds the forest from (id, parent id, name) rows in display order. Rows whose
-/// parent is missing become roots, so nothing disappears.
-pub fn department_tree(rows: &[(i64, Option<i64>, String)]) -> Vec<DepartmentNode> {
-    fn children_of(
-        rows: &[(i64, Option<i64>, String)],
-        parent: Option<i64>,
-        depth: usize,
-    ) -> Vec<DepartmentNode> {
+/// A department as stored: its id, its parent's id (none for a top-level one) and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Department {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+}
+
+/// Builds the forest from department rows in display order. Rows whose parent is
+/// missing become roots, so nothing disappears.
+pub fn department_tree(rows: &[Department]) -> Vec<DepartmentNode> {
+    fn children_of(rows: &[Department], parent: Option<i64>, depth: usize) -> Vec<DepartmentNode> {
         if depth > 16 {
             return Vec::new();
         }
         rows.iter()
-            .filter(|(_, p, _)| *p == parent)
-            .map(|(id, _, name)| DepartmentNode {
-                id: *id,
-                name: name.clone(),
-                children: children_of(rows, Some(*id), depth + 1),
+            .filter(|row| row.parent_id == parent)
+            .map(|row| DepartmentNode {
+                id: row.id,
+                name: row.name.clone(),
+                children: children_of(rows, Some(row.id), depth + 1),
             })
             .collect()
     }
-    let known: std::collections::HashSet<i64> = rows.iter().map(|(id, _, _)| *id).collect();
+    let known: std::collections::HashSet<i64> = rows.iter().map(|row| row.id).collect();
     let mut roots = children_of(rows, None, 0);
-    for (id, parent, name) in rows {
-        if parent.is_some_and(|p| !known.contains(&p)) {
+    for row in rows {
+        if row.parent_id.is_some_and(|p| !known.contains(&p)) {
             roots.push(DepartmentNode {
-                id: *id,
-                name: name.clone(),
-                children: children_of(rows, Some(*id), 1),
+                id: row.id,
+                name: row.name.clone(),
+                children: children_of(rows, Some(row.id), 1),
             });
         }
     }
@@ -240,11 +247,13 @@ mod tests {
 
     #[test]
     fn trees() {
+        let department =
+            |id: i64, parent_id: Option<i64>, name: &str| Department { id, parent_id, name: name.to_owned() };
         let rows = vec![
-            (1, None, "工程部".to_owned()),
-            (2, Some(1), "一室".to_owned()),
-            (3, None, "财务部".to_owned()),
-            (4, Some(99), "孤儿".to_owned()),
+            department(1, None, "工程部"),
+            department(2, Some(1), "一室"),
+            department(3, None, "财务部"),
+            department(4, Some(99), "孤儿"),
         ];
         let tree = department_tree(&rows);
         assert_eq!(tree.len(), 3);

@@ -50,7 +50,7 @@ pub async fn notify(
             answer(StatusCode::INTERNAL_SERVER_ERROR, "FAIL", "try again")
         }
         Err(err) => {
-            tracing::warn!(out_trade_no = %notice.out_trade_no, amount_fen = notice.amount_fen, reason = %err.message,
+            tracing::warn!(out_trade_no = %notice.out_trade_no, amount_fen = notice.amount_fen.fen(), reason = %err.message,
                 "payment notification refused");
             answer(StatusCode::BAD_REQUEST, "FAIL", "refused")
         }
@@ -88,7 +88,7 @@ pub async fn notify_refund(
             answer(StatusCode::INTERNAL_SERVER_ERROR, "FAIL", "try again")
         }
         Err(err) => {
-            tracing::warn!(out_refund_no = %notice.out_refund_no, amount_fen = notice.amount_fen, reason = %err.message,
+            tracing::warn!(out_refund_no = %notice.out_refund_no, amount_fen = notice.amount_fen.fen(), reason = %err.message,
                 "refund notification refused");
             answer(StatusCode::BAD_REQUEST, "FAIL", "refused")
         }

@@ -162,18 +162,24 @@ fn draw(fixed: Option<String>) -> (String, Vec<u8>) {
     (captcha.text.to_ascii_uppercase(), jpeg)
 }
 
+#[derive(sqlx::FromRow)]
+struct StoredCaptcha {
+    answer: String,
+    expires_at: i64,
+}
+
 /// Checks and consumes the captcha.
 pub async fn check(db: &Db, id: &str, answer: &str, now: i64) -> Result<bool, sqlx::Error> {
     if !is_valid_id(id) {
         return Ok(false);
     }
-    let stored: Option<(String, i64)> =
+    let stored: Option<StoredCaptcha> =
         sqlx::query_as("DELETE FROM captchas WHERE id = $1 RETURNING answer, expires_at")
             .bind(id)
             .fetch_optional(db.writer())
             .await?;
     Ok(match stored {
-        Some((expected, expires_at)) => expires_at >= now && expected.eq_ignore_ascii_case(answer.trim()),
+        Some(stored) => stored.expires_at >= now && stored.answer.eq_ignore_ascii_case(answer.trim()),
         None => false,
     })
 }

@@ -44,7 +44,8 @@ struct LineRow {
     name: String,
     id_number: String,
     phone: Option<String>,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ReviewStatus,
     submitted_at: i64,
 }
 
@@ -89,7 +90,7 @@ pub async fn list(
             name: row.name,
             id_number_masked: masked_id(&row.id_number),
             phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
-            status: ReviewStatus::from_code(&row.status).unwrap_or(status),
+            status: row.status,
             submitted_at: row.submitted_at,
         })
         .collect();
@@ -105,7 +106,8 @@ struct ReviewRow {
     front_file_id: String,
     back_file_id: String,
     provider: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ReviewStatus,
     reason: String,
     submitted_at: i64,
     decided_at: Option<i64>,
@@ -154,13 +156,7 @@ pub async fn detail(state: &AppState, reviewer: &CurrentUser, id: i64) -> AppRes
     Ok(IdentityReviewDetail {
         id: row.id,
         name: row.name,
-        birth_date: parsed
-            .as_ref()
-            .map(|id| {
-                let (y, m, d) = id.birth_date();
-                format!("{y:04}-{m:02}-{d:02}")
-            })
-            .unwrap_or_default(),
+        birth_date: parsed.as_ref().map(|id| id.birth_date().to_string()).unwrap_or_default(),
         gender: parsed
             .as_ref()
             .map(|id| if id.is_male() { "男" } else { "女" })
@@ -171,7 +167,7 @@ pub async fn detail(state: &AppState, reviewer: &CurrentUser, id: i64) -> AppRes
         front_url: format!("/files/{}", row.front_file_id),
         back_url: format!("/files/{}", row.back_file_id),
         provider: row.provider,
-        status: ReviewStatus::from_code(&row.status).unwrap_or(ReviewStatus::Pending),
+        status: row.status,
         reason: row.reason,
         submitted_at: row.submitted_at,
         decided_at: row.revoked_at.or(row.decided_at),
@@ -211,13 +207,14 @@ pub async fn decide(
     let row = find(&mut *tx, reviewer, id).await?;
     let moved = sqlx::query(
         "UPDATE identity_reviews SET status = $1, reason = $2, decided_by = $3, decided_at = $4
-         WHERE id = $5 AND status = 'pending'",
+         WHERE id = $5 AND status = $6",
     )
     .bind(if approve { ReviewStatus::Approved.code() } else { ReviewStatus::Rejected.code() })
     .bind(reason)
     .bind(reviewer.id)
     .bind(now)
     .bind(id)
+    .bind(ReviewStatus::Pending.code())
     .execute(&mut *tx)
     .await?;
     if moved.rows_affected() != 1 {
@@ -278,13 +275,15 @@ pub async fn revoke(
     let mut tx = state.db.begin().await?;
     let row = find(&mut *tx, reviewer, id).await?;
     let moved = sqlx::query(
-        "UPDATE identity_reviews SET status = 'revoked', reason = $1, revoked_by = $2, revoked_at = $3
-         WHERE id = $4 AND status = 'approved'",
+        "UPDATE identity_reviews SET status = $5, reason = $1, revoked_by = $2, revoked_at = $3
+         WHERE id = $4 AND status = $6",
     )
     .bind(reason)
     .bind(reviewer.id)
     .bind(now)
     .bind(id)
+    .bind(ReviewStatus::Revoked.code())
+    .bind(ReviewStatus::Approved.code())
     .execute(&mut *tx)
     .await?;
     if moved.rows_affected() != 1 {
@@ -327,7 +326,8 @@ pub async fn revoke(
 struct LatestRow {
     name: String,
     id_number: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ReviewStatus,
     reason: String,
     submitted_at: i64,
 }
@@ -349,15 +349,15 @@ pub async fn state_of(state: &AppState, user_id: i64) -> AppResult<VerificationS
     .fetch_optional(state.db.reader())
     .await?;
     Ok(match latest {
-        Some(row) => match ReviewStatus::from_code(&row.status) {
-            Some(ReviewStatus::Pending) => VerificationState::Pending {
+        Some(row) => match row.status {
+            ReviewStatus::Pending => VerificationState::Pending {
                 name: row.name,
                 id_number_masked: masked_id(&row.id_number),
                 submitted_at: row.submitted_at,
             },
-            Some(ReviewStatus::Rejected) => VerificationState::Rejected { reason: row.reason },
-            Some(ReviewStatus::Revoked) => VerificationState::Revoked { reason: row.reason },
-            _ => VerificationState::NotSubmitted,
+            ReviewStatus::Rejected => VerificationState::Rejected { reason: row.reason },
+            ReviewStatus::Revoked => VerificationState::Revoked { reason: row.reason },
+            ReviewStatus::Approved => VerificationState::NotSubmitted,
         },
         None => VerificationState::NotSubmitted,
     })

@@ -7,6 +7,7 @@ use crate::{
     accounts::identity::{CreditCode, LoginAccount},
     error::{AppError, AppResult, ErrorKind},
     platform::server::AppState,
+    units::domain::UnitStatus,
 };
 
 pub const WRONG_CREDENTIALS: &str = "账号或密码错误";
@@ -86,8 +87,8 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
     if let Some(applicant) = applicant.filter(|_| password_ok) {
         throttle::clear(&state.db, &account_key).await?;
         throttle::give_back(&state.db, &address_key, address_attempt, throttle::ADDRESS_LIMIT).await?;
-        return Err(match applicant.status.as_str() {
-            "pending" => AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"),
+        return Err(match applicant.status {
+            UnitStatus::Pending => AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"),
             _ => AppError::new(
                 ErrorKind::Forbidden,
                 format!("注册申请未通过审核：{}", applicant.review_reason),
@@ -121,8 +122,8 @@ pub async fn login(state: &AppState, attempt: LoginAttempt, now: i64) -> AppResu
         }
         _ => return Err(AppError::new(ErrorKind::Forbidden, "此帐号已停用，请联系管理员")),
     }
-    if let Some((_, unit_status)) = &unit
-        && unit_status != "approved"
+    if let Some(unit) = &unit
+        && unit.status != UnitStatus::Approved
     {
         return Err(AppError::new(ErrorKind::Forbidden, "此帐号还未被审核"));
     }

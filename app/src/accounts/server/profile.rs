@@ -14,26 +14,55 @@ use crate::{
     units::server::directory,
 };
 
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    phone: Option<String>,
+    id_number: Option<String>,
+    name: String,
+    email: String,
+    gender: String,
+    birth_date: String,
+    ethnicity: String,
+    native_place: String,
+    school: String,
+    major: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AffiliationRow {
+    job_title: String,
+    real_name_verified: i64,
+    identity_locked: i64,
+    unit_id: Option<i64>,
+    department_id: Option<i64>,
+    unit_status: String,
+    unit_review_reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct InvitationLineRow {
+    id: i64,
+    unit_name: String,
+    department: Option<String>,
+}
+
 pub async fn my_info(state: &AppState, user_id: i64) -> AppResult<MyInfo> {
-    type Row =
-        (Option<String>, Option<String>, String, String, String, String, String, String, String, String);
-    let (phone, id_number, name, email, gender, birth_date, ethnicity, native_place, school, major): Row =
-        sqlx::query_as(
-            "SELECT phone, id_number, name, email, gender, birth_date, ethnicity, native_place, school, major
-             FROM users WHERE id = $1",
-        )
-        .bind(user_id)
-        .fetch_one(state.db.reader())
-        .await?;
-    let (job_title, verified, locked, unit_id, department_id, unit_status, reason): (
-        String,
-        i64,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-    ) = sqlx::query_as(
+    let profile: ProfileRow = sqlx::query_as(
+        "SELECT phone, id_number, name, email, gender, birth_date, ethnicity, native_place, school, major
+         FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(state.db.reader())
+    .await?;
+    let AffiliationRow {
+        job_title,
+        real_name_verified: verified,
+        identity_locked: locked,
+        unit_id,
+        department_id,
+        unit_status,
+        unit_review_reason: reason,
+    }: AffiliationRow = sqlx::query_as(
         "SELECT job_title, real_name_verified, identity_locked, unit_id, department_id, unit_status, unit_review_reason
          FROM users WHERE id = $1",
     )
@@ -59,8 +88,8 @@ pub async fn my_info(state: &AppState, user_id: i64) -> AppResult<MyInfo> {
         }
         None => None,
     };
-    let invitations: Vec<(i64, String, Option<String>)> = sqlx::query_as(
-        "SELECT i.id, u.name, d.name FROM staff_invitations i JOIN units u ON u.id = i.unit_id
+    let invitations: Vec<InvitationLineRow> = sqlx::query_as(
+        "SELECT i.id, u.name AS unit_name, d.name AS department FROM staff_invitations i JOIN units u ON u.id = i.unit_id
          LEFT JOIN departments d ON d.id = i.department_id
          WHERE i.user_id = $1 AND i.status = 'pending' ORDER BY i.created_at",
     )
@@ -68,16 +97,20 @@ pub async fn my_info(state: &AppState, user_id: i64) -> AppResult<MyInfo> {
     .fetch_all(state.db.reader())
     .await?;
     Ok(MyInfo {
-        phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
-        id_number_masked: id_number.as_deref().and_then(|id| IdNumber::parse(id).ok()).map(|id| id.masked()),
-        name,
-        email,
-        gender: Gender::from_code(&gender),
-        birth_date,
-        ethnicity,
-        native_place,
-        school,
-        major,
+        phone_masked: profile.phone.as_deref().map(mask_phone).unwrap_or_default(),
+        id_number_masked: profile
+            .id_number
+            .as_deref()
+            .and_then(|id| IdNumber::parse(id).ok())
+            .map(|id| id.masked()),
+        name: profile.name,
+        email: profile.email,
+        gender: Gender::from_stored(&profile.gender)?,
+        birth_date: profile.birth_date,
+        ethnicity: profile.ethnicity,
+        native_place: profile.native_place,
+        school: profile.school,
+        major: profile.major,
         job_title,
         verified: verified != 0,
         identity_locked: verified != 0 || locked != 0,
@@ -85,18 +118,24 @@ pub async fn my_info(state: &AppState, user_id: i64) -> AppResult<MyInfo> {
         rejected_reason: (unit_id.is_none() && !reason.is_empty()).then_some(reason),
         invitations: invitations
             .into_iter()
-            .map(|(id, unit_name, department)| Invitation { id, unit_name, department })
+            .map(|row| Invitation { id: row.id, unit_name: row.unit_name, department: row.department })
             .collect(),
     })
 }
 
+#[derive(sqlx::FromRow)]
+struct LockRow {
+    real_name_verified: i64,
+    identity_locked: i64,
+}
+
 pub async fn update_profile(state: &AppState, user_id: i64, form: &ProfileForm, now: i64) -> AppResult<()> {
-    let locked: (i64, i64) =
+    let locked: LockRow =
         sqlx::query_as("SELECT real_name_verified, identity_locked FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(state.db.reader())
             .await?;
-    let identity_locked = locked.0 != 0 || locked.1 != 0;
+    let identity_locked = locked.real_name_verified != 0 || locked.identity_locked != 0;
     let mut v = Validation::new();
     if !identity_locked {
         if !form.name.trim().is_empty()
@@ -163,6 +202,12 @@ pub async fn update_profile(state: &AppState, user_id: i64, form: &ProfileForm, 
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct MembershipRow {
+    unit_id: Option<i64>,
+    unit_status: String,
+}
+
 /// Asks to join a unit (the unit admin approves); within the same approved unit only
 /// the department changes.
 pub async fn join_unit(
@@ -180,12 +225,15 @@ pub async fn join_unit(
     {
         return Err(AppError::invalid_field("department_id", "请选择本单位的部门"));
     }
-    let current: (Option<i64>, String) =
-        sqlx::query_as("SELECT unit_id, unit_status FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_one(state.db.reader())
-            .await?;
-    let status = if current == (Some(unit_id), "approved".to_owned()) { "approved" } else { "pending" };
+    let current: MembershipRow = sqlx::query_as("SELECT unit_id, unit_status FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(state.db.reader())
+        .await?;
+    let status = if current.unit_id == Some(unit_id) && current.unit_status == "approved" {
+        "approved"
+    } else {
+        "pending"
+    };
     sqlx::query(
         "UPDATE users SET unit_id = $1, department_id = $2, unit_status = $3, unit_review_reason = '', updated_at = $4
          WHERE id = $5",
@@ -200,6 +248,12 @@ pub async fn join_unit(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct InvitationRow {
+    unit_id: i64,
+    department_id: Option<i64>,
+}
+
 /// Accepts or declines an invitation addressed to this user.
 pub async fn answer_invitation(
     state: &AppState,
@@ -209,14 +263,14 @@ pub async fn answer_invitation(
     now: i64,
 ) -> AppResult<()> {
     let mut tx = state.db.begin().await?;
-    let invitation: Option<(i64, Option<i64>)> = sqlx::query_as(
+    let invitation: Option<InvitationRow> = sqlx::query_as(
         "SELECT unit_id, department_id FROM staff_invitations WHERE id = $1 AND user_id = $2 AND status = 'pending'",
     )
     .bind(invitation_id)
     .bind(user_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((unit_id, department_id)) = invitation else {
+    let Some(InvitationRow { unit_id, department_id }) = invitation else {
         return Err(AppError::not_found("该邀请不存在或已处理"));
     };
     sqlx::query("UPDATE staff_invitations SET status = $1, decided_at = $2 WHERE id = $3")
@@ -253,6 +307,13 @@ pub struct PasswordChange<'a> {
     pub password_confirm: &'a str,
 }
 
+#[derive(sqlx::FromRow)]
+struct CredentialsRow {
+    password_hash: String,
+    phone: Option<String>,
+    id_number: Option<String>,
+}
+
 /// Checks the old password, sets the new one and ends the user's other sessions.
 pub async fn change_password(
     state: &AppState,
@@ -261,7 +322,7 @@ pub async fn change_password(
     form: PasswordChange<'_>,
     now: i64,
 ) -> AppResult<()> {
-    let (hash, phone, id_number): (String, Option<String>, Option<String>) =
+    let CredentialsRow { password_hash: hash, phone, id_number }: CredentialsRow =
         sqlx::query_as("SELECT password_hash, phone, id_number FROM users WHERE id = $1")
             .bind(user_id)
             .fetch_one(state.db.reader())
@@ -303,8 +364,7 @@ pub async fn change_password(
 }
 
 pub async fn invoice_titles(state: &AppState, user_id: i64) -> AppResult<Vec<InvoiceTitle>> {
-    type Row = (i64, String, String, String, String, String, String, i64);
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<InvoiceTitleRow> = sqlx::query_as(
         "SELECT id, title, tax_number, address, phone, bank_name, bank_account, is_default FROM invoice_titles
          WHERE user_id = $1 ORDER BY is_default DESC, updated_at DESC, id DESC",
     )
@@ -313,17 +373,29 @@ pub async fn invoice_titles(state: &AppState, user_id: i64) -> AppResult<Vec<Inv
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, title, tax_number, address, phone, bank_name, bank_account, is_default)| InvoiceTitle {
-            id,
-            title,
-            tax_number,
-            address,
-            phone,
-            bank_name,
-            bank_account,
-            is_default: is_default != 0,
+        .map(|row| InvoiceTitle {
+            id: row.id,
+            title: row.title,
+            tax_number: row.tax_number,
+            address: row.address,
+            phone: row.phone,
+            bank_name: row.bank_name,
+            bank_account: row.bank_account,
+            is_default: row.is_default != 0,
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct InvoiceTitleRow {
+    id: i64,
+    title: String,
+    tax_number: String,
+    address: String,
+    phone: String,
+    bank_name: String,
+    bank_account: String,
+    is_default: i64,
 }
 
 pub const MAX_INVOICE_TITLES: i64 = 20;

@@ -69,14 +69,26 @@ pub async fn start(state: &AppState, name: &str, id_number: &str, ip: &str, now:
 }
 
 async fn account(state: &AppState, id_number: &str, name: &str) -> AppResult<Option<(i64, String)>> {
-    let row: Option<(i64, Option<String>)> =
+    let row: Option<AccountRow> =
         sqlx::query_as("SELECT id, phone FROM users WHERE id_number = $1 AND name = $2 AND status = $3")
             .bind(id_number)
             .bind(name)
             .bind(status::ACTIVE)
             .fetch_optional(state.db.reader())
             .await?;
-    Ok(row.and_then(|(id, phone)| phone.map(|phone| (id, phone))))
+    Ok(row.and_then(|row| row.phone.map(|phone| (row.id, phone))))
+}
+
+#[derive(sqlx::FromRow)]
+struct AccountRow {
+    id: i64,
+    phone: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TicketRow {
+    id_number: String,
+    name: String,
 }
 
 pub struct NewPassword<'a> {
@@ -88,14 +100,14 @@ pub struct NewPassword<'a> {
 
 /// Step two: sets the new password and ends every session of the account.
 pub async fn finish(state: &AppState, form: NewPassword<'_>, now: i64) -> AppResult<()> {
-    let ticket: Option<(String, String)> = sqlx::query_as(
+    let ticket: Option<TicketRow> = sqlx::query_as(
         "SELECT id_number, name FROM password_resets WHERE id = $1 AND used_at IS NULL AND expires_at > $2",
     )
     .bind(ticket_id(state, form.ticket))
     .bind(now)
     .fetch_optional(state.db.reader())
     .await?;
-    let Some((id_number, name)) = ticket else {
+    let Some(TicketRow { id_number, name }) = ticket else {
         return Err(AppError::bad_request("找回密码的操作已超时，请重新开始"));
     };
     let account = account(state, &id_number, &name).await?;

@@ -142,7 +142,6 @@ pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> App
             .await
         }
         Some(details) => {
-            let (year, month, day) = details.id_number.birth_date();
             sqlx::query_scalar(
                 "INSERT INTO users (phone, id_number, name, password_hash, status, email, gender, birth_date,
                                     ethnicity, native_place, school, major, job_title, unit_id, department_id,
@@ -157,7 +156,7 @@ pub async fn register(state: &AppState, form: RegistrationForm, now: i64) -> App
             .bind(status::PENDING)
             .bind(email)
             .bind(if details.id_number.is_male() { "male" } else { "female" })
-            .bind(format!("{year:04}-{month:02}-{day:02}"))
+            .bind(details.id_number.birth_date().to_string())
             .bind(&form.ethnicity)
             .bind(form.native_place.trim())
             .bind(form.school.trim())

@@ -5,6 +5,7 @@ use super::{passwords, users::status};
 use crate::{
     accounts::{identity::IdNumber, roles::Role},
     platform::server::db::Tx,
+    units::domain::UnitStatus,
 };
 
 pub const DEMO_PASSWORD: &str = "Xueshi@2026";
@@ -60,13 +61,14 @@ pub const DEMO_ACCOUNTS: [DemoAccount; 7] = [
 /// Inserts what is missing; returns the platform admin's id.
 pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
     sqlx::query(
-        "INSERT INTO units (name, credit_code, region_code, status, created_at) VALUES ($1, $2, $3, 'approved', $4)
+        "INSERT INTO units (name, credit_code, region_code, status, created_at) VALUES ($1, $2, $3, $5, $4)
          ON CONFLICT (credit_code) DO NOTHING",
     )
     .bind(DEMO_UNIT_NAME)
     .bind(DEMO_UNIT_CREDIT_CODE)
     .bind(DEMO_UNIT_REGION)
     .bind(now)
+    .bind(UnitStatus::Approved.code())
     .execute(&mut **tx)
     .await?;
     let unit_id: i64 = sqlx::query_scalar("SELECT id FROM units WHERE credit_code = $1")
@@ -106,7 +108,6 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
             None => {
                 let affiliated = matches!(account.role, Role::Trainee | Role::UnitAdmin).then_some(unit_id);
                 let id = IdNumber::parse(account.id_number).expect("demo ID numbers are valid");
-                let (year, month, day) = id.birth_date();
                 sqlx::query_scalar(
                     "INSERT INTO users (phone, id_number, name, password_hash, status, real_name_verified,
                                         must_change_password, unit_id, unit_status, gender, birth_date, ethnicity,
@@ -121,7 +122,7 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<i64, sqlx::Error> {
                 .bind(affiliated)
                 .bind(if affiliated.is_some() { "approved" } else { "" })
                 .bind(if id.is_male() { "male" } else { "female" })
-                .bind(format!("{year:04}-{month:02}-{day:02}"))
+                .bind(id.birth_date().to_string())
                 .bind(format!("{}@demo.xueshi.cn", account.phone))
                 .bind(now)
                 .fetch_one(&mut **tx)

@@ -74,15 +74,22 @@ pub async fn create(db: &Db, config: &Config, new: NewSession<'_>, now: i64) -> 
     Ok(token)
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    user_id: i64,
+    created_at: i64,
+    last_seen_at: i64,
+}
+
 /// The user of a live session. An expired session is deleted on sight.
 pub async fn resolve(db: &Db, config: &Config, token: &str, now: i64) -> Result<Option<i64>, sqlx::Error> {
     let id = session_id(config, token);
-    let row: Option<(i64, i64, i64)> =
+    let row: Option<SessionRow> =
         sqlx::query_as("SELECT user_id, created_at, last_seen_at FROM sessions WHERE id = $1")
             .bind(&id)
             .fetch_optional(db.reader())
             .await?;
-    let Some((user_id, created_at, last_seen_at)) = row else {
+    let Some(SessionRow { user_id, created_at, last_seen_at }) = row else {
         return Ok(None);
     };
     let idle_ms = i64::try_from(config.session_idle.as_millis()).unwrap_or(i64::MAX);

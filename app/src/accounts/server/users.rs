@@ -6,6 +6,7 @@ use crate::{
         roles::{CurrentUser, Role, RoleGrant},
     },
     platform::server::db::Db,
+    units::domain::UnitStatus,
 };
 
 /// Account states stored in `users.status`.
@@ -18,12 +19,20 @@ pub mod status {
     pub const REJECTED: &str = "rejected";
 }
 
-/// The unit (id, status) with this credit code, if the user is one of its admins.
+/// A unit as its admin's login sees it.
+#[derive(sqlx::FromRow)]
+pub struct AdministeredUnit {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub status: UnitStatus,
+}
+
+/// The unit with this credit code, if the user is one of its admins.
 pub async fn administered_unit(
     db: &Db,
     user_id: i64,
     credit_code: &str,
-) -> Result<Option<(i64, String)>, sqlx::Error> {
+) -> Result<Option<AdministeredUnit>, sqlx::Error> {
     sqlx::query_as(
         "SELECT u.id, u.status FROM units u JOIN user_roles r ON r.scope_id = u.id AND r.role = 'unit_admin'
          WHERE u.credit_code = $1 AND r.user_id = $2",
@@ -37,9 +46,10 @@ pub async fn administered_unit(
 /// Why the authority turned down the unit this user applied for.
 pub async fn rejection_reason(db: &Db, user_id: i64) -> Result<String, sqlx::Error> {
     let reason: Option<String> = sqlx::query_scalar(
-        "SELECT review_reason FROM units WHERE applicant_user_id = $1 AND status = 'rejected' ORDER BY id DESC LIMIT 1",
+        "SELECT review_reason FROM units WHERE applicant_user_id = $1 AND status = $2 ORDER BY id DESC LIMIT 1",
     )
     .bind(user_id)
+    .bind(UnitStatus::Rejected.code())
     .fetch_optional(db.reader())
     .await?;
     Ok(reason.unwrap_or_default())
@@ -50,7 +60,8 @@ pub async fn rejection_reason(db: &Db, user_id: i64) -> Result<String, sqlx::Err
 #[derive(sqlx::FromRow)]
 pub struct UnitApplicant {
     pub password_hash: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: UnitStatus,
     pub review_reason: String,
 }
 
@@ -66,16 +77,19 @@ pub async fn find_unit_applicant(
     };
     sqlx::query_as(&format!(
         "SELECT applicant_password_hash AS password_hash, status, review_reason FROM units
-         WHERE {column} = $1 AND status IN ('pending', 'rejected') AND applicant_user_id IS NULL
+         WHERE {column} = $1 AND status IN ($3, $4) AND applicant_user_id IS NULL
            AND applicant_password_hash <> '' AND ($2 = '' OR credit_code = $2)
          ORDER BY created_at DESC, id DESC LIMIT 1"
     ))
     .bind(account.canonical())
     .bind(credit_code.unwrap_or(""))
+    .bind(UnitStatus::Pending.code())
+    .bind(UnitStatus::Rejected.code())
     .fetch_optional(db.reader())
     .await
 }
 
+#[derive(sqlx::FromRow)]
 pub struct LoginCandidate {
     pub id: i64,
     pub password_hash: String,
@@ -87,45 +101,56 @@ pub async fn find_for_login(db: &Db, account: &LoginAccount) -> Result<Option<Lo
         LoginAccount::Phone(_) => "SELECT id, password_hash, status FROM users WHERE phone = $1",
         LoginAccount::IdNumber(_) => "SELECT id, password_hash, status FROM users WHERE id_number = $1",
     };
-    let row: Option<(i64, String, String)> =
-        sqlx::query_as(sql).bind(account.canonical()).fetch_optional(db.reader()).await?;
-    Ok(row.map(|(id, password_hash, status)| LoginCandidate { id, password_hash, status }))
+    sqlx::query_as(sql).bind(account.canonical()).fetch_optional(db.reader()).await
+}
+
+#[derive(sqlx::FromRow)]
+struct CurrentUserRow {
+    name: String,
+    status: String,
+    real_name_verified: i64,
+    must_change_password: i64,
 }
 
 /// The user behind a session, if the account is still active.
 pub async fn load_current_user(db: &Db, user_id: i64) -> Result<Option<CurrentUser>, sqlx::Error> {
-    let row: Option<(String, String, i64, i64)> = sqlx::query_as(
+    let row: Option<CurrentUserRow> = sqlx::query_as(
         "SELECT name, status, real_name_verified, must_change_password FROM users WHERE id = $1",
     )
     .bind(user_id)
     .fetch_optional(db.reader())
     .await?;
-    let Some((name, user_status, verified, must_change)) = row else {
+    let Some(row) = row else {
         return Ok(None);
     };
-    if user_status != status::ACTIVE {
+    if row.status != status::ACTIVE {
         return Ok(None);
     }
     let grants = load_grants(db, user_id).await?;
     Ok(Some(CurrentUser {
         id: user_id,
-        name,
+        name: row.name,
         grants,
-        real_name_verified: verified != 0,
-        must_change_password: must_change != 0,
+        real_name_verified: row.real_name_verified != 0,
+        must_change_password: row.must_change_password != 0,
     }))
 }
 
+#[derive(sqlx::FromRow)]
+struct GrantRow {
+    #[sqlx(try_from = "String")]
+    role: Role,
+    scope_id: i64,
+}
+
 async fn load_grants(db: &Db, user_id: i64) -> Result<Vec<RoleGrant>, sqlx::Error> {
-    let rows: Vec<(String, i64)> =
+    let rows: Vec<GrantRow> =
         sqlx::query_as("SELECT role, scope_id FROM user_roles WHERE user_id = $1 ORDER BY role, scope_id")
             .bind(user_id)
             .fetch_all(db.reader())
             .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(code, scope)| {
-            Role::from_code(&code).map(|role| RoleGrant { role, scope_id: (scope != 0).then_some(scope) })
-        })
+        .map(|row| RoleGrant { role: row.role, scope_id: (row.scope_id != 0).then_some(row.scope_id) })
         .collect())
 }

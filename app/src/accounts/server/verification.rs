@@ -3,7 +3,7 @@ use super::{
     throttle,
 };
 use crate::{
-    accounts::{identity::IdNumber, profile_rules::check_real_name},
+    accounts::{identity::IdNumber, identity_review::ReviewStatus, profile_rules::check_real_name},
     error::{AppError, AppResult, Validation},
     platform::server::{
         AppState,
@@ -150,9 +150,9 @@ pub async fn verify(
             files::record(&mut tx, file).await?;
         }
         let (status, reason, submitted) = match &decision {
-            IdentityDecision::Verified => ("approved", "", Submitted::Verified),
-            IdentityDecision::Refused(reason) => ("rejected", reason.as_str(), Submitted::Refused),
-            IdentityDecision::Review => ("pending", "", Submitted::InReview),
+            IdentityDecision::Verified => (ReviewStatus::Approved, "", Submitted::Verified),
+            IdentityDecision::Refused(reason) => (ReviewStatus::Rejected, reason.as_str(), Submitted::Refused),
+            IdentityDecision::Review => (ReviewStatus::Pending, "", Submitted::InReview),
         };
         let inserted = sqlx::query(
             "INSERT INTO identity_reviews (user_id, id_number, name, front_file_id, back_file_id, provider, status,
@@ -165,7 +165,7 @@ pub async fn verify(
         .bind(&stored[0].record.id)
         .bind(&stored[1].record.id)
         .bind(provider.name())
-        .bind(status)
+        .bind(status.code())
         .bind(reason)
         .bind(now)
         .bind((submitted != Submitted::InReview).then_some(now))
@@ -208,10 +208,11 @@ where
 {
     let current: Option<AccountState> = sqlx::query_as(
         "SELECT u.real_name_verified, u.identity_locked,
-                (SELECT COUNT(*) FROM identity_reviews r WHERE r.user_id = u.id AND r.status = 'pending') AS pending
+                (SELECT COUNT(*) FROM identity_reviews r WHERE r.user_id = u.id AND r.status = $2) AS pending
          FROM users u WHERE u.id = $1",
     )
     .bind(user_id)
+    .bind(ReviewStatus::Pending.code())
     .fetch_optional(executor)
     .await?;
     match current {
@@ -249,7 +250,6 @@ pub(crate) async fn apply_identity(
     [front, back]: [&str; 2],
     now: i64,
 ) -> AppResult<()> {
-    let (year, month, day) = id_number.birth_date();
     let updated = sqlx::query(
         "UPDATE users SET id_number = $1, name = $2, gender = $3, birth_date = $4, id_card_front_file_id = $5,
              id_card_back_file_id = $6, real_name_verified = 1, verified_at = $7, updated_at = $7
@@ -258,7 +258,7 @@ pub(crate) async fn apply_identity(
     .bind(id_number.as_str())
     .bind(name)
     .bind(if id_number.is_male() { "male" } else { "female" })
-    .bind(format!("{year:04}-{month:02}-{day:02}"))
+    .bind(id_number.birth_date().to_string())
     .bind(front)
     .bind(back)
     .bind(now)

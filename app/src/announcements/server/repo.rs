@@ -11,10 +11,61 @@ use crate::{
 };
 use sqlx::any::AnyRow;
 
-type SummaryRow = (i64, String, String, Option<i64>);
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    title: String,
+    published_at: Option<i64>,
+}
 
-fn summary((id, category, title, published_at): SummaryRow) -> Option<AnnouncementSummary> {
-    Some(AnnouncementSummary { id, category: Category::from_code(&category)?, title, published_at })
+fn summary(row: SummaryRow) -> AnnouncementSummary {
+    AnnouncementSummary {
+        id: row.id,
+        category: row.category,
+        title: row.title,
+        published_at: row.published_at,
+    }
+}
+
+/// A line of the admin list: drafts too.
+#[derive(sqlx::FromRow)]
+struct AdminLineRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    title: String,
+    published_at: Option<i64>,
+    published: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AnnouncementRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    title: String,
+    body_html: String,
+    published: i64,
+    published_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct EditRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    title: String,
+    body_markdown: String,
+    published: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct AttachmentRow {
+    file_id: String,
+    filename: String,
+    size_bytes: i64,
 }
 
 const SUMMARY_COLUMNS: &str = "id, category, title, published_at";
@@ -57,14 +108,14 @@ pub async fn list_published(
             .await?,
         ),
     };
-    Ok(Page { items: rows.into_iter().filter_map(summary).collect(), page, per_page, total })
+    Ok(Page { items: rows.into_iter().map(summary).collect(), page, per_page, total })
 }
 
 /// Every announcement, drafts too, most recently edited first (admin list).
 pub async fn list_all(db: &Db, page: u32, per_page: u32) -> Result<Page<AnnouncementSummary>, sqlx::Error> {
     let (limit, offset) = limit_offset(page, per_page);
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM announcements").fetch_one(db.reader()).await?;
-    let rows: Vec<(i64, String, String, Option<i64>, i64)> = sqlx::query_as(
+    let rows: Vec<AdminLineRow> = sqlx::query_as(
         "SELECT id, category, title, published_at, published FROM announcements
          ORDER BY updated_at DESC, id DESC LIMIT $1 OFFSET $2",
     )
@@ -74,8 +125,11 @@ pub async fn list_all(db: &Db, page: u32, per_page: u32) -> Result<Page<Announce
     .await?;
     let items = rows
         .into_iter()
-        .filter_map(|(id, category, title, published_at, published)| {
-            summary((id, category, title, (published != 0).then_some(published_at).flatten()))
+        .map(|row| AnnouncementSummary {
+            id: row.id,
+            category: row.category,
+            title: row.title,
+            published_at: (row.published != 0).then_some(row.published_at).flatten(),
         })
         .collect();
     Ok(Page { items, page, per_page, total })
@@ -91,7 +145,7 @@ pub async fn home_feed(db: &Db, per_category: i64) -> Result<HomeFeed, sqlx::Err
         .bind(per_category)
         .fetch_all(db.reader())
         .await?;
-        Ok::<_, sqlx::Error>(rows.into_iter().filter_map(summary).collect::<Vec<_>>())
+        Ok::<_, sqlx::Error>(rows.into_iter().map(summary).collect::<Vec<_>>())
     };
     let (notices, guides) = futures::try_join!(latest(Category::Notice), latest(Category::Guide))?;
     Ok(HomeFeed { notices, guides })
@@ -99,16 +153,13 @@ pub async fn home_feed(db: &Db, per_category: i64) -> Result<HomeFeed, sqlx::Err
 
 /// One announcement; drafts only when `include_drafts` (the admin's preview).
 pub async fn find(db: &Db, id: i64, include_drafts: bool) -> Result<Option<Announcement>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, i64, Option<i64>)> = sqlx::query_as(
+    let row: Option<AnnouncementRow> = sqlx::query_as(
         "SELECT id, category, title, body_html, published, published_at FROM announcements WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.reader())
     .await?;
-    let Some((id, category, title, body_html, published, published_at)) = row else {
-        return Ok(None);
-    };
-    let Some(category) = Category::from_code(&category) else {
+    let Some(AnnouncementRow { id, category, title, body_html, published, published_at }) = row else {
         return Ok(None);
     };
     if published == 0 && !include_drafts {
@@ -126,16 +177,13 @@ pub async fn find(db: &Db, id: i64, include_drafts: bool) -> Result<Option<Annou
 }
 
 pub async fn load_for_edit(db: &Db, id: i64) -> Result<Option<AnnouncementForEdit>, sqlx::Error> {
-    let row: Option<(i64, String, String, String, i64)> = sqlx::query_as(
+    let row: Option<EditRow> = sqlx::query_as(
         "SELECT id, category, title, body_markdown, published FROM announcements WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.reader())
     .await?;
-    let Some((id, category, title, body_markdown, published)) = row else {
-        return Ok(None);
-    };
-    let Some(category) = Category::from_code(&category) else {
+    let Some(EditRow { id, category, title, body_markdown, published }) = row else {
         return Ok(None);
     };
     Ok(Some(AnnouncementForEdit {
@@ -149,8 +197,8 @@ pub async fn load_for_edit(db: &Db, id: i64) -> Result<Option<AnnouncementForEdi
 }
 
 pub async fn attachments(db: &Db, announcement_id: i64) -> Result<Vec<Attachment>, sqlx::Error> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT f.id, f.filename, f.size_bytes FROM announcement_attachments a
+    let rows: Vec<AttachmentRow> = sqlx::query_as(
+        "SELECT f.id AS file_id, f.filename, f.size_bytes FROM announcement_attachments a
          JOIN files f ON f.id = a.file_id WHERE a.announcement_id = $1 ORDER BY a.position, f.created_at",
     )
     .bind(announcement_id)
@@ -158,7 +206,7 @@ pub async fn attachments(db: &Db, announcement_id: i64) -> Result<Vec<Attachment
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(file_id, filename, size_bytes)| Attachment { file_id, filename, size_bytes })
+        .map(|row| Attachment { file_id: row.file_id, filename: row.filename, size_bytes: row.size_bytes })
         .collect())
 }
 

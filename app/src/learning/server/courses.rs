@@ -5,12 +5,14 @@
 use crate::{
     accounts::roles::CurrentUser,
     catalogue::{
-        domain::Category,
+        domain::{Category, Mode},
         server::{may_manage, provider_scope},
     },
+    enrolment::domain::Status,
     error::{AppError, AppResult},
     learning::{
-        ChapterAdmin, CourseAdmin, QuestionAdmin,
+        ChapterAdmin, ClassOffer, CourseAdmin, QuestionAdmin,
+        api::CourseLine,
         domain::{CourseForm, QuestionForm, QuestionKind, check_question},
     },
     platform::server::{
@@ -36,10 +38,21 @@ async fn managed_course<'e>(
     provider.filter(|p| may_manage(user, *p)).ok_or_else(|| AppError::not_found("课程不存在"))
 }
 
-pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<(i64, String, Category, i64, i64)>> {
+#[derive(sqlx::FromRow)]
+struct CourseLineRow {
+    id: i64,
+    title: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+    chapters: i64,
+}
+
+pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<CourseLine>> {
     let scope = provider_scope(user)?.unwrap_or(0);
-    let rows: Vec<(i64, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT co.id, co.title, co.category, co.hours_tenths, (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id)
+    let rows: Vec<CourseLineRow> = sqlx::query_as(
+        "SELECT co.id, co.title, co.category, co.hours_tenths,
+                (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id) AS chapters
          FROM courses co WHERE ($1 = 0 OR co.provider_id = $1) ORDER BY co.id DESC LIMIT 500",
     )
     .bind(scope)
@@ -47,8 +60,12 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<(i64, S
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, title, category, hours, chapters)| {
-            (id, title, Category::from_code(&category).unwrap_or(Category::Elective), hours, chapters)
+        .map(|row| CourseLine {
+            id: row.id,
+            title: row.title,
+            category: row.category,
+            hours_tenths: row.hours_tenths,
+            chapters: row.chapters,
         })
         .collect())
 }
@@ -103,70 +120,114 @@ pub async fn save(state: &AppState, user: &CurrentUser, form: &CourseForm, now: 
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct CourseRow {
+    title: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+    description: String,
+    cover_file_id: Option<String>,
+    quiz_count: i64,
+    quiz_points: i64,
+    pass_score: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChapterRow {
+    id: i64,
+    position: i64,
+    title: String,
+    duration_ms: i64,
+    video_file_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct QuestionRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    kind: QuestionKind,
+    stem: String,
+    options: String,
+    answer: String,
+    explanation: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ClassOfferRow {
+    id: i64,
+    title: String,
+    /// How many times the class offers the course: 0 or 1.
+    offered: i64,
+}
+
 pub async fn get(state: &AppState, user: &CurrentUser, course_id: i64) -> AppResult<CourseAdmin> {
     let pool = state.db.reader();
     let provider_id = managed_course(pool, user, course_id).await?;
-    type Row = (String, String, i64, String, Option<String>, i64, i64, i64);
-    let (title, category, hours_tenths, description, cover, quiz_count, quiz_points, pass_score): Row =
-        sqlx::query_as(
-            "SELECT title, category, hours_tenths, description, cover_file_id, quiz_count, quiz_points, pass_score
-             FROM courses WHERE id = $1",
-        )
-        .bind(course_id)
-        .fetch_one(pool)
-        .await?;
-    let chapters: Vec<(i64, i64, String, i64, Option<String>)> = sqlx::query_as(
+    let course: CourseRow = sqlx::query_as(
+        "SELECT title, category, hours_tenths, description, cover_file_id, quiz_count, quiz_points, pass_score
+         FROM courses WHERE id = $1",
+    )
+    .bind(course_id)
+    .fetch_one(pool)
+    .await?;
+    let chapters: Vec<ChapterRow> = sqlx::query_as(
         "SELECT id, position, title, duration_ms, video_file_id FROM chapters WHERE course_id = $1 ORDER BY position",
     )
     .bind(course_id)
     .fetch_all(pool)
     .await?;
-    let questions: Vec<(i64, String, String, String, String, String)> = sqlx::query_as(
+    let questions: Vec<QuestionRow> = sqlx::query_as(
         "SELECT id, kind, stem, options, answer, explanation FROM questions WHERE course_id = $1 ORDER BY id",
     )
     .bind(course_id)
     .fetch_all(pool)
     .await?;
-    let classes: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT c.id, c.title, (SELECT COUNT(*) FROM class_courses cc WHERE cc.class_id = c.id AND cc.course_id = $2)
-         FROM classes c WHERE c.provider_id = $1 AND c.mode = 'online' ORDER BY c.id DESC",
+    let classes: Vec<ClassOfferRow> = sqlx::query_as(
+        "SELECT c.id, c.title,
+                (SELECT COUNT(*) FROM class_courses cc WHERE cc.class_id = c.id AND cc.course_id = $2) AS offered
+         FROM classes c WHERE c.provider_id = $1 AND c.mode = $3 ORDER BY c.id DESC",
     )
     .bind(provider_id)
     .bind(course_id)
+    .bind(Mode::Online.code())
     .fetch_all(pool)
     .await?;
     Ok(CourseAdmin {
         id: course_id,
-        title,
-        category: Category::from_code(&category).unwrap_or(Category::Elective),
-        hours_tenths,
-        description,
-        cover_url: cover.map(|f| format!("/files/{f}")),
-        quiz_count,
-        quiz_points,
-        pass_score,
+        title: course.title,
+        category: course.category,
+        hours_tenths: course.hours_tenths,
+        description: course.description,
+        cover_url: course.cover_file_id.map(|f| format!("/files/{f}")),
+        quiz_count: course.quiz_count,
+        quiz_points: course.quiz_points,
+        pass_score: course.pass_score,
         chapters: chapters
             .into_iter()
-            .map(|(id, position, title, duration_ms, video)| ChapterAdmin {
-                id,
-                position,
-                title,
-                duration_ms,
-                video_url: video.map(|f| format!("/files/{f}")),
+            .map(|ch| ChapterAdmin {
+                id: ch.id,
+                position: ch.position,
+                title: ch.title,
+                duration_ms: ch.duration_ms,
+                video_url: ch.video_file_id.map(|f| format!("/files/{f}")),
             })
             .collect(),
         questions: questions
             .into_iter()
-            .map(|(id, kind, stem, options, answer, explanation)| QuestionAdmin {
-                id,
-                kind: QuestionKind::from_code(&kind).unwrap_or(QuestionKind::Single),
-                stem,
-                options: options.lines().map(str::to_owned).collect(),
-                answer,
-                explanation,
+            .map(|q| QuestionAdmin {
+                id: q.id,
+                kind: q.kind,
+                stem: q.stem,
+                options: q.options.lines().map(str::to_owned).collect(),
+                answer: q.answer,
+                explanation: q.explanation,
             })
             .collect(),
-        classes: classes.into_iter().map(|(id, title, on)| (id, title, on > 0)).collect(),
+        classes: classes
+            .into_iter()
+            .map(|c| ClassOffer { class_id: c.id, title: c.title, offered: c.offered > 0 })
+            .collect(),
     })
 }
 
@@ -360,10 +421,11 @@ pub async fn add_question(
     now: i64,
 ) -> AppResult<i64> {
     let course_id = form.course_id.trim().parse::<i64>().map_err(|_| AppError::not_found("课程不存在"))?;
-    let (kind, stem, options, answer, explanation) = check_question(form)?;
+    let q = check_question(form)?;
     let mut tx = state.db.begin().await?;
     managed_course(&mut *tx, user, course_id).await?;
-    let id = insert_question(&mut tx, course_id, kind, &stem, &options, &answer, &explanation, now).await?;
+    let id = insert_question(&mut tx, course_id, q.kind, &q.stem, &q.options, &q.answer, &q.explanation, now)
+        .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -431,10 +493,11 @@ pub async fn set_classes(
     let provider_id = managed_course(&mut *tx, user, course_id).await?;
     for class_id in class_ids {
         let ok: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM classes WHERE id = $1 AND provider_id = $2 AND mode = 'online'",
+            "SELECT COUNT(*) FROM classes WHERE id = $1 AND provider_id = $2 AND mode = $3",
         )
         .bind(class_id)
         .bind(provider_id)
+        .bind(Mode::Online.code())
         .fetch_one(&mut *tx)
         .await?;
         if ok == 0 {
@@ -475,10 +538,12 @@ pub async fn may_watch(state: &AppState, user: &CurrentUser, file_id: &str) -> A
     let studying: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM chapters ch JOIN course_selections s ON s.course_id = ch.course_id
          JOIN registrations r ON r.class_id = s.class_id AND r.user_id = s.user_id
-         WHERE ch.video_file_id = $1 AND s.user_id = $2 AND r.status IN ('paid', 'completed')",
+         WHERE ch.video_file_id = $1 AND s.user_id = $2 AND r.status IN ($3, $4)",
     )
     .bind(file_id)
     .bind(user.id)
+    .bind(Status::Paid.code())
+    .bind(Status::Completed.code())
     .fetch_one(state.db.reader())
     .await?;
     Ok(studying > 0)

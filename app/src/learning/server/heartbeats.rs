@@ -131,12 +131,30 @@ struct Progress {
 }
 
 #[derive(sqlx::FromRow)]
+struct StoredLease {
+    user_id: i64,
+    token: String,
+    chapter_id: i64,
+    seen_at: i64,
+    slack_ms: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct StoredProgress {
     user_id: i64,
     chapter_id: i64,
     segments: String,
     position_ms: i64,
     completed_at: Option<i64>,
+}
+
+/// How many chapters a course has and how many of them a learner has completed.
+#[derive(sqlx::FromRow)]
+struct CourseChapters {
+    user_id: i64,
+    course_id: i64,
+    chapters: i64,
+    done: i64,
 }
 
 async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>, sqlx::Error> {
@@ -153,7 +171,7 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         placeholders(1, users.len()),
         db.row_lock()
     );
-    let mut query = sqlx::query_as::<_, (i64, String, i64, i64, i64)>(&sql);
+    let mut query = sqlx::query_as::<_, StoredLease>(&sql);
     for user in &users {
         query = query.bind(user);
     }
@@ -161,8 +179,15 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
         .fetch_all(&mut *tx)
         .await?
         .into_iter()
-        .map(|(user, token, chapter_id, seen_at, slack_ms)| {
-            (user, Lease { token, chapter_id, seen_at, slack_ms, renewed: false })
+        .map(|row| {
+            let lease = Lease {
+                token: row.token,
+                chapter_id: row.chapter_id,
+                seen_at: row.seen_at,
+                slack_ms: row.slack_ms,
+                renewed: false,
+            };
+            (row.user_id, lease)
         })
         .collect();
 
@@ -315,20 +340,22 @@ async fn write_batch(db: &Db, beats: &[&Beat]) -> Result<Vec<AppResult<Written>>
     if !courses.is_empty() {
         let sql = format!(
             "WITH k (user_id, course_id) AS (VALUES {})
-             SELECT k.user_id, k.course_id, COUNT(*), COUNT(p.completed_at)
+             SELECT k.user_id, k.course_id, COUNT(*) AS chapters, COUNT(p.completed_at) AS done
              FROM k JOIN chapters ch ON ch.course_id = k.course_id
              LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = k.user_id
              GROUP BY k.user_id, k.course_id",
             tuples(courses.len(), 2)
         );
-        let mut query = sqlx::query_as::<_, (i64, i64, i64, i64)>(&sql);
+        let mut query = sqlx::query_as::<_, CourseChapters>(&sql);
         for (user, course) in &courses {
             query = query.bind(user).bind(course);
         }
-        for (user, course, chapters, done) in query.fetch_all(&mut *tx).await? {
-            let percent =
-                course_progress(usize::try_from(done).unwrap_or(0), usize::try_from(chapters).unwrap_or(0));
-            progress_of.insert((user, course), percent);
+        for row in query.fetch_all(&mut *tx).await? {
+            let percent = course_progress(
+                usize::try_from(row.done).unwrap_or(0),
+                usize::try_from(row.chapters).unwrap_or(0),
+            );
+            progress_of.insert((row.user_id, row.course_id), percent);
         }
     }
 

@@ -19,18 +19,21 @@ use crate::{
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
 
+/// The quiz of a course the user studies, in the class of their selection.
+#[derive(sqlx::FromRow)]
 struct CourseQuiz {
+    class_id: i64,
     course_id: i64,
     title: String,
-    count: i64,
-    points: i64,
+    quiz_count: i64,
+    quiz_points: i64,
     pass_score: i64,
 }
 
-/// The quiz of a course the user studies, by their selection: (class id, quiz).
-/// Another user's selection answers like one that does not exist.
-async fn own_quiz(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<(i64, CourseQuiz)> {
-    let row: Option<(i64, i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+/// The quiz of a course the user studies, by their selection. Another user's
+/// selection answers like one that does not exist.
+async fn own_quiz(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<CourseQuiz> {
+    let row: Option<CourseQuiz> = sqlx::query_as(&format!(
         "SELECT s.class_id, s.course_id, co.title, co.quiz_count, co.quiz_points, co.pass_score
          FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
@@ -41,9 +44,7 @@ async fn own_quiz(state: &AppState, user_id: i64, selection_id: i64) -> AppResul
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    let (class_id, course_id, title, count, points, pass_score) =
-        row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))?;
-    Ok((class_id, CourseQuiz { course_id, title, count, points, pass_score }))
+    row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))
 }
 
 async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i64>> {
@@ -56,20 +57,19 @@ async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i
 }
 
 pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<QuizGate> {
-    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
-    let (course_id, course_title) = (quiz.course_id, quiz.title.clone());
+    let quiz = own_quiz(state, user_id, selection_id).await?;
     let passed: Option<i64> = sqlx::query_scalar("SELECT passed_at FROM course_selections WHERE id = $1")
         .bind(selection_id)
         .fetch_one(state.db.reader())
         .await?;
     Ok(QuizGate {
         selection_id,
-        class_id,
-        course_title,
-        progress: course_progress_of(state, user_id, course_id).await?,
+        class_id: quiz.class_id,
+        progress: course_progress_of(state, user_id, quiz.course_id).await?,
+        course_title: quiz.title,
         passed: passed.is_some(),
         open_attempt: open_attempt(state, selection_id).await?,
-        question_count: quiz.count,
+        question_count: quiz.quiz_count,
         pass_score: quiz.pass_score,
     })
 }
@@ -77,7 +77,7 @@ pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResul
 /// 开始测验 / 继续测验: only at 100 % of the course; an attempt not handed in is
 /// continued; a new one prefers questions not seen before.
 pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) -> AppResult<i64> {
-    let (_, quiz) = own_quiz(state, user_id, selection_id).await?;
+    let quiz = own_quiz(state, user_id, selection_id).await?;
     let course_id = quiz.course_id;
     if course_progress_of(state, user_id, course_id).await? < 100 {
         return Err(AppError::conflict("请先学完全部章节，再参加课后测验"));
@@ -98,7 +98,7 @@ pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) 
             .fetch_all(state.db.reader())
             .await?;
     let seen: Vec<i64> = earlier.iter().flat_map(|ids| parse_ids(ids)).collect();
-    let count = usize::try_from(quiz.count).unwrap_or(0).max(1);
+    let count = usize::try_from(quiz.quiz_count).unwrap_or(0).max(1);
     let drawn = draw(&bank, &seen, count, |ids| ids.shuffle(&mut rand::rng()));
     // A unique index allows one open attempt per selection: a start racing this one
     // inserts nothing here, and both continue the attempt that won.
@@ -128,20 +128,47 @@ fn format_ids(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-/// An attempt of the user: (selection, questions, submitted).
-async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<(i64, Vec<i64>, bool)> {
-    let row: Option<(i64, String, Option<i64>)> = sqlx::query_as(
+#[derive(sqlx::FromRow)]
+struct AttemptRow {
+    selection_id: i64,
+    questions: String,
+    submitted_at: Option<i64>,
+}
+
+/// An attempt of the user.
+struct OwnAttempt {
+    selection_id: i64,
+    /// The ids of its questions, in the attempt's order.
+    questions: Vec<i64>,
+    submitted: bool,
+}
+
+async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<OwnAttempt> {
+    let row: Option<AttemptRow> = sqlx::query_as(
         "SELECT selection_id, questions, submitted_at FROM quiz_attempts WHERE id = $1 AND user_id = $2",
     )
     .bind(attempt_id)
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    let (selection_id, questions, submitted) = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
-    Ok((selection_id, parse_ids(&questions), submitted.is_some()))
+    let row = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
+    Ok(OwnAttempt {
+        selection_id: row.selection_id,
+        questions: parse_ids(&row.questions),
+        submitted: row.submitted_at.is_some(),
+    })
 }
 
-type QuestionRow = (i64, String, String, String, String, String);
+#[derive(sqlx::FromRow)]
+struct QuestionRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    kind: QuestionKind,
+    stem: String,
+    options: String,
+    answer: String,
+    explanation: String,
+}
 
 /// The questions of an attempt, in the attempt's order, in one query.
 async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>> {
@@ -157,7 +184,7 @@ async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>>
         query = query.bind(id);
     }
     let mut by_id: HashMap<i64, QuestionRow> =
-        query.fetch_all(state.db.reader()).await?.into_iter().map(|row| (row.0, row)).collect();
+        query.fetch_all(state.db.reader()).await?.into_iter().map(|row| (row.id, row)).collect();
     ids.iter()
         .map(|id| {
             by_id
@@ -168,33 +195,32 @@ async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>>
 }
 
 fn public_question(row: &QuestionRow) -> QuizQuestion {
-    let (id, kind, stem, options, _, _) = row;
-    let kind = QuestionKind::from_code(kind).unwrap_or(QuestionKind::Single);
     QuizQuestion {
-        id: *id,
-        kind,
-        stem: stem.clone(),
-        options: if kind == QuestionKind::TrueFalse {
+        id: row.id,
+        kind: row.kind,
+        stem: row.stem.clone(),
+        options: if row.kind == QuestionKind::TrueFalse {
             vec!["正确".to_owned(), "错误".to_owned()]
         } else {
-            options.lines().map(str::to_owned).collect()
+            row.options.lines().map(str::to_owned).collect()
         },
     }
 }
 
 /// The answer sheet: questions without their answers.
 pub async fn sheet(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizSheet> {
-    let (selection_id, ids, submitted) = own_attempt(state, user_id, attempt_id).await?;
-    if submitted {
+    let attempt = own_attempt(state, user_id, attempt_id).await?;
+    if attempt.submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
-    let (_, quiz) = own_quiz(state, user_id, selection_id).await?;
-    let rows = questions(state, &ids).await?;
+    let selection_id = attempt.selection_id;
+    let quiz = own_quiz(state, user_id, selection_id).await?;
+    let rows = questions(state, &attempt.questions).await?;
     Ok(QuizSheet {
         attempt_id,
         selection_id,
         course_title: quiz.title,
-        points: quiz.points,
+        points: quiz.quiz_points,
         pass_score: quiz.pass_score,
         questions: rows.iter().map(public_question).collect(),
     })
@@ -202,7 +228,7 @@ pub async fn sheet(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult
 
 fn key(row: &QuestionRow) -> AnswerKey {
     let q = public_question(row);
-    AnswerKey { question_id: q.id, kind: q.kind, options: q.options.len(), answer: row.4.clone() }
+    AnswerKey { question_id: q.id, kind: q.kind, options: q.options.len(), answer: row.answer.clone() }
 }
 
 /// 交卷: graded and stored once; at the pass line the course is passed and its hours
@@ -214,15 +240,16 @@ pub async fn submit(
     given: &[(i64, String)],
     now: i64,
 ) -> AppResult<()> {
-    let (selection_id, ids, submitted) = own_attempt(state, user_id, attempt_id).await?;
-    if submitted {
+    let attempt = own_attempt(state, user_id, attempt_id).await?;
+    if attempt.submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
-    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
-    let course_id = quiz.course_id;
-    let rows = questions(state, &ids).await?;
+    let selection_id = attempt.selection_id;
+    let quiz = own_quiz(state, user_id, selection_id).await?;
+    let (class_id, course_id) = (quiz.class_id, quiz.course_id);
+    let rows = questions(state, &attempt.questions).await?;
     let keys: Vec<AnswerKey> = rows.iter().map(key).collect();
-    let graded = grade(&keys, given, quiz.points, quiz.pass_score);
+    let graded = grade(&keys, given, quiz.quiz_points, quiz.pass_score);
     let answers =
         graded.answers.iter().map(|a| format!("{}:{}", a.question_id, a.given)).collect::<Vec<_>>().join(",");
     let mut tx = state.db.begin().await?;
@@ -248,6 +275,23 @@ pub async fn submit(
     Ok(())
 }
 
+/// What a passed course credits: its title, category and hours, for the class's year.
+#[derive(sqlx::FromRow)]
+struct CreditRow {
+    title: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+    year: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct RequiredHoursRow {
+    hours_public: i64,
+    hours_professional: i64,
+    hours_elective: i64,
+}
+
 /// The course is passed: the selection is marked, the hours credited once, and the
 /// registration completed when the class's requirement is met.
 async fn pass(
@@ -263,7 +307,7 @@ async fn pass(
         .bind(selection_id)
         .execute(&mut **tx)
         .await?;
-    let (title, category, hours, year): (String, String, i64, i64) = sqlx::query_as(
+    let credit: CreditRow = sqlx::query_as(
         "SELECT co.title, co.category, co.hours_tenths, c.year FROM courses co, classes c WHERE co.id = $1 AND c.id = $2",
     )
     .bind(course_id)
@@ -275,22 +319,26 @@ async fn pass(
          VALUES ($1, $2, $3, $4, 'course', $5, $6, $7) ON CONFLICT (user_id, source_kind, source_id) DO NOTHING",
     )
     .bind(user_id)
-    .bind(year)
-    .bind(&category)
-    .bind(hours)
+    .bind(credit.year)
+    .bind(credit.category.code())
+    .bind(credit.hours_tenths)
     .bind(selection_id)
-    .bind(&title)
+    .bind(&credit.title)
     .bind(now)
     .execute(&mut **tx)
     .await?;
     // 已完成 once every category's requirement is earned.
-    let (public, professional, elective): (i64, i64, i64) =
+    let required: RequiredHoursRow =
         sqlx::query_as("SELECT hours_public, hours_professional, hours_elective FROM classes WHERE id = $1")
             .bind(class_id)
             .fetch_one(&mut **tx)
             .await?;
     let earned = earned(&mut **tx, user_id, class_id).await?;
-    let required = HoursByCategory { public, professional, elective };
+    let required = HoursByCategory {
+        public: required.hours_public,
+        professional: required.hours_professional,
+        elective: required.hours_elective,
+    };
     let met = Category::ALL.iter().all(|c| earned.get(*c) >= required.get(*c));
     if met {
         let next = Status::Paid.apply(Event::Complete).map_err(|r| AppError::internal(r.message()))?;
@@ -308,10 +356,26 @@ async fn pass(
     Ok(())
 }
 
+#[derive(sqlx::FromRow)]
+struct ResultRow {
+    selection_id: i64,
+    questions: String,
+    answers: String,
+    score: Option<i64>,
+    passed: i64,
+    submitted_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct CourseHoursRow {
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+}
+
 /// The result of a handed-in attempt: score, each answer, the right one, 题析.
 pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizResult> {
-    type Row = (i64, String, String, Option<i64>, i64, Option<i64>);
-    let row: Option<Row> = sqlx::query_as(
+    let row: Option<ResultRow> = sqlx::query_as(
         "SELECT selection_id, questions, answers, score, passed, submitted_at FROM quiz_attempts
          WHERE id = $1 AND user_id = $2",
     )
@@ -319,26 +383,25 @@ pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResul
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    let (selection_id, ids, answers, score, passed, submitted) =
-        row.ok_or_else(|| AppError::not_found("测验不存在"))?;
-    if submitted.is_none() {
+    let attempt = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
+    if attempt.submitted_at.is_none() {
         return Err(AppError::conflict("该测验尚未交卷"));
     }
-    let (class_id, quiz) = own_quiz(state, user_id, selection_id).await?;
-    let course_id = quiz.course_id;
-    let (category, hours): (String, i64) =
-        sqlx::query_as("SELECT category, hours_tenths FROM courses WHERE id = $1")
-            .bind(course_id)
-            .fetch_one(state.db.reader())
-            .await?;
-    let given: Vec<(i64, String)> = answers
+    let selection_id = attempt.selection_id;
+    let quiz = own_quiz(state, user_id, selection_id).await?;
+    let course: CourseHoursRow = sqlx::query_as("SELECT category, hours_tenths FROM courses WHERE id = $1")
+        .bind(quiz.course_id)
+        .fetch_one(state.db.reader())
+        .await?;
+    let given: Vec<(i64, String)> = attempt
+        .answers
         .split(',')
         .filter_map(|pair| {
             let (id, answer) = pair.split_once(':')?;
             Some((id.parse().ok()?, answer.to_owned()))
         })
         .collect();
-    let rows = questions(state, &parse_ids(&ids)).await?;
+    let rows = questions(state, &parse_ids(&attempt.questions)).await?;
     let lines = rows
         .iter()
         .map(|row| {
@@ -350,20 +413,20 @@ pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResul
                 correct: crate::learning::domain::is_correct(k.kind, &given, &k.answer, k.options),
                 given,
                 answer: k.answer.clone(),
-                explanation: row.5.clone(),
+                explanation: row.explanation.clone(),
             }
         })
         .collect();
     Ok(QuizResult {
         attempt_id,
         selection_id,
-        class_id,
+        class_id: quiz.class_id,
         course_title: quiz.title,
-        score: score.unwrap_or(0),
+        score: attempt.score.unwrap_or(0),
         pass_score: quiz.pass_score,
-        passed: passed != 0,
-        hours_tenths: hours,
-        category: Category::from_code(&category).unwrap_or(Category::Elective),
+        passed: attempt.passed != 0,
+        hours_tenths: course.hours_tenths,
+        category: course.category,
         lines,
     })
 }

@@ -4,10 +4,14 @@
 
 use super::courses::{insert_chapter, insert_question};
 use crate::{
+    accounts::roles::Role,
+    catalogue::domain::{Category, Mode},
     enrolment::domain::Status,
     learning::domain::QuestionKind,
-    orders::domain::{OrderStatus, lines_for, order_number, total},
+    orders::domain::{OrderStatus, lines_for, order_number},
+    payments::domain::PaymentStatus,
     platform::{
+        money::Fen,
         server::{
             AppState,
             db::Tx,
@@ -22,7 +26,7 @@ use bytes::Bytes;
 
 struct DemoCourse {
     title: &'static str,
-    category: &'static str,
+    category: Category,
     hours_tenths: i64,
     description: &'static str,
     chapters: &'static [(&'static str, &'static str, &'static [u8])],
@@ -31,7 +35,7 @@ struct DemoCourse {
 
 const ETHICS: DemoCourse = DemoCourse {
     title: "专业技术人员职业道德与诚信建设",
-    category: "public",
+    category: Category::Public,
     hours_tenths: 120,
     description: "职业道德的基本规范、诚信体系建设与职业行为底线。",
     chapters: &[
@@ -86,7 +90,7 @@ const ETHICS: DemoCourse = DemoCourse {
 
 const DIGITAL: DemoCourse = DemoCourse {
     title: "数字技术应用基础",
-    category: "public",
+    category: Category::Public,
     hours_tenths: 100,
     description: "数字化办公、数据安全与个人信息保护的基础知识。",
     chapters: &[(
@@ -142,7 +146,7 @@ const DIGITAL: DemoCourse = DemoCourse {
 
 const LAW: DemoCourse = DemoCourse {
     title: "法治建设与依法行政",
-    category: "public",
+    category: Category::Public,
     hours_tenths: 100,
     description: "宪法与法律常识，依法履职的基本要求。",
     chapters: &[("法治建设与依法行政", "law-1.webm", include_bytes!("../../../seed/videos/law-1.webm"))],
@@ -181,7 +185,7 @@ const LAW: DemoCourse = DemoCourse {
 
 const SUPERVISION: DemoCourse = DemoCourse {
     title: "水利工程施工监理实务",
-    category: "professional",
+    category: Category::Professional,
     hours_tenths: 80,
     description: "施工阶段监理的工作程序与质量控制要点（专业科目，供线上专业班使用）。",
     chapters: &[(
@@ -213,17 +217,18 @@ const OFFERED: [&DemoCourse; 3] = [&ETHICS, &DIGITAL, &LAW];
 /// Inserts the demo courses that are missing; returns how many were added.
 pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> Result<u64, sqlx::Error> {
     let owner: i64 = sqlx::query_scalar(
-        "SELECT user_id FROM user_roles WHERE role = 'provider' AND scope_id = $1 ORDER BY user_id LIMIT 1",
+        "SELECT user_id FROM user_roles WHERE role = $2 AND scope_id = $1 ORDER BY user_id LIMIT 1",
     )
     .bind(provider_id)
+    .bind(Role::Provider.code())
     .fetch_one(&mut **tx)
     .await?;
-    let class_id: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM classes WHERE provider_id = $1 AND mode = 'online' ORDER BY id LIMIT 1",
-    )
-    .bind(provider_id)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let class_id: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM classes WHERE provider_id = $1 AND mode = $2 ORDER BY id LIMIT 1")
+            .bind(provider_id)
+            .bind(Mode::Online.code())
+            .fetch_optional(&mut **tx)
+            .await?;
     let mut added = 0;
     for course in OFFERED.iter().copied().chain(std::iter::once(&SUPERVISION)) {
         let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM courses WHERE title = $1")
@@ -240,7 +245,7 @@ pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> 
         )
         .bind(provider_id)
         .bind(course.title)
-        .bind(course.category)
+        .bind(course.category.code())
         .bind(course.hours_tenths)
         .bind(course.description)
         .bind(owner)
@@ -288,6 +293,13 @@ pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> 
     Ok(added)
 }
 
+/// The online class's first session, and its fee.
+#[derive(sqlx::FromRow)]
+struct FirstSessionRow {
+    session_id: i64,
+    fee_fen: Fen,
+}
+
 /// 李四 has paid for the online class (a bank transfer finance confirmed).
 async fn paid_trainee(tx: &mut Tx, class_id: i64, now: i64) -> Result<(), sqlx::Error> {
     const PHONE: &str = "13800000012";
@@ -302,13 +314,14 @@ async fn paid_trainee(tx: &mut Tx, class_id: i64, now: i64) -> Result<(), sqlx::
     if registered > 0 {
         return Ok(());
     }
-    let (session_id, fee_fen): (i64, i64) = sqlx::query_as(
-        "SELECT s.id, c.fee_fen FROM class_sessions s JOIN classes c ON c.id = s.class_id WHERE s.class_id = $1
-         ORDER BY s.id LIMIT 1",
+    let first: FirstSessionRow = sqlx::query_as(
+        "SELECT s.id AS session_id, c.fee_fen FROM class_sessions s JOIN classes c ON c.id = s.class_id
+         WHERE s.class_id = $1 ORDER BY s.id LIMIT 1",
     )
     .bind(class_id)
     .fetch_one(&mut **tx)
     .await?;
+    let (session_id, fee_fen) = (first.session_id, first.fee_fen);
     let registration_id: i64 = sqlx::query_scalar(
         "INSERT INTO registrations (user_id, class_id, session_id, status, job_title, lodging_name, lodging_price_fen,
              fee_fen, exam_subjects, exam_type, joint_invoice_note, submitted_at, created_at, updated_at)
@@ -341,7 +354,7 @@ async fn paid_trainee(tx: &mut Tx, class_id: i64, now: i64) -> Result<(), sqlx::
     .bind(registration_id)
     .bind(user_id)
     .bind(OrderStatus::Paid.code())
-    .bind(total(&lines))
+    .bind(fee_fen)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
@@ -357,13 +370,14 @@ async fn paid_trainee(tx: &mut Tx, class_id: i64, now: i64) -> Result<(), sqlx::
     sqlx::query(
         "INSERT INTO payments (order_id, out_trade_no, provider, channel, amount_fen, status, code_url, transaction_id,
              created_at, succeeded_at, received_on)
-         VALUES ($1, $2, 'transfer', 'transfer', $3, 'succeeded', '', '转账（演示数据）', $4, $4, $5)",
+         VALUES ($1, $2, 'transfer', 'transfer', $3, $6, '', '转账（演示数据）', $4, $4, $5)",
     )
     .bind(order_id)
     .bind(format!("{order_no}-DEMO"))
-    .bind(total(&lines))
+    .bind(fee_fen)
     .bind(now)
     .bind(format_date(now))
+    .bind(PaymentStatus::Succeeded.code())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -3,7 +3,7 @@
 //! another trainee's class, course or chapter answers like one that does not exist.
 
 use crate::{
-    catalogue::domain::Category,
+    catalogue::domain::{Category, Mode},
     error::{AppError, AppResult},
     learning::{
         ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
@@ -20,60 +20,115 @@ use crate::{
 /// Registration statuses that open an online class for study.
 pub(super) const STUDYING: &str = "('paid', 'completed')";
 
-/// A class the user studies: (title, year, notice, required hours).
-async fn studied_class(
-    state: &AppState,
-    user_id: i64,
-    class_id: i64,
-) -> AppResult<(String, i64, String, HoursByCategory)> {
-    let row: Option<(String, i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+#[derive(sqlx::FromRow)]
+struct StudiedClassRow {
+    title: String,
+    year: i64,
+    notice: String,
+    hours_public: i64,
+    hours_professional: i64,
+    hours_elective: i64,
+}
+
+/// A class the user studies.
+struct StudiedClass {
+    title: String,
+    year: i64,
+    notice: String,
+    required: HoursByCategory,
+}
+
+async fn studied_class(state: &AppState, user_id: i64, class_id: i64) -> AppResult<StudiedClass> {
+    let row: Option<StudiedClassRow> = sqlx::query_as(&format!(
         "SELECT c.title, c.year, c.notice, c.hours_public, c.hours_professional, c.hours_elective
-         FROM classes c WHERE c.id = $1 AND c.mode = 'online' AND EXISTS (
+         FROM classes c WHERE c.id = $1 AND c.mode = $3 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = c.id AND r.user_id = $2 AND r.status IN {STUDYING})"
     ))
     .bind(class_id)
     .bind(user_id)
+    .bind(Mode::Online.code())
     .fetch_optional(state.db.reader())
     .await?;
-    let (title, year, notice, public, professional, elective) =
-        row.ok_or_else(|| AppError::not_found("班级不存在或尚未开通"))?;
-    Ok((title, year, notice, HoursByCategory { public, professional, elective }))
+    let row = row.ok_or_else(|| AppError::not_found("班级不存在或尚未开通"))?;
+    Ok(StudiedClass {
+        title: row.title,
+        year: row.year,
+        notice: row.notice,
+        required: HoursByCategory {
+            public: row.hours_public,
+            professional: row.hours_professional,
+            elective: row.hours_elective,
+        },
+    })
 }
 
+/// The columns of a [`CardRow`], from `courses co` joined with `providers p`.
 const CARD_COLUMNS: &str =
-    "co.id, co.title, p.name, co.category, co.hours_tenths, co.description, co.cover_file_id,
-     (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id)";
+    "co.id, co.title, p.name AS provider, co.category, co.hours_tenths, co.description, co.cover_file_id,
+     (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id) AS chapters";
 
-type CardRow = (i64, String, String, String, i64, String, Option<String>, i64);
+#[derive(sqlx::FromRow)]
+struct CardRow {
+    id: i64,
+    title: String,
+    provider: String,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+    description: String,
+    cover_file_id: Option<String>,
+    chapters: i64,
+}
 
 fn card(row: CardRow) -> CourseCard {
-    let (id, title, provider, category, hours_tenths, description, cover, chapters) = row;
     CourseCard {
-        id,
-        title,
-        provider,
-        category: Category::from_code(&category).unwrap_or(Category::Elective),
-        hours_tenths,
-        description,
-        cover_url: cover.map(|f| format!("/files/{f}")),
-        chapters,
+        id: row.id,
+        title: row.title,
+        provider: row.provider,
+        category: row.category,
+        hours_tenths: row.hours_tenths,
+        description: row.description,
+        cover_url: row.cover_file_id.map(|f| format!("/files/{f}")),
+        chapters: row.chapters,
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct MyClassRow {
+    id: i64,
+    title: String,
+    year: i64,
+    hours_public: i64,
+    hours_professional: i64,
+    hours_elective: i64,
+    courses_selected: i64,
+}
+
+/// A passed course's hours, in the class of its selection.
+#[derive(sqlx::FromRow)]
+struct PassedCourseRow {
+    class_id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
 }
 
 /// 我的班级: the user's paid online classes, with the hours earned and the courses
 /// chosen in each (three queries, however many classes).
 pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass>> {
-    let rows: Vec<(i64, String, i64, i64, i64, i64, i64)> = sqlx::query_as(&format!(
+    let rows: Vec<MyClassRow> = sqlx::query_as(&format!(
         "SELECT c.id, c.title, c.year, c.hours_public, c.hours_professional, c.hours_elective,
                 (SELECT COUNT(*) FROM course_selections s WHERE s.user_id = $1 AND s.class_id = c.id)
-         FROM classes c WHERE c.mode = 'online' AND EXISTS (
+                    AS courses_selected
+         FROM classes c WHERE c.mode = $2 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = c.id AND r.user_id = $1 AND r.status IN {STUDYING})
          ORDER BY c.id DESC"
     ))
     .bind(user_id)
+    .bind(Mode::Online.code())
     .fetch_all(state.db.reader())
     .await?;
-    let passed: Vec<(i64, String, i64)> = sqlx::query_as(
+    let passed: Vec<PassedCourseRow> = sqlx::query_as(
         "SELECT s.class_id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.passed_at IS NOT NULL",
     )
@@ -82,22 +137,40 @@ pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(class_id, title, year, public, professional, elective, courses_selected)| {
+        .map(|row| {
             let earned: Vec<(Category, i64)> = passed
                 .iter()
-                .filter(|(class, _, _)| *class == class_id)
-                .filter_map(|(_, category, hours)| Some((Category::from_code(category)?, *hours)))
+                .filter(|p| p.class_id == row.id)
+                .map(|p| (p.category, p.hours_tenths))
                 .collect();
             MyClass {
-                class_id,
-                title,
-                year,
-                required: HoursByCategory { public, professional, elective },
+                class_id: row.id,
+                title: row.title,
+                year: row.year,
+                required: HoursByCategory {
+                    public: row.hours_public,
+                    professional: row.hours_professional,
+                    elective: row.hours_elective,
+                },
                 earned: HoursByCategory::sum(&earned),
-                courses_selected,
+                courses_selected: row.courses_selected,
             }
         })
         .collect())
+}
+
+/// A course's category and hours.
+#[derive(sqlx::FromRow)]
+struct CourseHoursRow {
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+}
+
+impl CourseHoursRow {
+    fn pair(&self) -> (Category, i64) {
+        (self.category, self.hours_tenths)
+    }
 }
 
 /// Hours credited for the class's passed courses (inside the hand-in's transaction too).
@@ -106,7 +179,7 @@ pub(super) async fn earned<'e>(
     user_id: i64,
     class_id: i64,
 ) -> AppResult<HoursByCategory> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<CourseHoursRow> = sqlx::query_as(
         "SELECT co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.class_id = $2 AND s.passed_at IS NOT NULL",
     )
@@ -114,20 +187,29 @@ pub(super) async fn earned<'e>(
     .bind(class_id)
     .fetch_all(executor)
     .await?;
-    let courses: Vec<(Category, i64)> =
-        rows.into_iter().filter_map(|(c, h)| Some((Category::from_code(&c)?, h))).collect();
+    let courses: Vec<(Category, i64)> = rows.iter().map(CourseHoursRow::pair).collect();
     Ok(HoursByCategory::sum(&courses))
+}
+
+#[derive(sqlx::FromRow)]
+struct SelectedCourseRow {
+    selection_id: i64,
+    passed_at: Option<i64>,
+    /// Chapters the user has completed.
+    done: i64,
+    best_score: Option<i64>,
+    #[sqlx(flatten)]
+    card: CardRow,
 }
 
 /// The user's confirmed courses in a class, with progress and results, in one query.
 async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppResult<Vec<SelectedCourse>> {
-    type Row =
-        (i64, Option<i64>, i64, Option<i64>, i64, String, String, String, i64, String, Option<String>, i64);
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT s.id, s.passed_at,
+    let rows: Vec<SelectedCourseRow> = sqlx::query_as(&format!(
+        "SELECT s.id AS selection_id, s.passed_at,
                 (SELECT COUNT(*) FROM chapter_progress cp JOIN chapters ch ON ch.id = cp.chapter_id
-                 WHERE ch.course_id = co.id AND cp.user_id = s.user_id AND cp.completed_at IS NOT NULL),
-                (SELECT MAX(a.score) FROM quiz_attempts a WHERE a.selection_id = s.id AND a.submitted_at IS NOT NULL),
+                 WHERE ch.course_id = co.id AND cp.user_id = s.user_id AND cp.completed_at IS NOT NULL) AS done,
+                (SELECT MAX(a.score) FROM quiz_attempts a WHERE a.selection_id = s.id AND a.submitted_at IS NOT NULL)
+                    AS best_score,
                 {CARD_COLUMNS}
          FROM course_selections s JOIN courses co ON co.id = s.course_id
          JOIN providers p ON p.id = co.provider_id WHERE s.user_id = $1 AND s.class_id = $2 ORDER BY s.id"
@@ -138,51 +220,41 @@ async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppR
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(
-                selection_id,
-                passed_at,
-                done,
-                best_score,
-                id,
-                title,
-                provider,
-                category,
-                hours,
-                description,
-                cover,
-                chapters,
-            )| {
-                SelectedCourse {
-                    selection_id,
-                    course: card((id, title, provider, category, hours, description, cover, chapters)),
-                    progress: course_progress(
-                        usize::try_from(done).unwrap_or(0),
-                        usize::try_from(chapters).unwrap_or(0),
-                    ),
-                    passed: passed_at.is_some(),
-                    best_score,
-                }
-            },
-        )
+        .map(|row| SelectedCourse {
+            selection_id: row.selection_id,
+            progress: course_progress(
+                usize::try_from(row.done).unwrap_or(0),
+                usize::try_from(row.card.chapters).unwrap_or(0),
+            ),
+            course: card(row.card),
+            passed: row.passed_at.is_some(),
+            best_score: row.best_score,
+        })
         .collect())
+}
+
+/// How many chapters a course has, and how many of them the user has completed.
+#[derive(sqlx::FromRow)]
+struct ChaptersDoneRow {
+    chapters: i64,
+    done: i64,
 }
 
 /// Per cent of a course's chapters the user has completed.
 pub async fn course_progress_of(state: &AppState, user_id: i64, course_id: i64) -> AppResult<i64> {
-    let (chapters, done): (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(p.completed_at) FROM chapters ch
+    let row: ChaptersDoneRow = sqlx::query_as(
+        "SELECT COUNT(*) AS chapters, COUNT(p.completed_at) AS done FROM chapters ch
          LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = $1 WHERE ch.course_id = $2",
     )
     .bind(user_id)
     .bind(course_id)
     .fetch_one(state.db.reader())
     .await?;
-    Ok(course_progress(usize::try_from(done).unwrap_or(0), usize::try_from(chapters).unwrap_or(0)))
+    Ok(course_progress(usize::try_from(row.done).unwrap_or(0), usize::try_from(row.chapters).unwrap_or(0)))
 }
 
 pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppResult<ClassHome> {
-    let (title, year, notice, required) = studied_class(state, user_id, class_id).await?;
+    let class = studied_class(state, user_id, class_id).await?;
     let courses = selected_courses(state, user_id, class_id).await?;
     let selected = HoursByCategory::sum(
         &courses.iter().map(|c| (c.course.category, c.course.hours_tenths)).collect::<Vec<_>>(),
@@ -194,11 +266,20 @@ pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppRes
             .map(|c| (c.course.category, c.course.hours_tenths))
             .collect::<Vec<_>>(),
     );
-    Ok(ClassHome { class_id, title, year, notice, required, selected, earned, courses })
+    Ok(ClassHome {
+        class_id,
+        title: class.title,
+        year: class.year,
+        notice: class.notice,
+        required: class.required,
+        selected,
+        earned,
+        courses,
+    })
 }
 
 pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> AppResult<SelectionView> {
-    let (title, _, _, required) = studied_class(state, user_id, class_id).await?;
+    let class = studied_class(state, user_id, class_id).await?;
     let rows: Vec<CardRow> = sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS} FROM class_courses cc JOIN courses co ON co.id = cc.course_id
          JOIN providers p ON p.id = co.provider_id WHERE cc.class_id = $1 ORDER BY co.category, co.id"
@@ -214,11 +295,26 @@ pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> Ap
             .await?;
     Ok(SelectionView {
         class_id,
-        title,
-        required,
+        title: class.title,
+        required: class.required,
         catalogue: rows.into_iter().map(card).collect(),
         confirmed,
     })
+}
+
+/// A course with its category and hours, already confirmed or being added.
+#[derive(sqlx::FromRow)]
+struct SelectedHoursRow {
+    id: i64,
+    #[sqlx(try_from = "String")]
+    category: Category,
+    hours_tenths: i64,
+}
+
+impl SelectedHoursRow {
+    fn pair(&self) -> (Category, i64) {
+        (self.category, self.hours_tenths)
+    }
 }
 
 /// 确认选中的课程: the server re-checks that each course belongs to the class, is not
@@ -230,12 +326,12 @@ pub async fn confirm_selection(
     course_ids: &[i64],
     now: i64,
 ) -> AppResult<usize> {
-    let (_, _, _, required) = studied_class(state, user_id, class_id).await?;
+    let required = studied_class(state, user_id, class_id).await?.required;
     if course_ids.is_empty() {
         return Err(AppError::invalid_field("courses", "请先选择课程"));
     }
     let mut tx = state.db.begin().await?;
-    let confirmed: Vec<(i64, String, i64)> = sqlx::query_as(
+    let confirmed: Vec<SelectedHoursRow> = sqlx::query_as(
         "SELECT co.id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.class_id = $2",
     )
@@ -243,37 +339,31 @@ pub async fn confirm_selection(
     .bind(class_id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut adding: Vec<(i64, Category, i64)> = Vec::new();
+    let mut adding: Vec<SelectedHoursRow> = Vec::new();
     for course_id in course_ids {
-        if confirmed.iter().any(|(id, _, _)| id == course_id)
-            || adding.iter().any(|(id, _, _)| id == course_id)
-        {
+        if confirmed.iter().chain(&adding).any(|c| c.id == *course_id) {
             return Err(AppError::invalid_field("courses", "该课程已选择"));
         }
-        let row: Option<(String, i64)> = sqlx::query_as(
-            "SELECT co.category, co.hours_tenths FROM class_courses cc JOIN courses co ON co.id = cc.course_id
+        let row: Option<SelectedHoursRow> = sqlx::query_as(
+            "SELECT co.id, co.category, co.hours_tenths FROM class_courses cc JOIN courses co ON co.id = cc.course_id
              WHERE cc.class_id = $1 AND cc.course_id = $2",
         )
         .bind(class_id)
         .bind(course_id)
         .fetch_optional(&mut *tx)
         .await?;
-        let (category, hours) =
-            row.ok_or_else(|| AppError::invalid_field("courses", "所选课程不属于本班级"))?;
-        let category = Category::from_code(&category).ok_or_else(|| AppError::internal("course category"))?;
-        adding.push((*course_id, category, hours));
+        adding.push(row.ok_or_else(|| AppError::invalid_field("courses", "所选课程不属于本班级"))?);
     }
-    let confirmed: Vec<(Category, i64)> =
-        confirmed.iter().filter_map(|(_, c, h)| Some((Category::from_code(c)?, *h))).collect();
-    let additions: Vec<(Category, i64)> = adding.iter().map(|(_, c, h)| (*c, *h)).collect();
+    let confirmed: Vec<(Category, i64)> = confirmed.iter().map(SelectedHoursRow::pair).collect();
+    let additions: Vec<(Category, i64)> = adding.iter().map(SelectedHoursRow::pair).collect();
     check_selection(required, &confirmed, &additions).map_err(|e| AppError::invalid_field("courses", e))?;
-    for (course_id, _, _) in &adding {
+    for course in &adding {
         sqlx::query(
             "INSERT INTO course_selections (user_id, class_id, course_id, confirmed_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(user_id)
         .bind(class_id)
-        .bind(course_id)
+        .bind(course.id)
         .bind(now)
         .execute(&mut *tx)
         .await?;
@@ -282,10 +372,18 @@ pub async fn confirm_selection(
     Ok(adding.len())
 }
 
-/// A selection of the user in a class they study: (class id, course id, course title).
-async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<(i64, i64, String)> {
-    let row: Option<(i64, i64, String)> = sqlx::query_as(&format!(
-        "SELECT s.class_id, s.course_id, co.title FROM course_selections s JOIN courses co ON co.id = s.course_id
+/// A selection of the user in a class they study.
+#[derive(sqlx::FromRow)]
+struct OwnSelection {
+    class_id: i64,
+    course_id: i64,
+    course_title: String,
+}
+
+async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<OwnSelection> {
+    let row: Option<OwnSelection> = sqlx::query_as(&format!(
+        "SELECT s.class_id, s.course_id, co.title AS course_title
+         FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
              AND r.status IN {STUDYING})"
@@ -297,22 +395,35 @@ async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> App
     row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))
 }
 
+/// A chapter of the course with the user's progress in it, if any.
+#[derive(sqlx::FromRow)]
+struct PlayerChapterRow {
+    id: i64,
+    position: i64,
+    title: String,
+    duration_ms: i64,
+    video_file_id: Option<String>,
+    covered_ms: Option<i64>,
+    position_ms: Option<i64>,
+    segments: Option<String>,
+    completed_at: Option<i64>,
+}
+
 pub async fn player(
     state: &AppState,
     user_id: i64,
     selection_id: i64,
     chapter: Option<i64>,
 ) -> AppResult<PlayerView> {
-    let (class_id, course_id, course_title) = own_selection(state, user_id, selection_id).await?;
-    type Row = (i64, i64, String, i64, Option<String>, Option<i64>, Option<i64>, Option<String>, Option<i64>);
-    let rows: Vec<Row> = sqlx::query_as(
+    let selection = own_selection(state, user_id, selection_id).await?;
+    let rows: Vec<PlayerChapterRow> = sqlx::query_as(
         "SELECT ch.id, ch.position, ch.title, ch.duration_ms, ch.video_file_id, p.covered_ms, p.position_ms,
                     p.segments, p.completed_at
              FROM chapters ch LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = $1
              WHERE ch.course_id = $2 ORDER BY ch.position",
     )
     .bind(user_id)
-    .bind(course_id)
+    .bind(selection.course_id)
     .fetch_all(state.db.reader())
     .await?;
     if rows.is_empty() {
@@ -320,30 +431,30 @@ pub async fn player(
     }
     // The chapter asked for, else the first one not finished, else the first.
     let current = chapter
-        .and_then(|id| rows.iter().find(|r| r.0 == id))
-        .or_else(|| rows.iter().find(|r| r.8.is_none()))
+        .and_then(|id| rows.iter().find(|r| r.id == id))
+        .or_else(|| rows.iter().find(|r| r.completed_at.is_none()))
         .unwrap_or(&rows[0]);
-    let segments: Vec<Segment> = current.7.as_deref().map(parse_segments).unwrap_or_default();
-    let done = rows.iter().filter(|r| r.8.is_some()).count();
+    let segments: Vec<Segment> = current.segments.as_deref().map(parse_segments).unwrap_or_default();
+    let done = rows.iter().filter(|r| r.completed_at.is_some()).count();
     Ok(PlayerView {
         selection_id,
-        class_id,
-        course_title,
-        chapter_id: current.0,
-        video_url: current.4.as_ref().map(|f| format!("/files/{f}")).unwrap_or_default(),
-        duration_ms: current.3,
-        position_ms: current.6.unwrap_or(0),
+        class_id: selection.class_id,
+        course_title: selection.course_title,
+        chapter_id: current.id,
+        video_url: current.video_file_id.as_ref().map(|f| format!("/files/{f}")).unwrap_or_default(),
+        duration_ms: current.duration_ms,
+        position_ms: current.position_ms.unwrap_or(0),
         furthest_ms: furthest_from_start(&segments),
         course_progress: course_progress(done, rows.len()),
         chapters: rows
             .iter()
-            .map(|(id, position, title, duration, _, covered, _, _, completed)| ChapterLine {
-                id: *id,
-                position: *position,
-                title: title.clone(),
-                duration_ms: *duration,
-                progress: per_mille(covered.unwrap_or(0), *duration),
-                done: completed.is_some(),
+            .map(|r| ChapterLine {
+                id: r.id,
+                position: r.position,
+                title: r.title.clone(),
+                duration_ms: r.duration_ms,
+                progress: per_mille(r.covered_ms.unwrap_or(0), r.duration_ms),
+                done: r.completed_at.is_some(),
             })
             .collect(),
     })
@@ -415,15 +526,24 @@ pub async fn stop_playback(state: &AppState, user_id: i64, token: &str) -> AppRe
     Ok(())
 }
 
+/// A chapter of a course the user studies.
+#[derive(sqlx::FromRow)]
+struct StudiedChapter {
+    duration_ms: i64,
+    course_id: i64,
+    /// When the study of the course started, if it has.
+    started_at: Option<i64>,
+}
+
 /// The chapter's length and course, if the user studies that course, and whether the
 /// study of that course has started.
 async fn chapter_of_studied_course(
     state: &AppState,
     user_id: i64,
     chapter_id: i64,
-) -> AppResult<(i64, i64, bool)> {
-    let row: Option<(i64, i64, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT ch.duration_ms, ch.course_id, MIN(s.started_at) FROM chapters ch
+) -> AppResult<StudiedChapter> {
+    let row: Option<StudiedChapter> = sqlx::query_as(&format!(
+        "SELECT ch.duration_ms, ch.course_id, MIN(s.started_at) AS started_at FROM chapters ch
          JOIN course_selections s ON s.course_id = ch.course_id
          WHERE ch.id = $1 AND s.user_id = $2 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
@@ -434,8 +554,7 @@ async fn chapter_of_studied_course(
     .bind(user_id)
     .fetch_optional(state.db.reader())
     .await?;
-    row.map(|(duration, course, started)| (duration, course, started.is_some()))
-        .ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
+    row.ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
 }
 
 /// A heartbeat: the segments watched since the last one. Credited only from the
@@ -450,16 +569,16 @@ pub async fn heartbeat(
     position_ms: Option<i64>,
     now: i64,
 ) -> AppResult<HeartbeatAnswer> {
-    let (duration_ms, course_id, course_started) =
-        chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let chapter = chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let duration_ms = chapter.duration_ms;
     let written = state
         .heartbeats
         .write(Beat {
             user_id,
             chapter_id,
-            course_id,
+            course_id: chapter.course_id,
             duration_ms,
-            course_started,
+            course_started: chapter.started_at.is_some(),
             token: token.to_owned(),
             claimed: claimed.to_vec(),
             position_ms,
@@ -477,6 +596,12 @@ pub async fn heartbeat(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn studying_names_the_paid_and_completed_statuses() {
+        use crate::enrolment::domain::Status;
+        assert_eq!(STUDYING, format!("('{}', '{}')", Status::Paid.code(), Status::Completed.code()));
+    }
 
     #[test]
     fn segments_round_trip_through_text() {

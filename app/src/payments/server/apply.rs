@@ -15,7 +15,10 @@ use crate::{
         domain::{PaymentNotice, PaymentStatus, ReturnReason},
         transfer::TRANSFER,
     },
-    platform::server::{AppState, db::Tx},
+    platform::{
+        money::Fen,
+        server::{AppState, db::Tx},
+    },
     refunds::server::{self as refunds, Return},
 };
 
@@ -54,10 +57,12 @@ pub async fn apply(state: &AppState, provider: &str, notice: &PaymentNotice, now
 struct Target {
     payment_id: i64,
     order_id: i64,
-    amount_fen: i64,
+    amount_fen: Fen,
     channel: String,
-    payment_status: String,
-    order_status: String,
+    #[sqlx(try_from = "String")]
+    payment_status: PaymentStatus,
+    #[sqlx(try_from = "String")]
+    order_status: OrderStatus,
     order_no: String,
     registration_id: i64,
     user_id: i64,
@@ -91,9 +96,7 @@ pub async fn apply_in(
     if t.amount_fen != notice.amount_fen {
         return Err(AppError::bad_request("金额不符"));
     }
-    let payment_status = PaymentStatus::try_from(t.payment_status.as_str()).map_err(AppError::internal)?;
-    let order_status = OrderStatus::from_code(&t.order_status)
-        .ok_or_else(|| AppError::internal(format!("order status {}", t.order_status)))?;
+    let (payment_status, order_status) = (t.payment_status, t.order_status);
     let order_open = matches!(order_status, OrderStatus::Unpaid | OrderStatus::AwaitingTransfer);
     match payment_status {
         PaymentStatus::Succeeded | PaymentStatus::Returned => return Ok(Applied::Before),

@@ -5,6 +5,7 @@
 use crate::{
     error::AppResult,
     payments::domain::{Channel, PaymentNotice, RefundNotice},
+    platform::money::Fen,
 };
 use futures::future::BoxFuture;
 
@@ -12,7 +13,7 @@ use futures::future::BoxFuture;
 #[derive(Debug, Clone)]
 pub struct PaymentRequest {
     pub out_trade_no: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub description: String,
     pub channel: Channel,
     pub notify_url: String,
@@ -32,7 +33,7 @@ pub struct RefundRequest {
     pub out_trade_no: String,
     /// Our reference for this refund; the gateway refunds each at most once.
     pub out_refund_no: String,
-    pub amount_fen: i64,
+    pub amount_fen: Fen,
     pub reason: String,
     pub notify_url: String,
 }

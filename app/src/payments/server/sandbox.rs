@@ -12,10 +12,11 @@ use crate::{
     error::{AppError, AppResult, ErrorKind},
     payments::api::CashierView,
     payments::domain::{
-        NONCE_HEADER, PaymentNotice, RefundNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER, is_fresh,
+        Channel, NONCE_HEADER, PaymentNotice, RefundNotice, SIGNATURE_HEADER, TIMESTAMP_HEADER, is_fresh,
         retry_delay_seconds, signing_message,
     },
     platform::{
+        money::Fen,
         server::{crypto::random_token, db::Db},
         time::now_ms,
     },
@@ -27,6 +28,59 @@ use rand::RngCore;
 
 pub const NAME: &str = "sandbox";
 const KEY_NAME: &str = "sandbox";
+
+#[derive(sqlx::FromRow)]
+struct CashierRow {
+    amount_fen: Fen,
+    #[sqlx(try_from = "String")]
+    channel: Channel,
+    description: String,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct DuePayment {
+    id: String,
+    out_trade_no: String,
+    amount_fen: Fen,
+    paid_at: i64,
+    notify_url: String,
+    attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DueRefund {
+    id: String,
+    out_refund_no: String,
+    out_trade_no: String,
+    amount_fen: Fen,
+    succeeded_at: i64,
+    notify_url: String,
+    attempts: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TransactionRow {
+    id: String,
+    amount_fen: Fen,
+    status: String,
+    paid_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaidRow {
+    amount_fen: Fen,
+    status: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct RefundRow {
+    id: String,
+    out_trade_no: String,
+    amount_fen: Fen,
+    status: String,
+    succeeded_at: Option<i64>,
+}
 
 #[derive(Clone)]
 pub struct Sandbox {
@@ -90,15 +144,20 @@ impl Sandbox {
     }
 
     pub async fn cashier(&self, id: &str) -> AppResult<CashierView> {
-        let row: Option<(i64, String, String, String)> = sqlx::query_as(
+        let row: Option<CashierRow> = sqlx::query_as(
             "SELECT amount_fen, channel, description, status FROM sandbox_transactions WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.db.reader())
         .await?;
-        let (amount_fen, channel, description, status) =
-            row.ok_or_else(|| AppError::not_found("收款码已失效"))?;
-        Ok(CashierView { id: id.to_owned(), amount_fen, channel, description, status })
+        let row = row.ok_or_else(|| AppError::not_found("收款码已失效"))?;
+        Ok(CashierView {
+            id: id.to_owned(),
+            amount_fen: row.amount_fen,
+            channel: row.channel,
+            description: row.description,
+            status: row.status,
+        })
     }
 
     fn refuse_when_disabled(&self) -> AppResult<()> {
@@ -144,7 +203,7 @@ impl Sandbox {
         Ok(())
     }
 
-    fn notice_body(out_trade_no: &str, id: &str, amount_fen: i64, paid_at: i64) -> String {
+    fn notice_body(out_trade_no: &str, id: &str, amount_fen: Fen, paid_at: i64) -> String {
         let notice = PaymentNotice {
             out_trade_no: out_trade_no.to_owned(),
             transaction_id: id.to_owned(),
@@ -165,7 +224,7 @@ impl Sandbox {
     }
 
     async fn deliver_due_payments(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
-        let due: Vec<(String, String, i64, i64, String, i64)> = sqlx::query_as(
+        let due: Vec<DuePayment> = sqlx::query_as(
             "SELECT id, out_trade_no, amount_fen, paid_at, notify_url, attempts FROM sandbox_transactions
              WHERE status = 'paid' AND acknowledged_at IS NULL AND next_attempt_at IS NOT NULL
                AND next_attempt_at <= $1
@@ -175,7 +234,7 @@ impl Sandbox {
         .fetch_all(self.db.reader())
         .await?;
         let mut delivered = 0;
-        for (id, out_trade_no, amount_fen, paid_at, notify_url, attempts) in due {
+        for DuePayment { id, out_trade_no, amount_fen, paid_at, notify_url, attempts } in due {
             let body = Self::notice_body(&out_trade_no, &id, amount_fen, paid_at);
             let (timestamp, nonce, signature) = self.sign(&body, now_ms());
             let acknowledged = client.post(&notify_url, &body, timestamp, &nonce, &signature).await;
@@ -205,7 +264,7 @@ impl Sandbox {
         Ok(delivered)
     }
 
-    fn refund_body(out_refund_no: &str, out_trade_no: &str, id: &str, amount_fen: i64, at: i64) -> String {
+    fn refund_body(out_refund_no: &str, out_trade_no: &str, id: &str, amount_fen: Fen, at: i64) -> String {
         let notice = RefundNotice {
             out_refund_no: out_refund_no.to_owned(),
             out_trade_no: out_trade_no.to_owned(),
@@ -218,7 +277,7 @@ impl Sandbox {
     }
 
     async fn deliver_due_refunds(&self, client: &NotifyClient, now: i64) -> Result<usize, sqlx::Error> {
-        let due: Vec<(String, String, String, i64, i64, String, i64)> = sqlx::query_as(
+        let due: Vec<DueRefund> = sqlx::query_as(
             "SELECT id, out_refund_no, out_trade_no, amount_fen, succeeded_at, notify_url, attempts
              FROM sandbox_refunds
              WHERE status = 'succeeded' AND acknowledged_at IS NULL AND next_attempt_at IS NOT NULL
@@ -229,7 +288,9 @@ impl Sandbox {
         .fetch_all(self.db.reader())
         .await?;
         let mut delivered = 0;
-        for (id, out_refund_no, out_trade_no, amount_fen, succeeded_at, notify_url, attempts) in due {
+        for DueRefund { id, out_refund_no, out_trade_no, amount_fen, succeeded_at, notify_url, attempts } in
+            due
+        {
             let body = Self::refund_body(&out_refund_no, &out_trade_no, &id, amount_fen, succeeded_at);
             let (timestamp, nonce, signature) = self.sign(&body, now_ms());
             let acknowledged = client.post(&notify_url, &body, timestamp, &nonce, &signature).await;
@@ -314,14 +375,16 @@ impl PaymentProvider for Sandbox {
 
     fn query<'a>(&'a self, out_trade_no: &'a str) -> BoxFuture<'a, AppResult<GatewayState>> {
         Box::pin(async move {
-            let row: Option<(String, i64, String, Option<i64>)> = sqlx::query_as(
+            let row: Option<TransactionRow> = sqlx::query_as(
                 "SELECT id, amount_fen, status, paid_at FROM sandbox_transactions WHERE out_trade_no = $1",
             )
             .bind(out_trade_no)
             .fetch_optional(self.db.reader())
             .await?;
             Ok(match row {
-                Some((id, amount_fen, status, Some(paid_at))) if status == "paid" => {
+                Some(TransactionRow { id, amount_fen, status, paid_at: Some(paid_at) })
+                    if status == "paid" =>
+                {
                     GatewayState::Paid(PaymentNotice {
                         out_trade_no: out_trade_no.to_owned(),
                         transaction_id: id,
@@ -330,9 +393,7 @@ impl PaymentProvider for Sandbox {
                         success_time: paid_at,
                     })
                 }
-                Some((_, _, status, _)) if status == "cancelled" || status == "closed" => {
-                    GatewayState::Closed
-                }
+                Some(row) if row.status == "cancelled" || row.status == "closed" => GatewayState::Closed,
                 _ => GatewayState::NotPaid,
             })
         })
@@ -377,16 +438,16 @@ impl PaymentProvider for Sandbox {
         Box::pin(async move {
             self.refund_when_enabled()?;
             let mut tx = self.db.begin().await?;
-            let paid: Option<(i64, String)> =
+            let paid: Option<PaidRow> =
                 sqlx::query_as("SELECT amount_fen, status FROM sandbox_transactions WHERE out_trade_no = $1")
                     .bind(&request.out_trade_no)
                     .fetch_optional(&mut *tx)
                     .await?;
             let paid_fen = match paid {
-                Some((fen, status)) if status == "paid" => fen,
+                Some(row) if row.status == "paid" => row.amount_fen,
                 _ => return Err(AppError::conflict("支付渠道：原交易不存在或未支付")),
             };
-            let existing: Option<i64> =
+            let existing: Option<Fen> =
                 sqlx::query_scalar("SELECT amount_fen FROM sandbox_refunds WHERE out_refund_no = $1")
                     .bind(&request.out_refund_no)
                     .fetch_optional(&mut *tx)
@@ -398,13 +459,16 @@ impl PaymentProvider for Sandbox {
                     Err(AppError::conflict("支付渠道：退款单号重复"))
                 };
             }
-            let refunded: i64 = sqlx::query_scalar(
+            let refunded: Fen = sqlx::query_scalar(
                 "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM sandbox_refunds WHERE out_trade_no = $1",
             )
             .bind(&request.out_trade_no)
             .fetch_one(&mut *tx)
             .await?;
-            if request.amount_fen <= 0 || refunded + request.amount_fen > paid_fen {
+            let after = refunded
+                .checked_add(request.amount_fen)
+                .ok_or_else(|| AppError::internal("sandbox refunds overflow"))?;
+            if request.amount_fen == Fen::ZERO || after > paid_fen {
                 return Err(AppError::conflict("支付渠道：退款金额超过可退金额"));
             }
             let now = now_ms();
@@ -427,14 +491,16 @@ impl PaymentProvider for Sandbox {
 
     fn query_refund<'a>(&'a self, out_refund_no: &'a str) -> BoxFuture<'a, AppResult<RefundState>> {
         Box::pin(async move {
-            let row: Option<(String, String, i64, String, Option<i64>)> = sqlx::query_as(
+            let row: Option<RefundRow> = sqlx::query_as(
                 "SELECT id, out_trade_no, amount_fen, status, succeeded_at FROM sandbox_refunds WHERE out_refund_no = $1",
             )
             .bind(out_refund_no)
             .fetch_optional(self.db.reader())
             .await?;
             Ok(match row {
-                Some((id, out_trade_no, amount_fen, status, Some(at))) if status == "succeeded" => {
+                Some(RefundRow { id, out_trade_no, amount_fen, status, succeeded_at: Some(at) })
+                    if status == "succeeded" =>
+                {
                     RefundState::Succeeded(RefundNotice {
                         out_refund_no: out_refund_no.to_owned(),
                         out_trade_no,
@@ -444,7 +510,7 @@ impl PaymentProvider for Sandbox {
                         success_time: at,
                     })
                 }
-                Some((_, _, _, status, _)) if status == "failed" => RefundState::Failed,
+                Some(row) if row.status == "failed" => RefundState::Failed,
                 Some(_) => RefundState::Processing,
                 None => RefundState::Unknown,
             })

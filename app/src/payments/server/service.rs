@@ -15,7 +15,10 @@ use crate::{
         domain::{Channel, PaymentStatus},
         transfer::TRANSFER,
     },
-    platform::server::{AppState, crypto::random_token, db::is_unique_violation},
+    platform::{
+        money::Fen,
+        server::{AppState, crypto::random_token, db::is_unique_violation},
+    },
 };
 
 /// A trainee's order, found through the registration they own.
@@ -23,17 +26,11 @@ use crate::{
 pub struct OwnedOrder {
     pub id: i64,
     pub order_no: String,
-    pub status: String,
-    pub total_fen: i64,
+    #[sqlx(try_from = "String")]
+    pub status: OrderStatus,
+    pub total_fen: Fen,
     pub expires_at: i64,
     pub class_title: String,
-}
-
-impl OwnedOrder {
-    pub fn status(&self) -> AppResult<OrderStatus> {
-        OrderStatus::from_code(&self.status)
-            .ok_or_else(|| AppError::internal(format!("order status {}", self.status)))
-    }
 }
 
 pub async fn owned_order(state: &AppState, user_id: i64, registration_id: i64) -> AppResult<OwnedOrder> {
@@ -129,7 +126,7 @@ pub async fn start(
     now: i64,
 ) -> AppResult<()> {
     let order = owned_order(state, user_id, registration_id).await?;
-    match order.status()? {
+    match order.status {
         OrderStatus::Unpaid if order.expires_at > now => {}
         OrderStatus::Paid => return Err(AppError::conflict("该订单已支付")),
         OrderStatus::AwaitingTransfer => {
@@ -207,7 +204,7 @@ pub async fn choose_transfer(
 ) -> AppResult<()> {
     const REFUSED: &str = "该订单当前不能选择线下转账";
     let order = owned_order(state, user_id, registration_id).await?;
-    match order.status()? {
+    match order.status {
         OrderStatus::Unpaid if order.expires_at > now => {}
         OrderStatus::AwaitingTransfer => return Err(AppError::conflict("已选择线下转账，请按页面信息转账")),
         _ => return Err(AppError::conflict(REFUSED)),

@@ -28,7 +28,17 @@ pub enum Listing {
     Members,
 }
 
-type StaffRow = (i64, String, String, Option<String>, Option<String>, Option<String>, i64, i64);
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: i64,
+    name: String,
+    gender: String,
+    id_number: Option<String>,
+    phone: Option<String>,
+    department: Option<String>,
+    real_name_verified: i64,
+    created_at: i64,
+}
 
 pub async fn list(
     state: &AppState,
@@ -53,7 +63,8 @@ pub async fn list(
         .fetch_one(state.db.reader())
         .await?;
     let rows: Vec<StaffRow> = sqlx::query_as(&format!(
-        "SELECT u.id, u.name, u.gender, u.id_number, u.phone, d.name, u.real_name_verified, u.created_at
+        "SELECT u.id, u.name, u.gender, u.id_number, u.phone, d.name AS department, u.real_name_verified,
+                u.created_at
          FROM users u LEFT JOIN departments d ON d.id = u.department_id
          WHERE {filter} ORDER BY u.created_at DESC, u.id DESC LIMIT $4 OFFSET $5"
     ))
@@ -66,21 +77,24 @@ pub async fn list(
     .await?;
     let items = rows
         .into_iter()
-        .map(|(user_id, name, gender, id_number, phone, department, verified, registered_at)| StaffLine {
-            user_id,
-            name,
-            gender: Gender::from_code(&gender).map(|g| g.label().to_owned()).unwrap_or_default(),
-            id_number_masked: id_number
-                .as_deref()
-                .and_then(|id| IdNumber::parse(id).ok())
-                .map(|id| id.masked())
-                .unwrap_or_default(),
-            phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
-            department: department.unwrap_or_default(),
-            verified: verified != 0,
-            registered_at,
+        .map(|row| {
+            Ok(StaffLine {
+                user_id: row.id,
+                name: row.name,
+                gender: Gender::from_stored(&row.gender)?.map(|g| g.label().to_owned()).unwrap_or_default(),
+                id_number_masked: row
+                    .id_number
+                    .as_deref()
+                    .and_then(|id| IdNumber::parse(id).ok())
+                    .map(|id| id.masked())
+                    .unwrap_or_default(),
+                phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
+                department: row.department.unwrap_or_default(),
+                verified: row.real_name_verified != 0,
+                registered_at: row.created_at,
+            })
         })
-        .collect();
+        .collect::<AppResult<_>>()?;
     Ok(Page { items, page, per_page, total })
 }
 
@@ -104,7 +118,7 @@ pub async fn review(
         return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
     }
     let mut tx = state.db.begin().await?;
-    let person: Option<(String, Option<String>, String)> = sqlx::query_as(
+    let person: Option<PersonRow> = sqlx::query_as(
         "SELECT name, phone, email FROM users WHERE id = $1 AND unit_id = $2 AND unit_status = 'pending'",
     )
     .bind(user_id)
@@ -112,7 +126,7 @@ pub async fn review(
     .fetch_optional(&mut *tx)
     .await?;
     // Someone else's applicant, or one already decided: not found for this unit.
-    let Some((name, phone, email)) = person else {
+    let Some(PersonRow { name, phone, email }) = person else {
         return Err(AppError::not_found("没有这条待审核的注册申请"));
     };
     let unit_name: String =
@@ -165,6 +179,13 @@ pub async fn review(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct PersonRow {
+    name: String,
+    phone: Option<String>,
+    email: String,
 }
 
 /// A one-time password from letters and digits that are hard to confuse.
@@ -315,10 +336,7 @@ async fn add_person(
                 return Ok(Err("账号状态已变化，请重新添加".to_owned()));
             };
             let (gender, birth_date) = match person.id_number {
-                Some(id) => {
-                    let (y, m, d) = id.birth_date();
-                    (if id.is_male() { "male" } else { "female" }, format!("{y:04}-{m:02}-{d:02}"))
-                }
+                Some(id) => (if id.is_male() { "male" } else { "female" }, id.birth_date().to_string()),
                 None => ("", String::new()),
             };
             let user_id: i64 = sqlx::query_scalar(
@@ -526,17 +544,23 @@ pub async fn import(
 }
 
 pub async fn import_report(state: &AppState, unit_id: i64, id: i64) -> AppResult<ImportReport> {
-    let row: Option<(String, i64)> =
+    let row: Option<ImportRecordRow> =
         sqlx::query_as("SELECT report, created_at FROM staff_imports WHERE id = $1 AND unit_id = $2")
             .bind(id)
             .bind(unit_id)
             .fetch_optional(state.db.reader())
             .await?;
-    let Some((report, created_at)) = row else {
+    let Some(record) = row else {
         return Err(AppError::not_found("该导入记录不存在"));
     };
-    let rows = serde_json::from_str(&report).map_err(AppError::internal)?;
-    Ok(ImportReport { id, created_at, rows })
+    let rows = serde_json::from_str(&record.report).map_err(AppError::internal)?;
+    Ok(ImportReport { id, created_at: record.created_at, rows })
+}
+
+#[derive(sqlx::FromRow)]
+struct ImportRecordRow {
+    report: String,
+    created_at: i64,
 }
 
 #[cfg(test)]

@@ -120,7 +120,7 @@ pub async fn register(
             "INSERT INTO units (name, credit_code, region_code, status, created_at, nature, industry, supervisor,
                                 unit_level, address, licence_file_id, applicant_name, applicant_phone,
                                 applicant_id_number, applicant_password_hash)
-             VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             VALUES ($1, $2, $3, $15, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         )
         .bind(form.name.trim())
         .bind(code.as_str())
@@ -136,6 +136,7 @@ pub async fn register(
         .bind(phone)
         .bind(id_number.as_str())
         .bind(&hash)
+        .bind(UnitStatus::Pending.code())
         .execute(&mut *tx)
         .await;
         match inserted {
@@ -173,8 +174,9 @@ async fn applicant_is_free(tx: &mut Tx, phone: &str, id_number: &str) -> AppResu
         ));
     }
     let pending: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = 'pending'")
+        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = $2")
             .bind(phone)
+            .bind(UnitStatus::Pending.code())
             .fetch_optional(&mut **tx)
             .await?;
     if pending.is_some() {
@@ -199,8 +201,9 @@ pub async fn may_send_code(state: &AppState, phone: &str) -> AppResult<()> {
         ));
     }
     let pending: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = 'pending'")
+        sqlx::query_scalar("SELECT id FROM units WHERE applicant_phone = $1 AND status = $2")
             .bind(phone)
+            .bind(UnitStatus::Pending.code())
             .fetch_optional(state.db.reader())
             .await?;
     if pending.is_some() {
@@ -228,21 +231,22 @@ struct LapsedApplication {
 pub async fn expire_pending(state: &AppState, now: i64) -> AppResult<u64> {
     let due: Vec<LapsedApplication> = sqlx::query_as(
         "SELECT id, name, credit_code, applicant_phone, licence_file_id FROM units
-         WHERE status = 'pending' AND applicant_user_id IS NULL AND created_at <= $1
+         WHERE status = $2 AND applicant_user_id IS NULL AND created_at <= $1
          ORDER BY created_at, id LIMIT 500",
     )
     .bind(now - PENDING_LIFETIME_MS)
+    .bind(UnitStatus::Pending.code())
     .fetch_all(state.db.reader())
     .await?;
     let mut lapsed = 0;
     for application in due {
         let mut tx = state.db.begin().await?;
-        let deleted = sqlx::query(
-            "DELETE FROM units WHERE id = $1 AND status = 'pending' AND applicant_user_id IS NULL",
-        )
-        .bind(application.id)
-        .execute(&mut *tx)
-        .await?;
+        let deleted =
+            sqlx::query("DELETE FROM units WHERE id = $1 AND status = $2 AND applicant_user_id IS NULL")
+                .bind(application.id)
+                .bind(UnitStatus::Pending.code())
+                .execute(&mut *tx)
+                .await?;
         if deleted.rows_affected() != 1 {
             continue;
         }
@@ -311,8 +315,8 @@ pub async fn list_applications(
             .bind(&pattern)
             .fetch_one(state.db.reader())
             .await?;
-    let rows: Vec<(i64, String, String, Option<String>, i64)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.credit_code, r.name, u.created_at FROM units u
+    let rows: Vec<ApplicationLineRow> = sqlx::query_as(
+        "SELECT u.id, u.name, u.credit_code, r.name AS region_name, u.created_at FROM units u
          LEFT JOIN regions r ON r.code = u.region_code
          WHERE u.status = $1 AND u.region_code LIKE $2 ORDER BY u.created_at DESC, u.id DESC LIMIT $3 OFFSET $4",
     )
@@ -325,13 +329,13 @@ pub async fn list_applications(
     Ok(Page {
         items: rows
             .into_iter()
-            .map(|(id, name, credit_code, region_name, created_at)| UnitApplicationLine {
-                id,
-                name,
-                credit_code,
-                region_name: region_name.unwrap_or_default(),
+            .map(|row| UnitApplicationLine {
+                id: row.id,
+                name: row.name,
+                credit_code: row.credit_code,
+                region_name: row.region_name.unwrap_or_default(),
                 status,
-                created_at,
+                created_at: row.created_at,
             })
             .collect(),
         page,
@@ -340,8 +344,37 @@ pub async fn list_applications(
     })
 }
 
-type DetailRow =
-    (i64, String, String, String, String, String, String, String, String, Option<String>, String, i64);
+#[derive(sqlx::FromRow)]
+struct ApplicationLineRow {
+    id: i64,
+    name: String,
+    credit_code: String,
+    region_name: Option<String>,
+    created_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: i64,
+    name: String,
+    credit_code: String,
+    nature: String,
+    industry: String,
+    supervisor: String,
+    unit_level: String,
+    region_code: String,
+    address: String,
+    licence_file_id: Option<String>,
+    #[sqlx(try_from = "String")]
+    status: UnitStatus,
+    created_at: i64,
+}
+
+#[derive(Default, sqlx::FromRow)]
+struct ApplicantRow {
+    applicant_name: String,
+    applicant_phone: Option<String>,
+}
 
 pub async fn application(
     state: &AppState,
@@ -356,28 +389,15 @@ pub async fn application(
     .bind(id)
     .fetch_optional(state.db.reader())
     .await?;
-    let Some((
-        id,
-        name,
-        credit_code,
-        nature,
-        industry,
-        supervisor,
-        level,
-        region_code,
-        address,
-        licence,
-        status,
-        created_at,
-    )) = row
-    else {
+    let Some(row) = row else {
         return Err(AppError::not_found("该单位不存在"));
     };
+    let id = row.id;
     // Outside the reviewer's region the unit does not exist for them.
-    if !covers(reviewer, &region_code) {
+    if !covers(reviewer, &row.region_code) {
         return Err(AppError::not_found("该单位不存在"));
     }
-    let applicant: Option<(String, Option<String>)> =
+    let applicant: Option<ApplicantRow> =
         sqlx::query_as("SELECT applicant_name, applicant_phone FROM units WHERE id = $1")
             .bind(id)
             .fetch_optional(state.db.reader())
@@ -386,23 +406,23 @@ pub async fn application(
         .bind(id)
         .fetch_one(state.db.reader())
         .await?;
-    let (applicant_name, applicant_phone) = applicant.unwrap_or_default();
+    let applicant = applicant.unwrap_or_default();
     Ok(UnitApplicationDetail {
         id,
-        name,
-        credit_code,
-        nature,
-        industry,
-        supervisor,
-        level,
-        region_name: directory::region_name(&state.db, &region_code).await?.unwrap_or(region_code),
-        address,
-        licence_url: licence.map(|file_id| format!("/files/{file_id}")),
-        applicant_name,
-        applicant_phone_masked: applicant_phone.as_deref().map(mask_phone).unwrap_or_default(),
-        status: UnitStatus::from_code(&status).unwrap_or(UnitStatus::Pending),
+        name: row.name,
+        credit_code: row.credit_code,
+        nature: row.nature,
+        industry: row.industry,
+        supervisor: row.supervisor,
+        level: row.unit_level,
+        region_name: directory::region_name(&state.db, &row.region_code).await?.unwrap_or(row.region_code),
+        address: row.address,
+        licence_url: row.licence_file_id.map(|file_id| format!("/files/{file_id}")),
+        applicant_name: applicant.applicant_name,
+        applicant_phone_masked: applicant.applicant_phone.as_deref().map(mask_phone).unwrap_or_default(),
+        status: row.status,
         review_reason,
-        created_at,
+        created_at: row.created_at,
     })
 }
 
@@ -438,19 +458,20 @@ pub async fn review(
     if !covers(reviewer, &unit.region_code) {
         return Err(AppError::not_found("该单位不存在"));
     }
-    if unit.status != "pending" {
+    if unit.status != UnitStatus::Pending {
         return Err(AppError::conflict("该单位已审核，请刷新页面"));
     }
     // The condition keeps two reviewers from deciding twice.
     let updated = sqlx::query(
         "UPDATE units SET status = $1, review_reason = $2, reviewed_by = $3, reviewed_at = $4
-         WHERE id = $5 AND status = 'pending'",
+         WHERE id = $5 AND status = $6",
     )
-    .bind(if approve { "approved" } else { "rejected" })
+    .bind((if approve { UnitStatus::Approved } else { UnitStatus::Rejected }).code())
     .bind(if approve { "" } else { reason })
     .bind(reviewer.id)
     .bind(now)
     .bind(unit_id)
+    .bind(UnitStatus::Pending.code())
     .execute(&mut *tx)
     .await?;
     if updated.rows_affected() != 1 {
@@ -480,24 +501,26 @@ pub async fn review(
                     .execute(&mut *tx)
                     .await?;
             }
-            let contact: (Option<String>, String) =
-                sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
-                    .bind(applicant)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let contact: ContactRow = sqlx::query_as("SELECT phone, email FROM users WHERE id = $1")
+                .bind(applicant)
+                .fetch_one(&mut *tx)
+                .await?;
             contact
         }
         None => {
             if approve {
                 create_applicant_account(&mut tx, unit_id, &unit, now).await?;
             }
-            (Some(unit.applicant_phone.clone()).filter(|p| !p.is_empty()), String::new())
+            ContactRow {
+                phone: Some(unit.applicant_phone.clone()).filter(|p| !p.is_empty()),
+                email: String::new(),
+            }
         }
     };
-    if let Some(phone) = contact.0 {
+    if let Some(phone) = contact.phone {
         state.messenger.sms(&mut tx, &phone, &text).await?;
     }
-    state.messenger.email(&mut tx, &contact.1, "单位注册审核结果", &text).await?;
+    state.messenger.email(&mut tx, &contact.email, "单位注册审核结果", &text).await?;
     audit::record(
         &mut tx,
         audit::AuditEntry {
@@ -518,13 +541,20 @@ pub async fn review(
 struct ReviewedUnit {
     name: String,
     region_code: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: UnitStatus,
     applicant_user_id: Option<i64>,
     applicant_name: String,
     applicant_phone: String,
     applicant_id_number: String,
     applicant_password_hash: String,
     licence_file_id: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ContactRow {
+    phone: Option<String>,
+    email: String,
 }
 
 /// On approval: the applicant's account (active, this unit's admin, approved member)
@@ -536,7 +566,6 @@ async fn create_applicant_account(tx: &mut Tx, unit_id: i64, unit: &ReviewedUnit
     if unit.applicant_password_hash.is_empty() {
         return Err(AppError::conflict(TAKEN));
     }
-    let (year, month, day) = id_number.birth_date();
     let inserted: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO users (phone, id_number, name, password_hash, status, gender, birth_date, unit_id, unit_status,
                             created_at, updated_at)
@@ -548,7 +577,7 @@ async fn create_applicant_account(tx: &mut Tx, unit_id: i64, unit: &ReviewedUnit
     .bind(&unit.applicant_password_hash)
     .bind(status::ACTIVE)
     .bind(if id_number.is_male() { "male" } else { "female" })
-    .bind(format!("{year:04}-{month:02}-{day:02}"))
+    .bind(id_number.birth_date().to_string())
     .bind(unit_id)
     .bind(now)
     .fetch_one(&mut **tx)
@@ -583,7 +612,7 @@ async fn create_applicant_account(tx: &mut Tx, unit_id: i64, unit: &ReviewedUnit
 }
 
 pub async fn overview(state: &AppState, unit_id: i64) -> AppResult<UnitOverview> {
-    let (name, credit_code, nature, industry, level, region_code, address): (String, String, String, String, String, String, String) =
+    let unit: OverviewRow =
         sqlx::query_as(
             "SELECT name, credit_code, nature, industry, unit_level, region_code, address FROM units WHERE id = $1",
         )
@@ -601,16 +630,27 @@ pub async fn overview(state: &AppState, unit_id: i64) -> AppResult<UnitOverview>
             .fetch_one(state.db.reader())
             .await?;
     Ok(UnitOverview {
-        name,
-        credit_code,
-        nature,
-        industry,
-        level,
-        region_name: directory::region_name(&state.db, &region_code).await?.unwrap_or(region_code),
-        address,
+        name: unit.name,
+        credit_code: unit.credit_code,
+        nature: unit.nature,
+        industry: unit.industry,
+        level: unit.unit_level,
+        region_name: directory::region_name(&state.db, &unit.region_code).await?.unwrap_or(unit.region_code),
+        address: unit.address,
         staff_count,
         pending_count,
     })
+}
+
+#[derive(sqlx::FromRow)]
+struct OverviewRow {
+    name: String,
+    credit_code: String,
+    nature: String,
+    industry: String,
+    unit_level: String,
+    region_code: String,
+    address: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -733,7 +773,7 @@ pub async fn delete_department(
 }
 
 pub async fn managers(state: &AppState, unit_id: i64, me: i64) -> AppResult<Vec<ManagerLine>> {
-    let rows: Vec<(i64, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<ManagerRow> = sqlx::query_as(
         "SELECT u.id, u.name, u.phone FROM user_roles r JOIN users u ON u.id = r.user_id
          WHERE r.role = 'unit_admin' AND r.scope_id = $1 ORDER BY u.name, u.id",
     )
@@ -742,13 +782,26 @@ pub async fn managers(state: &AppState, unit_id: i64, me: i64) -> AppResult<Vec<
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(user_id, name, phone)| ManagerLine {
-            user_id,
-            name,
-            phone_masked: phone.as_deref().map(mask_phone).unwrap_or_default(),
-            is_me: user_id == me,
+        .map(|row| ManagerLine {
+            user_id: row.id,
+            name: row.name,
+            phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
+            is_me: row.id == me,
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct ManagerRow {
+    id: i64,
+    name: String,
+    phone: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MemberRow {
+    id: i64,
+    name: String,
 }
 
 pub async fn add_manager(
@@ -765,14 +818,14 @@ pub async fn add_manager(
         LoginAccount::IdNumber(_) => "id_number",
     };
     let mut tx = state.db.begin().await?;
-    let member: Option<(i64, String)> = sqlx::query_as(&format!(
+    let member: Option<MemberRow> = sqlx::query_as(&format!(
         "SELECT id, name FROM users WHERE {column} = $1 AND unit_id = $2 AND unit_status = 'approved' AND status = 'active'"
     ))
     .bind(account.canonical())
     .bind(unit_id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((user_id, name)) = member else {
+    let Some(MemberRow { id: user_id, name }) = member else {
         return Err(AppError::invalid_field("account", "本单位没有这位已审核通过的人员"));
     };
     sqlx::query("INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'unit_admin', $2) ON CONFLICT DO NOTHING")
