@@ -1,11 +1,12 @@
 //! Who may read an uploaded file, by the purpose it was uploaded for. `/files/{id}`
 //! asks here; the answer is no unless a rule says yes.
 
+use crate::state::AppState;
 use crate::{
     accounts::roles::{CurrentUser, Role},
     announcements::server::repo as announcements,
     error::AppResult,
-    platform::server::{AppState, files::FileRecord},
+    platform::server::files::FileRecord,
     units::domain::region_covers,
 };
 

@@ -25,5 +25,7 @@ pub mod units;
 pub mod downloads;
 #[cfg(feature = "ssr")]
 pub mod seed;
+#[cfg(feature = "ssr")]
+pub mod state;
 
 pub use shell::{App, shell};

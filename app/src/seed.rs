@@ -1,12 +1,10 @@
 //! `xueshi seed-demo`: demo data for trying the site. Idempotent (a second run
 //! inserts nothing) and refused in production mode by the command.
 
+use crate::state::AppState;
 use crate::{
-    accounts::server::seed as accounts_seed,
-    announcements::server::seed as announcements_seed,
-    catalogue::seed as catalogue_seed,
-    learning::server::seed as learning_seed,
-    platform::{server::AppState, time::now_ms},
+    accounts::server::seed as accounts_seed, announcements::server::seed as announcements_seed,
+    catalogue::seed as catalogue_seed, learning::server::seed as learning_seed, platform::time::now_ms,
 };
 
 pub struct SeedReport {

@@ -4,7 +4,8 @@
 //! (`XUESHI_KEEP_*_DAYS`, see the README). A photo's stored object goes with the orphan
 //! sweep once its `files` row is gone.
 
-use app::platform::server::{AppState, config::Retention};
+use app::platform::server::config::Retention;
+use app::state::AppState;
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 

@@ -1,4 +1,5 @@
 use crate::http::{assets, captcha, files, health, payments, security};
+use app::state::{AppState, AppStateInner};
 use app::{
     App,
     accounts::server::{
@@ -14,7 +15,6 @@ use app::{
         sandbox::{NotifyClient, Sandbox},
     },
     platform::server::{
-        AppState,
         cache::PublicCache,
         config::Config,
         db::Db,
@@ -22,7 +22,6 @@ use app::{
         jobs::{Job, Scheduler},
         messaging::Messenger,
         pdf::PdfFont,
-        state::AppStateInner,
         storage::Storage,
     },
     refunds::server as refunds,
@@ -175,7 +174,7 @@ pub fn router(state: AppState) -> Router {
 ///   committed (or is gone) are deleted once an hour old;
 /// * `expire_unit_applications`, every hour: 单位注册 applications still pending after
 ///   30 days lapse (the applicant is told).
-pub fn background_jobs() -> Vec<Job> {
+pub fn background_jobs() -> Vec<Job<AppState>> {
     let minute = Duration::from_secs(60);
     vec![
         Job::new("sandbox_notifier", Duration::from_secs(1), Duration::from_secs(60), {

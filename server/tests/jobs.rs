@@ -7,6 +7,7 @@ use app::platform::{
     server::jobs::{Job, Ran, Scheduler},
     time::now_ms,
 };
+use app::state::AppState;
 use common::*;
 use std::{
     sync::{
@@ -24,7 +25,7 @@ engine_tests!(
     what_is_past_its_retention_period_is_swept,
 );
 
-fn counting(name: &'static str, runs: Arc<AtomicUsize>) -> Job {
+fn counting(name: &'static str, runs: Arc<AtomicUsize>) -> Job<AppState> {
     Job::new(name, Duration::from_secs(60), Duration::from_secs(30), move |_, _| {
         let runs = runs.clone();
         async move {
@@ -38,7 +39,7 @@ fn counting(name: &'static str, runs: Arc<AtomicUsize>) -> Job {
 
 async fn a_job_runs_once_however_many_servers_tick(app: &TestApp) {
     let runs = Arc::new(AtomicUsize::new(0));
-    let servers: Vec<Scheduler> =
+    let servers: Vec<Scheduler<AppState>> =
         (0..3).map(|_| Scheduler::new(vec![counting("count", runs.clone())])).collect();
     let now = now_ms();
     for server in &servers {

@@ -2,6 +2,8 @@
 
 use super::roles::CurrentUser;
 use crate::error::AppResult;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -10,7 +12,6 @@ use {
     crate::{
         platform::{
             server::{
-                app_state,
                 request::{client_ip, request_parts, user_agent},
                 respond,
             },

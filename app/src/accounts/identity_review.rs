@@ -4,6 +4,8 @@
 //! again); a verification already granted can be revoked (撤销认证) with a reason.
 
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -31,7 +33,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

@@ -6,6 +6,8 @@ use super::{
     profile_rules::{ETHNICITIES, Gender},
 };
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::{AppError, AppResult},
     shell::{
@@ -27,7 +29,6 @@ use {
     super::server::{guard, profile, session},
     crate::platform::{
         server::{
-            app_state,
             request::{redirect_without_js, request_parts},
             respond,
         },

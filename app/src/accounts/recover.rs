@@ -2,6 +2,8 @@
 //! password.
 
 use super::pages::CaptchaField;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     shell::components::{Card, Field, FormError, PRIMARY_BUTTON},
@@ -17,7 +19,6 @@ use {
         error::AppError,
         platform::{
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

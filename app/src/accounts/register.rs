@@ -3,6 +3,8 @@
 
 use super::pages::CaptchaField;
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     accounts::{identity::mask_phone, profile_rules::ETHNICITIES},
     error::{AppError, AppResult},
@@ -48,7 +50,6 @@ use {
     },
     crate::platform::{
         server::{
-            app_state,
             request::{client_ip, request_parts, user_agent},
             respond,
         },

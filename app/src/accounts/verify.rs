@@ -4,6 +4,8 @@
 
 use super::pages::use_auth;
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::time::format_datetime,
@@ -29,7 +31,6 @@ use {
         error::AppError,
         platform::{
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

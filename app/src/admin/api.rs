@@ -1,11 +1,13 @@
 use crate::error::AppResult;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
     accounts::{roles::Role, server::guard},
-    platform::server::{app_state, respond},
+    platform::server::respond,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,8 @@
 //! refuses the outbox) shows only the masked recipient and the title.
 
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -22,7 +24,7 @@ use crate::{
     accounts::{roles::Role, server::guard},
     platform::{
         paging::{clamp_page, limit_offset},
-        server::{app_state, respond},
+        server::respond,
     },
 };
 

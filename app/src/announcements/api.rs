@@ -2,6 +2,8 @@
 //! admin. Each one checks its caller first, then calls the domain and storage code.
 
 use super::domain::{Announcement, AnnouncementForEdit, AnnouncementSummary, HomeFeed};
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{error::AppResult, platform::paging::Page};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -18,7 +20,7 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state, audit,
+                audit,
                 files::{self, Upload},
                 markdown,
                 request::{client_ip, request_parts},

@@ -2,6 +2,8 @@
 //! provider's management of classes and sessions. Each checks its caller first.
 
 use super::domain::{ClassForm, ClassState, Hours, Lodging, Mode, SessionForm};
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{money::Fen, paging::Page},
@@ -18,7 +20,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, redirect_without_js, request_parts},
                 respond,
             },

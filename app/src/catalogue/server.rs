@@ -5,6 +5,7 @@ use super::{
     api::{ClassDetail, ClassFilter, ClassForEdit, ClassSummary, SessionInfo},
     domain::{Category, ClassDraft, ClassForm, ClassState, Hours, Lodging, Mode, SessionForm},
 };
+use crate::state::AppState;
 use crate::{
     accounts::roles::{CurrentUser, Role},
     error::{AppError, AppResult},
@@ -12,7 +13,6 @@ use crate::{
         money::Fen,
         paging::{Page, limit_offset},
         server::{
-            AppState,
             audit::{self, AuditEntry},
             db::Tx,
             markdown,

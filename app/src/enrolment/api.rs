@@ -2,6 +2,8 @@
 //! the provider's review. Each checks its caller first.
 
 use super::domain::{ApplicationForm, Status};
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     catalogue::api::ClassDetail,
     error::AppResult,
@@ -23,7 +25,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

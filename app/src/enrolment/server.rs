@@ -9,6 +9,7 @@ use super::{
         notice_acknowledged_in_time, total_fen,
     },
 };
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{IdNumber, mask_phone},
@@ -26,7 +27,6 @@ use crate::{
         money::Fen,
         paging::{Page, limit_offset},
         server::{
-            AppState,
             audit::{self, AuditEntry},
             crypto::random_token,
             db::{Tx, is_unique_violation},

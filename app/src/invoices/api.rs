@@ -2,6 +2,8 @@
 //! queue, issuing (multipart: the PDF may be uploaded), refusing and voiding.
 
 use super::{ApplyContext, FinanceInvoice, MyInvoice};
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{error::AppResult, platform::paging::Page};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -19,7 +21,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

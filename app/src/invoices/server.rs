@@ -10,6 +10,7 @@ use super::{
     },
     pdf::{InvoiceDocument, InvoiceItem},
 };
+use crate::state::AppState;
 use crate::{
     accounts::{invoice_rules::InvoiceTitle, roles::CurrentUser, server::profile},
     error::{AppError, AppResult},
@@ -19,7 +20,6 @@ use crate::{
         money::Fen,
         paging::{Page, limit_offset},
         server::{
-            AppState,
             audit::{self, AuditEntry},
             db::{Tx, is_unique_violation, placeholders},
             files::{self, Upload},

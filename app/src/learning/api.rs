@@ -6,6 +6,8 @@ use super::{
     SelectionView,
     domain::{CourseForm, QuestionForm},
 };
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{catalogue::domain::Category, error::AppResult};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -22,7 +24,7 @@ use {
         accounts::{roles::Role, server::guard},
         error::AppError,
         platform::{
-            server::{app_state, request::redirect_without_js, respond},
+            server::{request::redirect_without_js, respond},
             time::now_ms,
         },
     },

@@ -5,6 +5,8 @@
 pub mod server;
 
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     accounts::pages::use_auth,
     error::AppResult,
@@ -22,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     accounts::server::guard,
     platform::{
-        server::{app_state, request::redirect_without_js, respond},
+        server::{request::redirect_without_js, respond},
         time::now_ms,
     },
 };

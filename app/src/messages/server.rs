@@ -1,12 +1,10 @@
 //! Writes and reads 消息.
 
 use super::Message;
+use crate::state::AppState;
 use crate::{
     error::AppResult,
-    platform::{
-        server::{AppState, db::Tx},
-        time::now_ms,
-    },
+    platform::{server::db::Tx, time::now_ms},
 };
 
 /// Puts a message in the user's 消息 list and sends its text by SMS (through the

@@ -2,6 +2,7 @@
 //! 待支付, closed (with the seat freed) when their payment window passes unpaid.
 
 use super::domain::{OrderLine, OrderStatus, PAYMENT_WINDOW_MS, lines_for, order_number, total};
+use crate::state::AppState;
 use crate::{
     enrolment::{
         domain::{Event, Status},
@@ -12,7 +13,7 @@ use crate::{
     payments::domain::PaymentStatus,
     platform::{
         money::Fen,
-        server::{AppState, db::Tx},
+        server::db::Tx,
         time::{format_date, format_datetime},
     },
 };

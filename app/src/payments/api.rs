@@ -2,6 +2,8 @@
 //! whether it succeeded, and the sandbox cashier's own page.
 
 use super::domain::Channel;
+#[cfg(feature = "ssr")]
+use crate::state::{AppState, app_state};
 use crate::{error::AppResult, orders::domain::OrderLine, platform::money::Fen};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -13,10 +15,7 @@ use {
         accounts::server::guard,
         error::AppError,
         orders::{domain::OrderStatus, server as orders},
-        platform::{
-            server::{AppState, app_state, respond},
-            time::now_ms,
-        },
+        platform::{server::respond, time::now_ms},
     },
 };
 

@@ -4,6 +4,8 @@
 //! with a reason (the order can be paid again).
 
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{money::Fen, time::format_datetime},
@@ -35,7 +37,6 @@ use {
         orders::domain::{OrderStatus, PAYMENT_WINDOW_MS},
         platform::{
             server::{
-                app_state,
                 audit::{self, AuditEntry},
                 request::{client_ip, request_parts},
                 respond,

@@ -7,6 +7,8 @@
 pub mod server;
 
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     accounts::pages::CaptchaField,
     error::AppResult,
@@ -24,7 +26,6 @@ use crate::{
     error::AppError,
     platform::{
         server::{
-            app_state,
             request::{client_ip, request_parts},
             respond,
         },

@@ -1,14 +1,12 @@
 //! The public queries against the database, their rate limit and their answers.
 
 use super::{Answer, AnswerLine, QueryKind};
+use crate::state::AppState;
 use crate::{
     accounts::identity::IdNumber,
     catalogue::domain::{Category, Hours},
     error::{AppError, AppResult},
-    platform::{
-        server::{AppState, crypto::random_token},
-        time::format_date,
-    },
+    platform::{server::crypto::random_token, time::format_date},
 };
 
 /// Queries per client address per hour.

@@ -3,6 +3,8 @@
 
 use super::{FinanceRefund, MyRefund, RefundForm};
 use crate::error::AppResult;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -13,7 +15,6 @@ use {
         error::AppError,
         platform::{
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

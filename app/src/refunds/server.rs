@@ -9,6 +9,7 @@ use super::{
         RefundKind, RefundStatus, Refundable, settle_retry_delay_ms, validate_rejection, validate_request,
     },
 };
+use crate::state::AppState;
 use crate::{
     accounts::roles::CurrentUser,
     enrolment::{
@@ -27,7 +28,6 @@ use crate::{
     platform::{
         money::Fen,
         server::{
-            AppState,
             audit::{self, AuditEntry},
             crypto::random_token,
             db::{Tx, is_unique_violation},

@@ -4,6 +4,8 @@
 
 use super::domain::DepartmentNode;
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -35,7 +37,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

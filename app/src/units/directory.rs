@@ -1,6 +1,8 @@
 //! Regions → units → departments, for the pickers on 注册 and 我的信息. Public: only
 //! approved units and their department names are listed.
 
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     shell::islands::{AutoSubmitSelect, SelectChoice},
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::{domain::department_options, server::directory as repo},
-    crate::platform::server::{app_state, respond},
+    crate::platform::server::respond,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

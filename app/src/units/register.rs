@@ -7,6 +7,8 @@ use super::{
     domain::{INDUSTRIES, LEVELS, NATURES},
 };
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     accounts::{identity::mask_phone, pages::CaptchaField},
     error::AppResult,
@@ -37,7 +39,6 @@ use {
     crate::error::AppError,
     crate::platform::{
         server::{
-            app_state,
             request::{client_ip, request_parts},
             respond,
         },

@@ -2,6 +2,8 @@
 
 use super::domain::UnitStatus;
 use crate::shell::page_data::PageData;
+#[cfg(feature = "ssr")]
+use crate::state::app_state;
 use crate::{
     error::AppResult,
     platform::{paging::Page, time::format_datetime},
@@ -27,7 +29,6 @@ use {
         platform::{
             paging::clamp_page,
             server::{
-                app_state,
                 request::{client_ip, request_parts},
                 respond,
             },

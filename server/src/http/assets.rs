@@ -2,7 +2,7 @@
 //! cargo-leptos, so browsers may keep them for a year; release builds ship .br and
 //! .gz copies next to each file, served as they are.
 
-use app::platform::server::AppState;
+use app::state::AppState;
 use axum::{
     Router,
     http::{HeaderValue, header},

@@ -1,7 +1,5 @@
-use app::{
-    accounts::server::captcha,
-    platform::{server::AppState, time::now_ms},
-};
+use app::state::AppState;
+use app::{accounts::server::captcha, platform::time::now_ms};
 use axum::{
     extract::{Path, State},
     http::{StatusCode, header},

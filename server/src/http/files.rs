@@ -1,12 +1,10 @@
 //! `GET /files/<id>`: uploaded files, each readable only by who may see it.
 
+use app::state::AppState;
 use app::{
     accounts::server::guard,
     downloads,
-    platform::{
-        server::{AppState, files},
-        url::percent_encode,
-    },
+    platform::{server::files, url::percent_encode},
 };
 use axum::{
     body::Body,

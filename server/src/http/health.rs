@@ -1,4 +1,4 @@
-use app::platform::server::AppState;
+use app::state::AppState;
 use axum::{extract::State, http::StatusCode};
 
 /// The process answers.

@@ -3,10 +3,11 @@
 //! check; the signature is what proves it. Verified notifications are applied exactly
 //! once; anything refused is logged and changes nothing.
 
+use app::state::AppState;
 use app::{
     error::ErrorKind,
     payments::server::apply::{self, Applied},
-    platform::{server::AppState, time::now_ms},
+    platform::time::now_ms,
     refunds::server::{self as refunds, Completed},
 };
 use axum::{

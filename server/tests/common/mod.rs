@@ -5,7 +5,8 @@
 
 pub mod enrol;
 
-use app::platform::server::{AppState, config::Config};
+use app::platform::server::config::Config;
+use app::state::AppState;
 use axum::{
     Router,
     body::Body,

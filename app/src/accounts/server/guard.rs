@@ -2,10 +2,11 @@
 //! Pages use the same answers only to decide what to show.
 
 use super::{session, users};
+use crate::state::AppState;
 use crate::{
     accounts::roles::{CurrentUser, Role},
     error::{AppError, AppResult},
-    platform::{server::AppState, time::now_ms},
+    platform::time::now_ms,
 };
 use http::{HeaderMap, request::Parts};
 use leptos::prelude::*;

@@ -5,6 +5,7 @@
 //! trainee belongs to a unit there.
 
 use super::verification::apply_identity;
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{IdNumber, mask_phone},
@@ -16,7 +17,7 @@ use crate::{
     messages::server as messages,
     platform::{
         paging::{Page, limit_offset},
-        server::{AppState, audit},
+        server::audit,
     },
     units::domain::region_prefix,
 };

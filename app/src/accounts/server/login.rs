@@ -3,10 +3,10 @@
 //! the same work.
 
 use super::{captcha, passwords, session, throttle, users};
+use crate::state::AppState;
 use crate::{
     accounts::identity::{CreditCode, LoginAccount},
     error::{AppError, AppResult, ErrorKind},
-    platform::server::AppState,
     units::domain::UnitStatus,
 };
 

@@ -1,7 +1,7 @@
 //! argon2id with the OWASP parameters (19 MiB, 2 passes, 1 lane), run on the blocking
 //! pool and bounded by a semaphore so hashing never stalls the async workers.
 
-use crate::platform::server::AppState;
+use crate::state::AppState;
 use argon2::{
     Algorithm, Argon2, Params, PasswordHash, PasswordHasher, PasswordVerifier, Version,
     password_hash::{SaltString, rand_core::OsRng},

@@ -2,6 +2,7 @@
 //! own rows (every statement is scoped by the caller's user id).
 
 use super::{passwords, session, throttle};
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{IdNumber, mask_phone},
@@ -10,7 +11,6 @@ use crate::{
         profile_rules::{ETHNICITIES, Gender, check_email, check_real_name, check_short_text},
     },
     error::{AppError, AppResult, Validation},
-    platform::server::AppState,
     units::server::directory,
 };
 

@@ -5,10 +5,11 @@
 //! against it exactly as it would against the account's.
 
 use super::{passwords, sms_codes, users::status};
+use crate::state::AppState;
 use crate::{
     accounts::{identity::IdNumber, profile_rules::check_real_name},
     error::{AppError, AppResult, Validation},
-    platform::server::{AppState, crypto},
+    platform::server::crypto,
 };
 
 const TICKET_TTL_MS: i64 = 15 * 60 * 1000;

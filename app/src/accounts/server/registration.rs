@@ -3,6 +3,7 @@
 //! for the unit's approval.
 
 use super::{passwords, session, sms_codes, users::status};
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{IdNumber, Phone},
@@ -10,7 +11,7 @@ use crate::{
         register::RegistrationForm,
     },
     error::{AppError, AppResult, Validation},
-    platform::server::{AppState, db::is_unique_violation},
+    platform::server::db::is_unique_violation,
     units::server::directory,
 };
 

@@ -3,9 +3,10 @@
 //! day per phone and 30 a day per client address (counted in the database, so the
 //! limits hold across app servers).
 
+use crate::state::AppState;
 use crate::{
     error::{AppError, AppResult},
-    platform::server::{AppState, crypto, db::Tx},
+    platform::server::{crypto, db::Tx},
 };
 use rand::Rng;
 

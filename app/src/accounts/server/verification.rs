@@ -2,11 +2,11 @@ use super::{
     identity_provider::{self, IdentityDecision, IdentitySubmission},
     throttle,
 };
+use crate::state::AppState;
 use crate::{
     accounts::{identity::IdNumber, identity_review::ReviewStatus, profile_rules::check_real_name},
     error::{AppError, AppResult, Validation},
     platform::server::{
-        AppState,
         db::{Tx, is_unique_violation},
         files::{self, Upload},
         storage::FileKind,

@@ -2,6 +2,7 @@
 //! question bank, and the online classes that offer it. A provider manages only its
 //! own; the platform admin manages all.
 
+use crate::state::AppState;
 use crate::{
     accounts::roles::CurrentUser,
     catalogue::{
@@ -16,7 +17,6 @@ use crate::{
         domain::{CourseForm, QuestionForm, QuestionKind, check_question},
     },
     platform::server::{
-        AppState,
         db::Tx,
         files::{self, FileRecord, NewFile, StreamUpload, Upload},
         media,

@@ -3,6 +3,7 @@
 //! — credits the course's hours exactly once (a unique key on the credit).
 
 use super::study::{STUDYING, course_progress_of, earned};
+use crate::state::AppState;
 use crate::{
     catalogue::domain::Category,
     enrolment::domain::{Event, Status},
@@ -11,10 +12,7 @@ use crate::{
         QuizGate, QuizQuestion, QuizResult, QuizReviewLine, QuizSheet,
         domain::{AnswerKey, HoursByCategory, QuestionKind, draw, grade},
     },
-    platform::server::{
-        AppState,
-        db::{Tx, placeholders},
-    },
+    platform::server::db::{Tx, placeholders},
 };
 use rand::seq::SliceRandom;
 use std::collections::HashMap;

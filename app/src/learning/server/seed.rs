@@ -3,6 +3,7 @@
 //! paid for that class, so a newcomer can start learning at once. Idempotent.
 
 use super::courses::{insert_chapter, insert_question};
+use crate::state::AppState;
 use crate::{
     accounts::roles::Role,
     catalogue::domain::{Category, Mode},
@@ -13,7 +14,6 @@ use crate::{
     platform::{
         money::Fen,
         server::{
-            AppState,
             db::Tx,
             files::{self, Upload},
             media,

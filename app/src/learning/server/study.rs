@@ -2,6 +2,7 @@
 //! and its heartbeats. Every read starts from the caller's own paid registration, so
 //! another trainee's class, course or chapter answers like one that does not exist.
 
+use crate::state::AppState;
 use crate::{
     catalogue::domain::{Category, Mode},
     error::{AppError, AppResult},
@@ -14,7 +15,7 @@ use crate::{
         },
         server::heartbeats::Beat,
     },
-    platform::server::{AppState, crypto::random_token},
+    platform::server::crypto::random_token,
 };
 
 /// Registration statuses that open an online class for study.

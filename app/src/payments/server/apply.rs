@@ -6,6 +6,7 @@
 //! closed or already paid) is acknowledged to the gateway and sent back automatically,
 //! recorded as a refund finance sees; it is never kept silently.
 
+use crate::state::AppState;
 use crate::{
     enrolment::domain::{Event, Status},
     error::{AppError, AppResult},
@@ -15,10 +16,7 @@ use crate::{
         domain::{PaymentNotice, PaymentStatus, ReturnReason},
         transfer::TRANSFER,
     },
-    platform::{
-        money::Fen,
-        server::{AppState, db::Tx},
-    },
+    platform::{money::Fen, server::db::Tx},
     refunds::server::{self as refunds, Return},
 };
 

@@ -8,6 +8,7 @@ use super::{
     apply,
     provider::{GatewayState, PaymentRequest},
 };
+use crate::state::AppState;
 use crate::{
     error::{AppError, AppResult},
     orders::domain::OrderStatus,
@@ -17,7 +18,7 @@ use crate::{
     },
     platform::{
         money::Fen,
-        server::{AppState, crypto::random_token, db::is_unique_violation},
+        server::{crypto::random_token, db::is_unique_violation},
     },
 };
 

@@ -11,33 +11,44 @@
 //! engines (PostgreSQL re-checks the condition after a concurrent update commits; SQLite
 //! has one writer), with no transaction held while the job runs.
 
-use super::{AppState, crypto::random_token};
+use super::{crypto::random_token, db::Db};
 use futures::future::BoxFuture;
 use std::{sync::Arc, time::Duration};
 
-type Handler = Arc<dyn Fn(AppState, i64) -> BoxFuture<'static, Result<String, String>> + Send + Sync>;
+/// What the jobs run with: the application's state (composed above the platform, so
+/// the scheduler only asks it for the database its rows live in).
+pub trait JobState: Clone + Send + Sync + 'static {
+    fn db(&self) -> &Db;
+}
+
+type Handler<S> = Arc<dyn Fn(S, i64) -> BoxFuture<'static, Result<String, String>> + Send + Sync>;
 
 /// A periodic job: its name (the row), how often it is due, how long a claim lasts.
-#[derive(Clone)]
-pub struct Job {
+pub struct Job<S> {
     pub name: &'static str,
     pub every: Duration,
     pub lease: Duration,
-    run: Handler,
+    run: Handler<S>,
 }
 
-impl std::fmt::Debug for Job {
+impl<S> Clone for Job<S> {
+    fn clone(&self) -> Self {
+        Self { name: self.name, every: self.every, lease: self.lease, run: self.run.clone() }
+    }
+}
+
+impl<S> std::fmt::Debug for Job<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Job").field("name", &self.name).field("every", &self.every).finish_non_exhaustive()
     }
 }
 
-impl Job {
+impl<S: JobState> Job<S> {
     /// `run` gets the state and the time of the claim, and answers a short summary (for
     /// the log) or an error message.
     pub fn new<F, Fut>(name: &'static str, every: Duration, lease: Duration, run: F) -> Self
     where
-        F: Fn(AppState, i64) -> Fut + Send + Sync + 'static,
+        F: Fn(S, i64) -> Fut + Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
     {
         Self { name, every, lease, run: Arc::new(move |state, now| Box::pin(run(state, now))) }
@@ -57,9 +68,9 @@ pub fn retry_delay_ms(every: Duration, failures: i64) -> i64 {
 
 /// One app server's scheduler: its identity in `locked_by`, and its jobs.
 #[derive(Clone, Debug)]
-pub struct Scheduler {
+pub struct Scheduler<S> {
     worker: String,
-    jobs: Vec<Job>,
+    jobs: Vec<Job<S>>,
 }
 
 /// What one tick did with a job.
@@ -71,8 +82,8 @@ pub enum Ran {
     Failed(String),
 }
 
-impl Scheduler {
-    pub fn new(jobs: Vec<Job>) -> Self {
+impl<S: JobState> Scheduler<S> {
+    pub fn new(jobs: Vec<Job<S>>) -> Self {
         Self { worker: format!("{}-{}", std::process::id(), random_token(6)), jobs }
     }
 
@@ -81,12 +92,12 @@ impl Scheduler {
     }
 
     /// Makes the jobs' rows (due at once); servers starting together make each once.
-    pub async fn register(&self, state: &AppState, now: i64) -> Result<(), sqlx::Error> {
+    pub async fn register(&self, state: &S, now: i64) -> Result<(), sqlx::Error> {
         for job in &self.jobs {
             sqlx::query("INSERT INTO jobs (name, run_after) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
                 .bind(job.name)
                 .bind(now)
-                .execute(state.db.writer())
+                .execute(state.db().writer())
                 .await?;
         }
         Ok(())
@@ -95,12 +106,12 @@ impl Scheduler {
     /// Claims and runs every due job this server can claim, one after another. Which
     /// jobs are due is read first, so a tick with nothing due (most seconds) writes
     /// nothing: on SQLite every claim would queue on the one writer.
-    pub async fn tick(&self, state: &AppState, now: i64) -> Vec<(&'static str, Ran)> {
+    pub async fn tick(&self, state: &S, now: i64) -> Vec<(&'static str, Ran)> {
         let due: Vec<String> = match sqlx::query_scalar(
             "SELECT name FROM jobs WHERE run_after <= $1 AND (locked_until IS NULL OR locked_until < $1)",
         )
         .bind(now)
-        .fetch_all(state.db.reader())
+        .fetch_all(state.db().reader())
         .await
         {
             Ok(due) => due,
@@ -127,7 +138,7 @@ impl Scheduler {
         ran
     }
 
-    async fn claim(&self, state: &AppState, job: &Job, now: i64) -> Result<Option<i64>, sqlx::Error> {
+    async fn claim(&self, state: &S, job: &Job<S>, now: i64) -> Result<Option<i64>, sqlx::Error> {
         // The claim and the failures so far in one statement; no row means another
         // server holds it, or it is not due.
         sqlx::query_scalar(
@@ -138,11 +149,11 @@ impl Scheduler {
         .bind(now.saturating_add(ms(job.lease)))
         .bind(job.name)
         .bind(now)
-        .fetch_optional(state.db.writer())
+        .fetch_optional(state.db().writer())
         .await
     }
 
-    async fn run_once(&self, state: &AppState, job: &Job, now: i64) -> Result<Ran, sqlx::Error> {
+    async fn run_once(&self, state: &S, job: &Job<S>, now: i64) -> Result<Ran, sqlx::Error> {
         let Some(failures) = self.claim(state, job, now).await? else {
             return Ok(Ran::NotMine);
         };
@@ -172,7 +183,7 @@ impl Scheduler {
         .bind(finished)
         .bind(job.name)
         .bind(&self.worker)
-        .execute(state.db.writer())
+        .execute(state.db().writer())
         .await?;
         if recorded.rows_affected() != 1 {
             tracing::warn!(job = job.name, "job ran past its lease; another server may have run it too");
@@ -187,7 +198,7 @@ impl Scheduler {
     }
 
     /// Ticks every `period` until the process ends.
-    pub fn spawn(self, state: AppState, period: Duration) -> tokio::task::JoinHandle<()> {
+    pub fn spawn(self, state: S, period: Duration) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let now = crate::platform::time::now_ms();
             if let Err(err) = self.register(&state, now).await {

@@ -12,8 +12,6 @@ pub mod media;
 pub mod messaging;
 pub mod pdf;
 pub mod request;
-pub mod state;
 pub mod storage;
 
-pub use request::{app_state, respond};
-pub use state::AppState;
+pub use request::respond;

@@ -1,16 +1,11 @@
 //! What a server function knows about its request, and how its errors become statuses.
 
-use super::{config::Config, state::AppState};
+use super::config::Config;
 use crate::error::{AppError, AppResult};
 use axum::extract::ConnectInfo;
 use http::{HeaderMap, StatusCode, header, request::Parts};
 use leptos::prelude::*;
 use std::net::SocketAddr;
-
-/// The application state, provided to every render and server function.
-pub fn app_state() -> AppResult<AppState> {
-    use_context::<AppState>().ok_or_else(|| AppError::internal("AppState missing from the request context"))
-}
 
 pub fn request_parts() -> AppResult<Parts> {
     use_context::<Parts>().ok_or_else(|| AppError::internal("request parts missing from the context"))

@@ -2,6 +2,7 @@
 //! phone (an invitation for an existing account, a new account otherwise) and the
 //! batch import, one transaction per row.
 
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{IdNumber, Phone, mask_phone},
@@ -12,7 +13,7 @@ use crate::{
     error::{AppError, AppResult},
     platform::{
         paging::{Page, limit_offset},
-        server::{AppState, audit},
+        server::audit,
     },
     units::{
         console::{ImportOutcome, ImportReport, ImportRow, StaffLine},

@@ -2,6 +2,7 @@
 //! departments, managers).
 
 use super::directory;
+use crate::state::AppState;
 use crate::{
     accounts::{
         identity::{CreditCode, IdNumber, LoginAccount, mask_phone},
@@ -12,7 +13,7 @@ use crate::{
     platform::{
         paging::{Page, limit_offset},
         server::{
-            AppState, audit,
+            audit,
             db::{Tx, is_unique_violation},
             files::{self, Upload},
             storage::FileKind,

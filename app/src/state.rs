@@ -1,10 +1,15 @@
-use super::{
-    cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
-};
+//! The application state, composed above the features: the ground (`platform`) knows
+//! no feature, while this state holds the features' own services (the payment gateway,
+//! the heartbeat writer, the common-password list) beside the platform's pieces.
+
 use crate::{
     accounts::server::passwords::{CommonPasswords, PasswordWork},
+    error::{AppError, AppResult},
     learning::server::heartbeats::HeartbeatWriter,
     payments::server::Payments,
+    platform::server::{
+        cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
+    },
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -74,6 +79,18 @@ impl AppState {
     /// origin, or the listen address.
     pub fn base_url(config: &Config) -> String {
         config.public_origin.clone().unwrap_or_else(|| format!("http://{}", config.listen))
+    }
+}
+
+/// The application state, provided to every render and server function.
+pub fn app_state() -> AppResult<AppState> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| AppError::internal("AppState missing from the request context"))
+}
+
+impl crate::platform::server::jobs::JobState for AppState {
+    fn db(&self) -> &Db {
+        &self.db
     }
 }
 
