@@ -18,6 +18,7 @@ pub mod payments;
 pub mod platform;
 pub mod queries;
 pub mod refunds;
+pub mod routes;
 pub mod shell;
 pub mod units;
 
@@ -28,4 +29,4 @@ pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod state;
 
-pub use shell::{App, shell};
+pub use routes::{App, shell};

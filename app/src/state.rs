@@ -3,12 +3,28 @@
 //! the heartbeat writer, the common-password list) beside the platform's pieces.
 
 use crate::{
-    accounts::server::passwords::{CommonPasswords, PasswordWork},
+    accounts::{
+        roles::{CurrentUser, Role},
+        server::{
+            guard,
+            passwords::{CommonPasswords, PasswordWork},
+        },
+    },
     error::{AppError, AppResult},
     learning::server::heartbeats::HeartbeatWriter,
     payments::server::Payments,
-    platform::server::{
-        cache::PublicCache, config::Config, db::Db, messaging::Messenger, pdf::PdfFont, storage::Storage,
+    platform::{
+        server::{
+            audit::AuditEntry,
+            cache::PublicCache,
+            config::Config,
+            db::Db,
+            messaging::Messenger,
+            pdf::PdfFont,
+            request::{client_ip, request_parts},
+            storage::Storage,
+        },
+        time::now_ms,
     },
 };
 use axum::extract::FromRef;
@@ -97,5 +113,86 @@ impl crate::platform::server::jobs::JobState for AppState {
 impl FromRef<AppState> for LeptosOptions {
     fn from_ref(state: &AppState) -> Self {
         state.leptos_options.clone()
+    }
+}
+
+/// One request's context, obtained by one guard call at the top of a server function
+/// (`let cx = Ctx::require(Role::Finance).await?;`) and handed to services instead of
+/// loose arguments: the state, the caller (checked), the client's address (for the
+/// audit log and throttles) and the time every write of the request uses.
+#[derive(Clone, Debug)]
+pub struct Ctx {
+    pub state: AppState,
+    pub user: CurrentUser,
+    pub ip: String,
+    pub now: i64,
+}
+
+impl Ctx {
+    /// A signed-in user (who has set their own password).
+    pub async fn require_user() -> AppResult<Ctx> {
+        Self::with(guard::require_user().await?)
+    }
+
+    /// A user holding `role`.
+    pub async fn require(role: Role) -> AppResult<Ctx> {
+        Self::with(guard::require_role(role).await?)
+    }
+
+    /// A user holding one of `roles`.
+    pub async fn require_any(roles: &[Role]) -> AppResult<Ctx> {
+        Self::with(guard::require_any_role(roles).await?)
+    }
+
+    /// Any role of the administration area.
+    pub async fn require_staff() -> AppResult<Ctx> {
+        Self::with(guard::require_staff().await?)
+    }
+
+    /// A unit admin, and the unit they administer.
+    pub async fn require_unit_admin() -> AppResult<(Ctx, i64)> {
+        let (user, unit_id) = guard::require_unit_admin().await?;
+        Ok((Self::with(user)?, unit_id))
+    }
+
+    fn with(user: CurrentUser) -> AppResult<Ctx> {
+        let Visitor { state, ip, now } = Visitor::current()?;
+        Ok(Ctx { state, user, ip, now })
+    }
+
+    /// An entry of the audit log for this request's caller and address.
+    pub fn audit<'a>(
+        &'a self,
+        action: &'a str,
+        object_type: &'a str,
+        object_id: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> AuditEntry<'a> {
+        AuditEntry {
+            actor_user_id: self.user.id,
+            action,
+            object_type,
+            object_id: object_id.into(),
+            detail: detail.into(),
+            ip: &self.ip,
+            at: self.now,
+        }
+    }
+}
+
+/// The context of a request anyone may make (registration, login, 找回密码, public
+/// queries): the state, the client's address and the time, with nobody signed in.
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub state: AppState,
+    pub ip: String,
+    pub now: i64,
+}
+
+impl Visitor {
+    pub fn current() -> AppResult<Visitor> {
+        let state = app_state()?;
+        let ip = client_ip(&request_parts()?, &state.config);
+        Ok(Visitor { state, ip, now: now_ms() })
     }
 }

@@ -140,6 +140,7 @@ pub async fn save_announcement(
                     if draft.published { " · 发布" } else { " · 草稿" }
                 ),
                 ip: &ip,
+                at: now,
             },
         )
         .await?;
@@ -210,6 +211,7 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
                     object_id: announcement_id.to_string(),
                     detail: file.record.filename.clone(),
                     ip: &ip,
+                    at: crate::platform::time::now_ms(),
                 },
             )
             .await?;
@@ -248,6 +250,7 @@ pub async fn detach_file(announcement_id: i64, file_id: String) -> AppResult<()>
                 object_id: announcement_id.to_string(),
                 detail: file_id,
                 ip: &ip,
+                at: crate::platform::time::now_ms(),
             },
         )
         .await?;

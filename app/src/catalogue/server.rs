@@ -489,6 +489,7 @@ pub async fn create(
             object_id: id.to_string(),
             detail: d.title.clone(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -558,6 +559,7 @@ pub async fn update(
             object_id: id.to_string(),
             detail: d.title.clone(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -612,6 +614,7 @@ pub async fn change_state(
             object_id: id.to_string(),
             detail: format!("{} → {}", current.label(), next.label()),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -658,6 +661,7 @@ pub async fn add_session(
             object_id: class_id.to_string(),
             detail: d.name.clone(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -698,6 +702,7 @@ pub async fn delete_session(
             object_id: class_id.to_string(),
             detail: session_id.to_string(),
             ip,
+            at: crate::platform::time::now_ms(),
         },
     )
     .await?;

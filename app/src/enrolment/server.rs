@@ -840,11 +840,14 @@ pub async fn review(
         messages::send(
             &mut tx,
             state,
-            trainee,
-            phone.as_deref(),
-            &subject,
-            &body,
-            &format!("/me/exams/{id}"),
+            messages::Outgoing {
+                user_id: trainee,
+                phone: phone.as_deref(),
+                title: &subject,
+                body: &body,
+                link: &format!("/me/exams/{id}"),
+                at: now,
+            },
         )
         .await?;
         audit::record(
@@ -856,6 +859,7 @@ pub async fn review(
                 object_id: id.to_string(),
                 detail: if approve { title.clone() } else { format!("{title}：{reason}") },
                 ip,
+                at: now,
             },
         )
         .await?;

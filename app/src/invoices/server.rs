@@ -579,7 +579,7 @@ pub async fn issue(
             Ok(_) => {}
         }
         let body = format!("您申请的发票（{title}，{amount_fen}）已开具，发票号码 {invoice_no}，可在“发票下载”中下载。");
-        tell_covered(&mut tx, state, invoice_id, "发票已开具", &body).await?;
+        tell_covered(&mut tx, state, invoice_id, "发票已开具", &body, now).await?;
         if !email.is_empty() {
             state.messenger.email(&mut tx, &email, &format!("电子发票 {invoice_no}"), &body).await?;
         }
@@ -591,7 +591,7 @@ pub async fn issue(
                 object_type: "invoice",
                 object_id: invoice_id.to_string(),
                 detail: format!("{invoice_no} {issued_on} {amount_fen}"),
-                ip,
+                ip, at: now,
             },
         )
         .await?;
@@ -798,7 +798,7 @@ async fn close(
         .bind(invoice_id)
         .execute(&mut *tx)
         .await?;
-    tell_covered(&mut tx, state, invoice_id, title, &body).await?;
+    tell_covered(&mut tx, state, invoice_id, title, &body, now).await?;
     audit::record(
         &mut tx,
         AuditEntry {
@@ -808,6 +808,7 @@ async fn close(
             object_id: invoice_id.to_string(),
             detail: reason.to_owned(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -827,6 +828,7 @@ async fn tell_covered(
     invoice_id: i64,
     title: &str,
     body: &str,
+    now: i64,
 ) -> AppResult<()> {
     let people: Vec<CoveredPerson> = sqlx::query_as(
         "SELECT DISTINCT u.id, u.phone FROM invoice_orders io JOIN users u ON u.id = io.user_id WHERE io.invoice_id = $1",
@@ -835,7 +837,19 @@ async fn tell_covered(
     .fetch_all(&mut **tx)
     .await?;
     for person in people {
-        messages::send(tx, state, person.id, person.phone.as_deref(), title, body, "/me/fapiao").await?;
+        messages::send(
+            tx,
+            state,
+            messages::Outgoing {
+                user_id: person.id,
+                phone: person.phone.as_deref(),
+                title,
+                body,
+                link: "/me/fapiao",
+                at: now,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -2,32 +2,33 @@
 
 use super::Message;
 use crate::state::AppState;
-use crate::{
-    error::AppResult,
-    platform::{server::db::Tx, time::now_ms},
-};
+use crate::{error::AppResult, platform::server::db::Tx};
+
+/// A message for one user's 消息 list, and by SMS when a phone is given.
+pub struct Outgoing<'a> {
+    pub user_id: i64,
+    pub phone: Option<&'a str>,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// Where the message leads (a path of this site).
+    pub link: &'a str,
+    /// The request's time, like every other write of the request.
+    pub at: i64,
+}
 
 /// Puts a message in the user's 消息 list and sends its text by SMS (through the
 /// messenger, so the default provider writes it to the outbox), inside `tx`.
-pub async fn send(
-    tx: &mut Tx,
-    state: &AppState,
-    user_id: i64,
-    phone: Option<&str>,
-    title: &str,
-    body: &str,
-    link: &str,
-) -> AppResult<()> {
+pub async fn send(tx: &mut Tx, state: &AppState, message: Outgoing<'_>) -> AppResult<()> {
     sqlx::query("INSERT INTO messages (user_id, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(user_id)
-        .bind(title)
-        .bind(body)
-        .bind(link)
-        .bind(now_ms())
+        .bind(message.user_id)
+        .bind(message.title)
+        .bind(message.body)
+        .bind(message.link)
+        .bind(message.at)
         .execute(&mut **tx)
         .await?;
-    if let Some(phone) = phone.filter(|p| !p.is_empty()) {
-        state.messenger.sms(tx, phone, body).await?;
+    if let Some(phone) = message.phone.filter(|p| !p.is_empty()) {
+        state.messenger.sms(tx, phone, message.body).await?;
     }
     Ok(())
 }

@@ -233,11 +233,14 @@ async fn close_one(state: &AppState, order_id: i64, now: i64) -> AppResult<bool>
     messages::send(
         &mut tx,
         state,
-        c.user_id,
-        c.phone.as_deref(),
-        "订单已关闭",
-        &body,
-        &format!("/me/exams/{}", c.registration_id),
+        messages::Outgoing {
+            user_id: c.user_id,
+            phone: c.phone.as_deref(),
+            title: "订单已关闭",
+            body: &body,
+            link: &format!("/me/exams/{}", c.registration_id),
+            at: now,
+        },
     )
     .await?;
     tx.commit().await?;

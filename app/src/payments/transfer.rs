@@ -199,7 +199,7 @@ pub async fn review_transfer(
                         object_type: "order",
                         object_id: order_no,
                         detail: format!("{amount_fen} {received_on}"),
-                        ip: &ip,
+                        ip: &ip, at: now,
                     },
                 )
                 .await?;
@@ -246,8 +246,7 @@ pub async fn review_transfer(
                 .fetch_one(&mut *tx)
                 .await?;
                 let body = format!("订单 {order_no} 的线下转账未能确认，原因：{reason}。请核对后重新支付。");
-                messages::send(&mut tx, &state, user_id, phone.as_deref(), "线下转账未确认", &body,
-                    &format!("/me/exams/{registration_id}/pay"))
+                messages::send(&mut tx, &state, messages::Outgoing { user_id, phone: phone.as_deref(), title: "线下转账未确认", body: &body, link: &format!("/me/exams/{registration_id}/pay"), at: now })
                 .await?;
                 audit::record(
                     &mut tx,
@@ -257,7 +256,7 @@ pub async fn review_transfer(
                         object_type: "order",
                         object_id: order_no.clone(),
                         detail: reason.to_owned(),
-                        ip: &ip,
+                        ip: &ip, at: now,
                     },
                 )
                 .await?;

@@ -465,6 +465,7 @@ pub async fn approve(
             object_id: r.order_no.clone(),
             detail: format!("{} {}", r.kind.label(), r.amount_fen),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -592,6 +593,7 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
             f.registration_id,
             "退回未成功",
             &format!("的一笔多余付款（{}）原路退回未成功，平台财务将与您联系退回。", f.amount_fen),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -610,6 +612,7 @@ async fn fail(state: &AppState, out_refund_no: &str, why: &str) -> AppResult<()>
         f.registration_id,
         "退款失败",
         &format!("的退款未能完成：{why}。如有疑问请联系平台财务。"),
+        now,
     )
     .await?;
     tx.commit().await?;
@@ -639,6 +642,7 @@ pub async fn reject(
         r.registration_id,
         "退款申请未通过",
         &format!("（订单 {}）的退款申请未通过，原因：{reason}", r.order_no),
+        now,
     )
     .await?;
     audit::record(
@@ -650,6 +654,7 @@ pub async fn reject(
             object_id: r.order_no.clone(),
             detail: reason.clone(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -701,6 +706,7 @@ pub async fn record_return(tx: &mut Tx, state: &AppState, ret: &Return<'_>, now:
             ret.reason.label(),
             ret.amount_fen
         ),
+        now,
     )
     .await?;
     Ok(refund_id)
@@ -790,6 +796,7 @@ async fn complete_in(
             registration_id,
             "退款成功",
             &format!("的一笔多余付款 {amount_fen} 已退回原支付账户。"),
+            now,
         )
         .await?;
         return Ok(Completed::Now);
@@ -812,6 +819,7 @@ async fn complete_in(
         registration_id,
         "退款成功",
         &format!("{}已退回原支付账户：{amount_fen}。", if full { "全额退款" } else { "住宿费" }),
+        now,
     )
     .await?;
     Ok(Completed::Now)
@@ -843,7 +851,14 @@ struct Recipient {
 }
 
 /// Tells the trainee in 消息 (and by SMS), naming the class.
-async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, body: &str) -> AppResult<()> {
+async fn tell(
+    tx: &mut Tx,
+    state: &AppState,
+    registration_id: i64,
+    title: &str,
+    body: &str,
+    now: i64,
+) -> AppResult<()> {
     let to: Recipient = sqlx::query_as(
         "SELECT r.user_id, u.phone, c.title AS class_title FROM registrations r JOIN users u ON u.id = r.user_id
          JOIN classes c ON c.id = r.class_id WHERE r.id = $1",
@@ -855,11 +870,14 @@ async fn tell(tx: &mut Tx, state: &AppState, registration_id: i64, title: &str, 
     messages::send(
         tx,
         state,
-        to.user_id,
-        to.phone.as_deref(),
-        title,
-        &body,
-        &format!("/me/exams/{registration_id}"),
+        messages::Outgoing {
+            user_id: to.user_id,
+            phone: to.phone.as_deref(),
+            title,
+            body: &body,
+            link: &format!("/me/exams/{registration_id}"),
+            at: now,
+        },
     )
     .await
 }

@@ -239,11 +239,14 @@ pub async fn decide(
     messages::send(
         &mut tx,
         state,
-        row.user_id,
-        row.phone.as_deref(),
-        "实名认证审核结果",
-        &text,
-        "/me/verify",
+        messages::Outgoing {
+            user_id: row.user_id,
+            phone: row.phone.as_deref(),
+            title: "实名认证审核结果",
+            body: &text,
+            link: "/me/verify",
+            at: now,
+        },
     )
     .await?;
     audit::record(
@@ -255,6 +258,7 @@ pub async fn decide(
             object_id: id.to_string(),
             detail: if approve { row.name } else { format!("{}：{reason}", row.name) },
             ip,
+            at: now,
         },
     )
     .await?;
@@ -305,8 +309,19 @@ pub async fn revoke(
     }
     let text =
         format!("您的实名认证已被撤销，原因：{reason}。如有疑问请联系平台客服，也可重新提交实名认证。");
-    messages::send(&mut tx, state, row.user_id, row.phone.as_deref(), "实名认证已撤销", &text, "/me/verify")
-        .await?;
+    messages::send(
+        &mut tx,
+        state,
+        messages::Outgoing {
+            user_id: row.user_id,
+            phone: row.phone.as_deref(),
+            title: "实名认证已撤销",
+            body: &text,
+            link: "/me/verify",
+            at: now,
+        },
+    )
+    .await?;
     audit::record(
         &mut tx,
         audit::AuditEntry {
@@ -316,6 +331,7 @@ pub async fn revoke(
             object_id: id.to_string(),
             detail: format!("{}：{reason}", row.name),
             ip,
+            at: now,
         },
     )
     .await?;

@@ -200,11 +200,14 @@ async fn pay(
     messages::send(
         tx,
         state,
-        t.user_id,
-        payer.phone.as_deref(),
-        "报名成功",
-        &body,
-        &format!("/me/exams/{}", t.registration_id),
+        messages::Outgoing {
+            user_id: t.user_id,
+            phone: payer.phone.as_deref(),
+            title: "报名成功",
+            body: &body,
+            link: &format!("/me/exams/{}", t.registration_id),
+            at: now,
+        },
     )
     .await?;
     Ok(Applied::Now)

@@ -1,7 +1,6 @@
 //! The audit log: one row per administrative action, written in the action's transaction.
 
 use super::db::Tx;
-use crate::platform::time::now_ms;
 
 pub struct AuditEntry<'a> {
     pub actor_user_id: i64,
@@ -10,6 +9,8 @@ pub struct AuditEntry<'a> {
     pub object_id: String,
     pub detail: String,
     pub ip: &'a str,
+    /// The request's time (`Ctx::now`), like every other write of the request.
+    pub at: i64,
 }
 
 pub async fn record(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
@@ -23,7 +24,7 @@ pub async fn record(tx: &mut Tx, entry: AuditEntry<'_>) -> Result<(), sqlx::Erro
     .bind(entry.object_id)
     .bind(entry.detail)
     .bind(entry.ip)
-    .bind(now_ms())
+    .bind(entry.at)
     .execute(&mut **tx)
     .await?;
     Ok(())

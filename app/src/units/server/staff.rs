@@ -175,6 +175,7 @@ pub async fn review(
             object_id: user_id.to_string(),
             detail: if approve { name } else { format!("{name}：{reason}") },
             ip,
+            at: now,
         },
     )
     .await?;
@@ -413,6 +414,7 @@ pub async fn add_by_phone(
             object_id: unit_id.to_string(),
             detail: mask_phone(phone.as_str()),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -537,6 +539,7 @@ pub async fn import(
             object_id: unit_id.to_string(),
             detail: format!("{} 行", rows.len()),
             ip,
+            at: now,
         },
     )
     .await?;

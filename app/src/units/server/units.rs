@@ -531,6 +531,7 @@ pub async fn review(
             object_id: unit_id.to_string(),
             detail: if approve { name } else { format!("{name}：{reason}") },
             ip,
+            at: now,
         },
     )
     .await?;
@@ -723,6 +724,7 @@ pub async fn save_department(
             object_id: object_id.to_string(),
             detail: name.to_owned(),
             ip,
+            at: now,
         },
     )
     .await?;
@@ -766,6 +768,7 @@ pub async fn delete_department(
             object_id: id.to_string(),
             detail: String::new(),
             ip,
+            at: crate::platform::time::now_ms(),
         },
     )
     .await?;
@@ -843,6 +846,7 @@ pub async fn add_manager(
             object_id: unit_id.to_string(),
             detail: name,
             ip,
+            at: crate::platform::time::now_ms(),
         },
     )
     .await?;
@@ -884,6 +888,7 @@ pub async fn remove_manager(
             object_id: unit_id.to_string(),
             detail: user_id.to_string(),
             ip,
+            at: crate::platform::time::now_ms(),
         },
     )
     .await?;
