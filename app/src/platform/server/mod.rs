@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod markdown;
 pub mod media;
 pub mod messaging;
+pub mod multipart;
 pub mod pdf;
 pub mod request;
 pub mod storage;
