@@ -3,7 +3,7 @@
 
 use crate::state::AppState;
 use crate::{
-    accounts::roles::{CurrentUser, Role},
+    accounts::domain::roles::{CurrentUser, Role},
     announcements::server::repo as announcements,
     error::AppResult,
     platform::server::files::FileRecord,
@@ -68,7 +68,7 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
         // An issued invoice: finance, and every trainee whose order it covers.
         "invoice" => {
             viewer.has_role(Role::Finance)
-                || crate::invoices::server::covers_file(state, viewer.id, &record.id).await?
+                || crate::invoices::server::covers_file(&state.db, viewer.id, &record.id).await?
         }
         _ => false,
     })

@@ -10,6 +10,7 @@ pub mod announcements;
 pub mod catalogue;
 pub mod enrolment;
 pub mod error;
+pub mod home;
 pub mod invoices;
 pub mod learning;
 pub mod messages;

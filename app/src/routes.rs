@@ -5,54 +5,59 @@
 
 use crate::{
     accounts::{
-        identity_review::{IdentityReviewDetailPage, IdentityReviewList},
-        pages::{LoginPage, MePage, provide_auth, use_auth},
-        profile::{InvoiceTitlesPage, MyInfoPage, PasswordPage},
-        recover::RecoverPage,
-        register::{RegisterDonePage, RegisterPage},
-        verify::VerifyPage,
+        admin::{IdentityReviewDetailPage, IdentityReviewList},
+        pages::{
+            LoginPage, MePage,
+            profile::{InvoiceTitlesPage, MyInfoPage, PasswordPage},
+            provide_auth,
+            recover::RecoverPage,
+            register::{RegisterDonePage, RegisterPage},
+            use_auth,
+            verify::VerifyPage,
+        },
     },
-    admin::{AdminHome, AdminLayout, outbox::OutboxPage},
+    admin::admin::{AdminHome, AdminLayout, OutboxPage},
     announcements::{
         admin::{AdminAnnouncementEdit, AdminAnnouncementList, AdminAnnouncementNew},
-        pages::{HomePage, NewsDetailPage, NewsListPage},
+        pages::{NewsDetailPage, NewsListPage},
     },
     catalogue::{
+        admin::{ProviderClassEdit, ProviderClassList, ProviderClassNew},
         pages::{ClassPage, EnrollPage, FavouritesPage},
-        provider::{ProviderClassEdit, ProviderClassList, ProviderClassNew},
     },
     enrolment::{
+        admin::ReviewQueuePage,
         pages::{ApplyPage, MyRegistrationPage, MyRegistrationsPage, NoticePage},
-        review::ReviewQueuePage,
     },
+    home::HomePage,
     invoices::{
-        finance::InvoicesPage,
+        admin::InvoicesPage,
         pages::{InvoiceApplyPage, MyInvoicesPage},
     },
     learning::{
-        console::{CourseEditPage, CourseListPage, CourseNewPage},
-        pages::{ClassHomePage, LearnPage, SelectPage},
-        player::PlayerPage,
-        quiz::{QuizPage, ResultPage},
+        admin::{CourseEditPage, CourseListPage, CourseNewPage},
+        pages::{ClassHomePage, LearnPage, PlayerPage, QuizPage, ResultPage, SelectPage},
     },
     messages::MessagesPage,
     payments::{
+        admin::TransfersPage,
         pages::{CashierPage, PayPage},
-        transfer::TransfersPage,
     },
     queries::{AnswerPage, QueryPage},
-    refunds::{finance::RefundsPage, pages::RefundPage},
+    refunds::{admin::RefundsPage, pages::RefundPage},
     shell::{
         errors::NotFoundPage,
         islands,
         layout::{SiteFooter, SiteHeader, TabBar},
     },
     units::{
-        console::{
-            DepartmentsPage, ImportReportPage, ManagersPage, StaffPage, StaffReviewPage, UnitInfoPage,
+        admin::{
+            console::{
+                DepartmentsPage, ImportReportPage, ManagersPage, StaffPage, StaffReviewPage, UnitInfoPage,
+            },
+            review::{UnitReviewDetail, UnitReviewList},
         },
-        register::UnitRegisterPage,
-        review::{UnitReviewDetail, UnitReviewList},
+        pages::UnitRegisterPage,
     },
 };
 

@@ -4,7 +4,8 @@
 use crate::state::AppState;
 use crate::{
     accounts::server::seed as accounts_seed, announcements::server::seed as announcements_seed,
-    catalogue::seed as catalogue_seed, learning::server::seed as learning_seed, platform::time::now_ms,
+    catalogue::server::seed as catalogue_seed, learning::server::seed as learning_seed,
+    platform::time::now_ms,
 };
 
 pub struct SeedReport {

@@ -4,7 +4,7 @@
 
 use crate::{
     accounts::{
-        roles::{CurrentUser, Role},
+        domain::roles::{CurrentUser, Role},
         server::{
             guard,
             passwords::{CommonPasswords, PasswordWork},

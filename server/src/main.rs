@@ -107,7 +107,7 @@ async fn seed_demo(config: Config) -> Result<(), String> {
     for account in &DEMO_ACCOUNTS {
         let unit = if matches!(
             account.role,
-            app::accounts::roles::Role::Trainee | app::accounts::roles::Role::UnitAdmin
+            app::accounts::domain::roles::Role::Trainee | app::accounts::domain::roles::Role::UnitAdmin
         ) {
             format!("  ({DEMO_UNIT_NAME})")
         } else {

@@ -1,5 +1,7 @@
 //! Sessions, login, throttling and the role guard, on both engines.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::http::{StatusCode, header};
 use common::*;

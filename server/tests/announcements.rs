@@ -1,5 +1,7 @@
 //! Announcements through every layer, on both engines.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::{
     body::Body,

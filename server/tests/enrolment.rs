@@ -2,15 +2,18 @@
 //! 提交订单 with its 10-second notice, the review state machine, seats under
 //! concurrency, favourites, messages and the public queries.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use app::{
-    accounts::roles::{CurrentUser, Role, RoleGrant},
+    accounts::domain::roles::{CurrentUser, Role, RoleGrant},
     enrolment::{
         domain::ApplicationForm,
-        server::{self as enrolment, Submission},
+        server::service::{self as enrolment, Submission},
     },
     orders::server as orders,
     platform::time::{format_date, now_ms},
+    state::Ctx,
 };
 use axum::http::StatusCode;
 use common::{enrol::*, *};
@@ -399,7 +402,9 @@ async fn seats_hold_under_concurrent_submissions(app: &TestApp) {
             form: ApplicationForm { session_id: session_id.to_string(), ..Default::default() },
             photo: None,
         };
-        let draft = enrolment::start(&app.state, user, submission, now_ms()).await.unwrap();
+        let cx =
+            Ctx { state: app.state.clone(), user: user.clone(), ip: "127.0.0.1".to_owned(), now: now_ms() };
+        let draft = enrolment::start(&cx, submission).await.unwrap();
         age_notice(app, &draft, 11_000).await;
         drafts.push(draft);
     }
@@ -407,7 +412,10 @@ async fn seats_hold_under_concurrent_submissions(app: &TestApp) {
         let state = app.state.clone();
         let user = user.clone();
         let draft = draft.clone();
-        tokio::spawn(async move { enrolment::confirm(&state, &user, &draft, now_ms()).await })
+        tokio::spawn(async move {
+            let cx = Ctx { state, user, ip: "127.0.0.1".to_owned(), now: now_ms() };
+            enrolment::confirm(&cx, &draft).await
+        })
     }))
     .await;
     let succeeded = outcomes.iter().filter(|o| matches!(o, Ok(Ok(_)))).count();

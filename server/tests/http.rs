@@ -1,6 +1,8 @@
 //! The HTTP layer: statuses, security headers, compression, cross-site and size
 //! limits, health. On both engines.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::{
     body::Body,

@@ -5,10 +5,12 @@
 //! a taken ID number with the appeal message, a limited number of times; 找回密码 and the
 //! staff import answer without telling who exists.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use app::{
     accounts::{
-        identity::check_char,
+        domain::identity::check_char,
         server::{throttle, verification},
     },
     platform::time::now_ms,

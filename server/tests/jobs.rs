@@ -2,6 +2,8 @@
 //! servers tick at the same moment, taken over when a server dies holding one, and a
 //! failing or panicking job recorded and retried while the others go on.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use app::platform::{
     server::jobs::{Job, Ran, Scheduler},

@@ -3,6 +3,8 @@
 //! user's chapter, a second playback), the quiz locked until the course is complete,
 //! graded on the server and credited once, videos served in ranges to those who study.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::http::{Request, StatusCode, header};
 use common::{enrol::*, *};
@@ -53,12 +55,17 @@ async fn select(app: &TestApp, cookie: &str, class_id: i64, courses: &[i64]) -> 
     app.call("/api/learn/selection/confirm", &form, Some(cookie)).await
 }
 
+/// One value read by a query with one id bound (a column of one row, a count).
+async fn scalar<T>(app: &TestApp, sql: &str, id: i64) -> T
+where
+    (T,): for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
+    T: Send + Unpin,
+{
+    sqlx::query_scalar(sql).bind(id).fetch_one(app.state.db.reader()).await.unwrap()
+}
+
 async fn selection_of(app: &TestApp, course_id: i64) -> i64 {
-    sqlx::query_scalar("SELECT id FROM course_selections WHERE course_id = $1")
-        .bind(course_id)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap()
+    scalar(app, "SELECT id FROM course_selections WHERE course_id = $1", course_id).await
 }
 
 async fn chapters_of(app: &TestApp, course_id: i64) -> Vec<(i64, i64)> {
@@ -212,11 +219,8 @@ async fn heartbeats_credit_only_what_could_have_been_watched(app: &TestApp) {
     assert_eq!(start_playback(app, &stranger, chapter, "").await.status, StatusCode::NOT_FOUND);
     assert_eq!(beat(app, &stranger, chapter, &token, "5000-9000").await.status, StatusCode::NOT_FOUND);
     // Nothing of the refused ones was stored.
-    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
-        .bind(chapter)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let covered: i64 =
+        scalar(app, "SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1", chapter).await;
     assert_eq!(covered, 5_000);
 
     // The rest of the chapter, five seconds later: complete; the course with it.
@@ -291,11 +295,8 @@ async fn heartbeats_sent_together_count_one_after_another(app: &TestApp) {
     assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
     assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
     assert_eq!(stranger.status, StatusCode::NOT_FOUND);
-    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
-        .bind(chapter)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let covered: i64 =
+        scalar(app, "SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1", chapter).await;
     // Nine seconds never fit in five, before or after the other claim.
     assert_eq!(covered, 5_000);
 }
@@ -321,11 +322,8 @@ async fn the_tolerance_does_not_add_up_over_quick_heartbeats(app: &TestApp) {
     );
     let reopened = start_playback(app, &learner, chapter, "").await.json().as_str().unwrap().to_owned();
     assert_eq!(beat(app, &learner, chapter, &reopened, "2000-4000").await.status, StatusCode::CONFLICT);
-    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
-        .bind(chapter)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let covered: i64 =
+        scalar(app, "SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1", chapter).await;
     assert_eq!(covered, 2_000);
     // Time that passes uncredited gives it back: the next seconds are credited.
     wait(app, 4_000).await;
@@ -345,11 +343,7 @@ async fn watch_course(app: &TestApp, cookie: &str, course_id: i64) {
 
 /// The right answers of an attempt's questions, as the answer sheet posts them.
 async fn answers(app: &TestApp, attempt: i64, right: bool) -> Vec<(String, String)> {
-    let ids: String = sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE id = $1")
-        .bind(attempt)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let ids: String = scalar(app, "SELECT questions FROM quiz_attempts WHERE id = $1", attempt).await;
     let mut form = Vec::new();
     for id in ids.split(',') {
         let (kind, answer): (String, String) =
@@ -386,11 +380,7 @@ async fn submit(app: &TestApp, cookie: &str, attempt: i64, answers: &[(String, S
 async fn start_quiz(app: &TestApp, cookie: &str, selection: i64) -> (TestResponse, Option<i64>) {
     let started =
         app.call("/api/learn/quiz/start", &[("selection_id", &selection.to_string())], Some(cookie)).await;
-    let attempt = sqlx::query_scalar("SELECT MAX(id) FROM quiz_attempts WHERE selection_id = $1")
-        .bind(selection)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let attempt = scalar(app, "SELECT MAX(id) FROM quiz_attempts WHERE selection_id = $1", selection).await;
     (started, attempt)
 }
 
@@ -448,11 +438,7 @@ async fn the_quiz_opens_at_full_progress_and_credits_hours_once(app: &TestApp) {
     .fetch_one(app.state.db.reader())
     .await
     .unwrap();
-    let drawn: String = sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE id = $1")
-        .bind(retry)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let drawn: String = scalar(app, "SELECT questions FROM quiz_attempts WHERE id = $1", retry).await;
     assert!(drawn.split(',').any(|id| id == unseen.to_string()), "{drawn} lacks {unseen}");
 
     // The same right sheet handed in ten times at once: passed once, credited once.
@@ -500,11 +486,8 @@ async fn a_quiz_opens_once_and_its_questions_stay(app: &TestApp) {
     );
 
     let provider = app.login(PROVIDER_PHONE).await;
-    let drawn: String = sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE selection_id = $1")
-        .bind(selection)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let drawn: String =
+        scalar(app, "SELECT questions FROM quiz_attempts WHERE selection_id = $1", selection).await;
     let drawn: Vec<&str> = drawn.split(',').collect();
     let refused = app.call("/api/provider/questions/delete", &[("id", drawn[0])], Some(&provider)).await;
     assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
@@ -525,11 +508,7 @@ async fn videos_stream_in_ranges_to_those_who_study_them(app: &TestApp) {
     let learner = app.login(LEARNER).await;
     let class_id = online_class(app).await;
     let law = course(app, LAW).await;
-    let video: String = sqlx::query_scalar("SELECT video_file_id FROM chapters WHERE course_id = $1")
-        .bind(law)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let video: String = scalar(app, "SELECT video_file_id FROM chapters WHERE course_id = $1", law).await;
     let get = |cookie: Option<String>| {
         let video = video.clone();
         async move {
@@ -650,11 +629,7 @@ async fn providers_keep_their_courses(app: &TestApp) {
         .call("/api/provider/courses/classes", &[("course_id", &course_id), (&key, "1")], Some(&provider))
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let offered: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM class_courses WHERE course_id = $1")
-        .bind(id)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let offered: i64 = scalar(app, "SELECT COUNT(*) FROM class_courses WHERE course_id = $1", id).await;
     assert_eq!(offered, 1);
 }
 
@@ -687,11 +662,8 @@ async fn a_player_that_has_not_played_keeps_the_resume_point(app: &TestApp) {
     wait(app, 3_000).await;
     assert_eq!(beat_at(app, &learner, chapter, &token, "", None).await.status, StatusCode::OK);
     assert_eq!(resume_point(app, &learner, selection).await, 6_000);
-    let covered: i64 = sqlx::query_scalar("SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1")
-        .bind(chapter)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap();
+    let covered: i64 =
+        scalar(app, "SELECT covered_ms FROM chapter_progress WHERE chapter_id = $1", chapter).await;
     assert_eq!(covered, 6_000);
 
     // Seeking back and watching again adds no coverage but is real play: the point moves.

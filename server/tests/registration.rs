@@ -1,5 +1,7 @@
 //! 个人用户注册, SMS codes, the password rules, 实名认证 and 找回密码, on both engines.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::http::StatusCode;
 use common::*;

@@ -1,6 +1,8 @@
 //! Scratch: hammer pages and server functions from several runtimes at once and report
 //! any request that does not answer within 20 s.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use common::*;
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! (staff, import, departments, managers), with the refusals for the wrong role and
 //! the wrong unit, on both engines.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use axum::http::StatusCode;
 use common::*;

@@ -3,6 +3,8 @@
 //! time and in number; its file is stored outside the writer's transaction and swept
 //! when its row never committed; downloads stream, ranges too.
 
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
 mod common;
 use app::platform::{
     server::{

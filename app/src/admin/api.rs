@@ -1,13 +1,15 @@
-use crate::error::AppResult;
-#[cfg(feature = "ssr")]
-use crate::state::app_state;
+//! The admin area's server functions: the overview and the outbox.
+
+use crate::{error::AppResult, platform::paging::Page};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use crate::{
-    accounts::{roles::Role, server::guard},
-    platform::server::respond,
+use {
+    super::server::{outbox::for_viewer, repo},
+    crate::{
+        accounts::domain::roles::Role, platform::paging::clamp_page, platform::server::respond, state::Ctx,
+    },
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,41 +35,47 @@ pub struct AuditLine {
     pub detail: String,
 }
 
-/// A readable name for an audit action code.
-pub fn action_label(code: &str) -> &str {
-    match code {
-        "announcement.create" => "新建公告",
-        "announcement.update" => "修改公告",
-        "announcement.attach" => "上传附件",
-        "announcement.detach" => "删除附件",
-        "unit.approve" => "单位注册审核通过",
-        "unit.reject" => "单位注册驳回",
-        "unit.manager.add" => "添加单位管理员",
-        "unit.manager.remove" => "移除单位管理员",
-        "staff.approve" => "注册账号审核通过",
-        "staff.reject" => "注册账号驳回",
-        "staff.create" => "新建人员账号",
-        "staff.invite" => "邀请人员加入",
-        "staff.import" => "批量添加人员",
-        "department.create" => "新增部门",
-        "department.rename" => "部门改名",
-        "department.delete" => "删除部门",
-        other => other,
-    }
-}
-
 #[server(prefix = "/api", endpoint = "admin/overview")]
 pub async fn load_admin_overview() -> AppResult<AdminOverview> {
     respond(async move {
-        let user = guard::require_staff().await?;
+        let cx = Ctx::require_staff().await?;
+        let user = &cx.user;
         let mut roles: Vec<String> = user.grants.iter().map(|g| g.role.label().to_owned()).collect();
         roles.dedup();
         let platform = if user.has_role(Role::PlatformAdmin) {
-            Some(super::server::platform_figures(&app_state()?.db).await?)
+            Some(repo::platform_figures(&cx.state.db).await?)
         } else {
             None
         };
         Ok(AdminOverview { roles, platform })
+    })
+    .await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct OutboxMessage {
+    pub id: i64,
+    pub channel: String,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: i64,
+}
+
+#[server(prefix = "/api", endpoint = "admin/outbox")]
+pub async fn list_outbox(
+    #[server(default)] recipient: String,
+    page: Option<u32>,
+) -> AppResult<Page<OutboxMessage>> {
+    respond(async move {
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
+        let page = clamp_page(page, 10_000);
+        let per_page = 20;
+        let (rows, total) = repo::outbox_page(&cx.state.db, recipient.trim(), page, per_page).await?;
+        let production = cx.state.config.is_production();
+        let items = rows.into_iter().map(|m| for_viewer(m, production)).collect();
+        Ok(Page { items, page, per_page, total })
     })
     .await
 }

@@ -2,18 +2,17 @@
 
 use super::{
     api::{AttachFile, DetachFile, SaveAnnouncement, admin_get_announcement, admin_list_announcements},
-    domain::{AnnouncementForEdit, Category},
+    domain::{AnnouncementForEdit, AnnouncementSummary, Category},
 };
 use crate::shell::page_data::PageData;
 use crate::{
     error::AppError,
-    platform::time::format_date,
+    platform::{paging::Page, time::format_date},
     shell::{
         components::{
-            Card, EmptyState, FieldError, FormError, INPUT, LABEL, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON,
-            url_error,
+            Card, FieldError, FormError, INPUT, LABEL, PRIMARY_BUTTON, PagedList, SECONDARY_BUTTON, url_error,
         },
-        errors::ErrorPage,
+        frame::Loaded,
     },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
@@ -31,45 +30,27 @@ pub fn AdminAnnouncementList() -> impl IntoView {
             <h1 class="text-xl font-semibold text-slate-900">"通知公告管理"</h1>
             <a href="/admin/announcements/new" class=PRIMARY_BUTTON>"新建公告"</a>
         </div>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(page) => {
-                        let total_pages = page.total_pages();
-                        let current = page.page;
-                        view! {
-                            <Card>
-                                {if page.items.is_empty() {
-                                    view! { <EmptyState message="还没有公告，点击“新建公告”发布第一条" /> }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="divide-y divide-slate-100">
-                                            {page.items.into_iter().map(|item| view! {
-                                                <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-3">
-                                                    <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">{item.category.label()}</span>
-                                                    <a href=format!("/admin/announcements/{}", item.id) class="min-w-0 flex-1 truncate text-slate-900 hover:text-blue-700">
-                                                        {item.title}
-                                                    </a>
-                                                    {match item.published_at {
-                                                        Some(at) => view! {
-                                                            <span class="text-xs text-green-700">"已发布 " {format_date(at)}</span>
-                                                        }.into_any(),
-                                                        None => view! { <span class="text-xs text-amber-700">"草稿"</span> }.into_any(),
-                                                    }}
-                                                </li>
-                                            }).collect_view()}
-                                        </ul>
-                                    }.into_any()
-                                }}
-                            </Card>
-                            <Pager page=current total_pages href=|p| format!("/admin/announcements?page={p}") />
-                        }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
+        <Loaded data=list render={|page: Page<AnnouncementSummary>| view! {
+            <PagedList
+                page
+                empty="还没有公告，点击“新建公告”发布第一条"
+                href=|p| format!("/admin/announcements?page={p}")
+                row=|item: AnnouncementSummary| view! {
+                    <li class="flex flex-wrap items-center gap-x-3 gap-y-1 py-3">
+                        <span class="rounded bg-slate-100 px-1.5 py-0.5 text-xs text-slate-600">{item.category.label()}</span>
+                        <a href=format!("/admin/announcements/{}", item.id) class="min-w-0 flex-1 truncate text-slate-900 hover:text-blue-700">
+                            {item.title}
+                        </a>
+                        {match item.published_at {
+                            Some(at) => view! {
+                                <span class="text-xs text-green-700">"已发布 " {format_date(at)}</span>
+                            }.into_any(),
+                            None => view! { <span class="text-xs text-amber-700">"草稿"</span> }.into_any(),
+                        }}
+                    </li>
                 }
-            })}
-        </Suspense>
+            />
+        }} />
     }
 }
 
@@ -111,10 +92,7 @@ pub fn AdminAnnouncementEdit() -> impl IntoView {
     let detach_error = Signal::derive(move || detach.value().get().and_then(Result::err));
     view! {
         <Title text="编辑公告" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match item.await {
-                    Ok(item) => {
+        <Loaded data=item render={move |item: AnnouncementForEdit| {
                         let id = item.id;
                         let attachments = item.attachments.clone();
                         view! {
@@ -164,12 +142,7 @@ pub fn AdminAnnouncementEdit() -> impl IntoView {
                                 </Card>
                             </div>
                         }
-                            .into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        }} />
     }
 }
 

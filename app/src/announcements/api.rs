@@ -2,8 +2,6 @@
 //! admin. Each one checks its caller first, then calls the domain and storage code.
 
 use super::domain::{Announcement, AnnouncementForEdit, AnnouncementSummary, HomeFeed};
-#[cfg(feature = "ssr")]
-use crate::state::app_state;
 use crate::{error::AppResult, platform::paging::Page};
 use leptos::prelude::*;
 use leptos::server_fn::codec::{MultipartData, MultipartFormData};
@@ -15,20 +13,13 @@ use {
         server::repo,
     },
     crate::{
-        accounts::{roles::Role, server::guard},
+        accounts::{domain::roles::Role, server::guard},
         error::AppError,
         platform::{
             paging::clamp_page,
-            server::{
-                audit,
-                files::{self, Upload},
-                markdown,
-                request::{client_ip, request_parts},
-                respond,
-                storage::FileKind,
-            },
-            time::now_ms,
+            server::{audit, files, markdown, multipart::MultipartForm, respond, storage::FileKind},
         },
+        state::{Ctx, app_state},
     },
 };
 
@@ -85,8 +76,8 @@ pub async fn get_announcement(id: i64) -> AppResult<Announcement> {
 #[server(prefix = "/api", endpoint = "admin/announcements/list")]
 pub async fn admin_list_announcements(page: Option<u32>) -> AppResult<Page<AnnouncementSummary>> {
     respond(async move {
-        guard::require_role(Role::PlatformAdmin).await?;
-        Ok(repo::list_all(&app_state()?.db, clamp_page(page, MAX_PAGE), 20).await?)
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
+        Ok(repo::list_all(&cx.state.db, clamp_page(page, MAX_PAGE), 20).await?)
     })
     .await
 }
@@ -94,8 +85,8 @@ pub async fn admin_list_announcements(page: Option<u32>) -> AppResult<Page<Annou
 #[server(prefix = "/api", endpoint = "admin/announcements/get")]
 pub async fn admin_get_announcement(id: i64) -> AppResult<AnnouncementForEdit> {
     respond(async move {
-        guard::require_role(Role::PlatformAdmin).await?;
-        repo::load_for_edit(&app_state()?.db, id).await?.ok_or_else(|| AppError::not_found("该公告不存在"))
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
+        repo::load_for_edit(&cx.state.db, id).await?.ok_or_else(|| AppError::not_found("该公告不存在"))
     })
     .await
 }
@@ -110,42 +101,38 @@ pub async fn save_announcement(
     #[server(default)] published: Option<String>,
 ) -> AppResult<i64> {
     respond(async move {
-        let admin = guard::require_role(Role::PlatformAdmin).await?;
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
         let draft = validate_draft(&category, &title, &body, published.is_some())?;
         let body_html = markdown::render(&draft.body_markdown);
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        let now = now_ms();
-        let mut tx = state.db.begin().await?;
+        let mut tx = cx.state.db.begin().await?;
         let (saved_id, action) = match id {
             Some(id) => {
-                if !repo::update(&mut tx, id, &draft, &body_html, admin.id, now).await? {
+                if !repo::update(&mut tx, id, &draft, &body_html, cx.user.id, cx.now).await? {
                     return Err(AppError::not_found("该公告不存在"));
                 }
                 (id, "announcement.update")
             }
-            None => (repo::create(&mut tx, &draft, &body_html, admin.id, now).await?, "announcement.create"),
+            None => {
+                (repo::create(&mut tx, &draft, &body_html, cx.user.id, cx.now).await?, "announcement.create")
+            }
         };
         audit::record(
             &mut tx,
-            audit::AuditEntry {
-                actor_user_id: admin.id,
+            cx.audit(
                 action,
-                object_type: "announcement",
-                object_id: saved_id.to_string(),
-                detail: format!(
+                "announcement",
+                saved_id.to_string(),
+                format!(
                     "{} · {}{}",
                     draft.category.label(),
                     draft.title,
                     if draft.published { " · 发布" } else { " · 草稿" }
                 ),
-                ip: &ip,
-                at: now,
-            },
+            ),
         )
         .await?;
         tx.commit().await?;
-        state.public_cache.clear();
+        cx.state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{saved_id}?saved=1"));
         Ok(saved_id)
     })
@@ -157,41 +144,26 @@ pub async fn save_announcement(
 #[server(prefix = "/api", endpoint = "admin/announcements/attachments/upload", input = MultipartFormData)]
 pub async fn attach_file(data: MultipartData) -> AppResult<()> {
     respond(async move {
-        let admin = guard::require_role(Role::PlatformAdmin).await?;
-        let state = app_state()?;
-        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
-        let mut announcement_id: Option<i64> = None;
-        let mut upload: Option<(String, bytes::Bytes)> = None;
-        while let Ok(Some(field)) = data.next_field().await {
-            match field.name().unwrap_or_default() {
-                "announcement_id" => {
-                    announcement_id = field.text().await.ok().and_then(|t| t.trim().parse().ok());
-                }
-                "file" => {
-                    let filename = field.file_name().unwrap_or("附件").to_owned();
-                    let bytes =
-                        field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
-                    upload = Some((filename, bytes));
-                }
-                _ => {}
-            }
-        }
-        let announcement_id = announcement_id.ok_or_else(|| AppError::bad_request("缺少公告编号"))?;
-        let (filename, bytes) =
-            upload.ok_or_else(|| AppError::invalid_field("file", "请选择要上传的文件"))?;
-        let ip = client_ip(&request_parts()?, &state.config);
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
+        let state = &cx.state;
+        let mut form = MultipartForm::read(data, &["file"]).await?;
+        let announcement_id =
+            form.id("announcement_id").ok_or_else(|| AppError::bad_request("缺少公告编号"))?;
+        let upload = form
+            .take_file("file", "附件")
+            .ok_or_else(|| AppError::invalid_field("file", "请选择要上传的文件"))?;
 
         // Stored before the transaction (the writer is not held while it is written);
         // deleted again if the link does not commit.
         let file = files::put(
             &state.storage,
-            Upload {
+            files::Upload {
                 purpose: "announcement",
-                filename: &filename,
-                bytes,
+                filename: &upload.filename,
+                bytes: upload.bytes,
                 max_bytes: state.config.upload_limit_bytes,
                 accepted: &[FileKind::Pdf, FileKind::Jpeg, FileKind::Png],
-                owner_user_id: admin.id,
+                owner_user_id: cx.user.id,
             },
         )
         .await?;
@@ -204,15 +176,12 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
             repo::add_attachment(&mut tx, announcement_id, &file.record.id).await?;
             audit::record(
                 &mut tx,
-                audit::AuditEntry {
-                    actor_user_id: admin.id,
-                    action: "announcement.attach",
-                    object_type: "announcement",
-                    object_id: announcement_id.to_string(),
-                    detail: file.record.filename.clone(),
-                    ip: &ip,
-                    at: crate::platform::time::now_ms(),
-                },
+                cx.audit(
+                    "announcement.attach",
+                    "announcement",
+                    announcement_id.to_string(),
+                    file.record.filename.clone(),
+                ),
             )
             .await?;
             tx.commit().await?;
@@ -234,28 +203,18 @@ pub async fn attach_file(data: MultipartData) -> AppResult<()> {
 #[server(prefix = "/api", endpoint = "admin/announcements/detach")]
 pub async fn detach_file(announcement_id: i64, file_id: String) -> AppResult<()> {
     respond(async move {
-        let admin = guard::require_role(Role::PlatformAdmin).await?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        let mut tx = state.db.begin().await?;
+        let cx = Ctx::require(Role::PlatformAdmin).await?;
+        let mut tx = cx.state.db.begin().await?;
         if !repo::remove_attachment(&mut tx, announcement_id, &file_id).await? {
             return Err(AppError::not_found("该附件不存在"));
         }
         audit::record(
             &mut tx,
-            audit::AuditEntry {
-                actor_user_id: admin.id,
-                action: "announcement.detach",
-                object_type: "announcement",
-                object_id: announcement_id.to_string(),
-                detail: file_id,
-                ip: &ip,
-                at: crate::platform::time::now_ms(),
-            },
+            cx.audit("announcement.detach", "announcement", announcement_id.to_string(), file_id),
         )
         .await?;
         tx.commit().await?;
-        state.public_cache.clear();
+        cx.state.public_cache.clear();
         leptos_axum::redirect(&format!("/admin/announcements/{announcement_id}"));
         Ok(())
     })

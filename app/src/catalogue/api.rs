@@ -13,20 +13,22 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server,
+    super::server::{repo, service},
     crate::{
-        accounts::{roles::Role, server::guard},
+        accounts::{domain::roles::Role, server::guard},
         error::AppError,
         platform::{
             paging::clamp_page,
-            server::{
-                request::{client_ip, redirect_without_js, request_parts},
-                respond,
-            },
+            server::{request::redirect_without_js, respond},
             time::now_ms,
         },
+        state::Ctx,
     },
 };
+
+/// Who may manage classes in the console.
+#[cfg(feature = "ssr")]
+const MANAGERS: &[Role] = &[Role::Provider, Role::PlatformAdmin];
 
 /// A class in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +116,7 @@ pub async fn list_open_classes(
 ) -> AppResult<Page<ClassSummary>> {
     respond(async move {
         let state = app_state()?;
-        server::list_public(&state, &filter, clamp_page(page, 10_000), now_ms()).await
+        repo::list_public(&state.db, &filter, clamp_page(page, 10_000), now_ms()).await
     })
     .await
 }
@@ -127,7 +129,7 @@ pub async fn latest_open_classes() -> AppResult<Vec<ClassSummary>> {
         let latest = state
             .public_cache
             .get_or_load("catalogue:latest".to_owned(), async {
-                let page = server::list_public(&state, &ClassFilter::default(), 1, now_ms()).await?;
+                let page = repo::list_public(&state.db, &ClassFilter::default(), 1, now_ms()).await?;
                 AppResult::Ok(page.items.into_iter().take(4).collect::<Vec<_>>())
             })
             .await?;
@@ -139,14 +141,14 @@ pub async fn latest_open_classes() -> AppResult<Vec<ClassSummary>> {
 /// The years of the classes open now, for the 年度 filter.
 #[server(prefix = "/api", endpoint = "catalogue/years")]
 pub async fn open_class_years() -> AppResult<Vec<i64>> {
-    respond(async move { server::open_years(&app_state()?).await }).await
+    respond(async move { repo::open_years(&app_state()?.db).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "catalogue/get")]
 pub async fn get_class(id: i64) -> AppResult<ClassDetail> {
     respond(async move {
         let viewer = guard::current_user().await?;
-        server::detail(&app_state()?, viewer.as_ref(), id, now_ms()).await
+        repo::detail(&app_state()?.db, viewer.as_ref(), id, now_ms()).await
     })
     .await
 }
@@ -160,9 +162,9 @@ pub async fn toggle_favourite(
     back: String,
 ) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_user().await?;
+        let cx = Ctx::require_user().await?;
         let on = favourite == "1";
-        server::set_favourite(&app_state()?, user.id, class_id, on, now_ms()).await?;
+        repo::set_favourite(&cx.state.db, cx.user.id, class_id, on, cx.now).await?;
         let class_page = format!("/classes/{class_id}");
         redirect_without_js(crate::shell::errors::safe_next(&back).unwrap_or(&class_page));
         Ok(())
@@ -176,7 +178,7 @@ pub async fn favourite_class_ids() -> AppResult<Vec<i64>> {
     respond(async move {
         match guard::current_user().await? {
             Some(user) => {
-                Ok(server::favourites(&app_state()?, user.id).await?.into_iter().map(|c| c.id).collect())
+                Ok(repo::favourites(&app_state()?.db, user.id).await?.into_iter().map(|c| c.id).collect())
             }
             None => Ok(Vec::new()),
         }
@@ -187,8 +189,8 @@ pub async fn favourite_class_ids() -> AppResult<Vec<i64>> {
 #[server(prefix = "/api", endpoint = "catalogue/favourites")]
 pub async fn list_favourites() -> AppResult<Vec<ClassSummary>> {
     respond(async move {
-        let user = guard::require_user().await?;
-        server::favourites(&app_state()?, user.id).await
+        let cx = Ctx::require_user().await?;
+        repo::favourites(&cx.state.db, cx.user.id).await
     })
     .await
 }
@@ -198,8 +200,8 @@ pub async fn list_favourites() -> AppResult<Vec<ClassSummary>> {
 #[server(prefix = "/api", endpoint = "provider/classes/list")]
 pub async fn list_provider_classes(page: Option<u32>) -> AppResult<Page<ClassSummary>> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
-        server::list_for_provider(&app_state()?, &user, clamp_page(page, 10_000)).await
+        let cx = Ctx::require_any(MANAGERS).await?;
+        repo::list_for_provider(&cx.state.db, &cx.user, clamp_page(page, 10_000)).await
     })
     .await
 }
@@ -207,8 +209,8 @@ pub async fn list_provider_classes(page: Option<u32>) -> AppResult<Page<ClassSum
 #[server(prefix = "/api", endpoint = "provider/classes/get")]
 pub async fn get_class_for_edit(id: i64) -> AppResult<ClassForEdit> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
-        server::for_edit(&app_state()?, &user, id).await
+        let cx = Ctx::require_any(MANAGERS).await?;
+        repo::for_edit(&cx.state.db, &cx.user, id).await
     })
     .await
 }
@@ -216,15 +218,13 @@ pub async fn get_class_for_edit(id: i64) -> AppResult<ClassForEdit> {
 #[server(prefix = "/api", endpoint = "provider/classes/save")]
 pub async fn save_class(#[server(flatten)] form: ClassForm) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let cx = Ctx::require_any(MANAGERS).await?;
         let draft = form.check()?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
         let id = match form.id.trim() {
-            "" => server::create(&state, &user, &draft, &ip, now_ms()).await?,
+            "" => service::create(&cx, &draft).await?,
             id => {
                 let id = id.parse::<i64>().map_err(|_| AppError::bad_request("培训班编号不正确"))?;
-                server::update(&state, &user, id, &draft, &ip, now_ms()).await?;
+                service::update(&cx, id, &draft).await?;
                 id
             }
         };
@@ -237,11 +237,9 @@ pub async fn save_class(#[server(flatten)] form: ClassForm) -> AppResult<()> {
 #[server(prefix = "/api", endpoint = "provider/classes/state")]
 pub async fn change_class_state(id: i64, next: String) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let cx = Ctx::require_any(MANAGERS).await?;
         let next = ClassState::from_code(&next).ok_or_else(|| AppError::bad_request("请选择培训班状态"))?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        server::change_state(&state, &user, id, next, &ip, now_ms()).await?;
+        service::change_state(&cx, id, next).await?;
         leptos_axum::redirect(&format!("/admin/classes/{id}?state=1"));
         Ok(())
     })
@@ -251,11 +249,9 @@ pub async fn change_class_state(id: i64, next: String) -> AppResult<()> {
 #[server(prefix = "/api", endpoint = "provider/sessions/add")]
 pub async fn add_session(#[server(flatten)] form: SessionForm) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let cx = Ctx::require_any(MANAGERS).await?;
         let class_id = form.class_id.parse::<i64>().map_err(|_| AppError::bad_request("培训班编号不正确"))?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        server::add_session(&state, &user, class_id, &form, &ip, now_ms()).await?;
+        service::add_session(&cx, class_id, &form).await?;
         leptos_axum::redirect(&format!("/admin/classes/{class_id}?session=1"));
         Ok(())
     })
@@ -265,10 +261,8 @@ pub async fn add_session(#[server(flatten)] form: SessionForm) -> AppResult<()> 
 #[server(prefix = "/api", endpoint = "provider/sessions/delete")]
 pub async fn delete_session(class_id: i64, session_id: i64) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        server::delete_session(&state, &user, class_id, session_id, &ip).await?;
+        let cx = Ctx::require_any(MANAGERS).await?;
+        service::delete_session(&cx, class_id, session_id).await?;
         leptos_axum::redirect(&format!("/admin/classes/{class_id}"));
         Ok(())
     })

@@ -2,11 +2,9 @@
 //! 报名中心, favourites, and the provider's console. Registration itself lives in
 //! `enrolment`.
 
+pub mod admin;
 pub mod api;
 pub mod domain;
 pub mod pages;
-pub mod provider;
-#[cfg(feature = "ssr")]
-pub mod seed;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -3,17 +3,18 @@
 
 use super::{
     api::{
-        ClassFilter, ClassSummary, ToggleFavourite, favourite_class_ids, get_class, list_favourites,
-        list_open_classes, open_class_years,
+        ClassDetail, ClassFilter, ClassSummary, ToggleFavourite, favourite_class_ids, get_class,
+        list_favourites, list_open_classes, open_class_years,
     },
     domain::{Category, Mode},
 };
 use crate::shell::page_data::PageData;
 use crate::{
-    accounts::pages::{UNVERIFIED_NOTICE, use_auth},
+    accounts::{domain::identity::UNVERIFIED_NOTICE, pages::use_auth},
     shell::{
         components::{Card, EmptyState, INPUT, InfoRow, LABEL, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON},
         errors::{ErrorPage, LoginRequiredPage},
+        frame::Loaded,
     },
 };
 use leptos::prelude::*;
@@ -71,7 +72,7 @@ pub fn EnrollPage() -> impl IntoView {
     };
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok());
     let list = PageData::new(list_open_classes(filter(), page()));
-    let regions = PageData::new(crate::units::directory::load_directory(None, None));
+    let regions = PageData::new(crate::units::api::load_directory(None, None));
     let years = PageData::new(open_class_years());
     let favourites = PageData::new(favourite_class_ids());
     let favourite = ServerAction::<ToggleFavourite>::new();
@@ -205,10 +206,7 @@ pub fn ClassPage() -> impl IntoView {
     let class = PageData::new(get_class(id()));
     let favourite = ServerAction::<ToggleFavourite>::new();
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match class.await {
-                    Ok(c) => {
+        <Loaded data=class render={move |c: ClassDetail| {
                         let s = c.summary.clone();
                         let lodgings = c
                             .lodgings
@@ -282,12 +280,8 @@ pub fn ClassPage() -> impl IntoView {
                                     <p class="whitespace-pre-line text-sm leading-relaxed text-slate-700">{c.notice.clone()}</p>
                                 </Card>
                             </div>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+                        }
+        }} />
     }
 }
 

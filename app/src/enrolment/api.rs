@@ -2,8 +2,6 @@
 //! the provider's review. Each checks its caller first.
 
 use super::domain::{ApplicationForm, Status};
-#[cfg(feature = "ssr")]
-use crate::state::app_state;
 use crate::{
     catalogue::api::ClassDetail,
     error::AppResult,
@@ -17,21 +15,25 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server::{self as repo, Submission},
+    super::server::{
+        repo,
+        service::{self, Submission},
+    },
     crate::{
-        accounts::{roles::Role, server::guard},
-        catalogue::server as catalogue,
+        accounts::domain::roles::Role,
+        catalogue::server::repo as catalogue,
         error::AppError,
         platform::{
             paging::clamp_page,
-            server::{
-                request::{client_ip, request_parts},
-                respond,
-            },
-            time::now_ms,
+            server::{multipart::MultipartForm, respond},
         },
+        state::Ctx,
     },
 };
+
+/// Who reviews registrations in the console.
+#[cfg(feature = "ssr")]
+const REVIEWERS: &[Role] = &[Role::Provider, Role::PlatformAdmin];
 
 /// One of the trainee's registrations, as 我的考试 and 我的订单 list it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,20 +119,19 @@ pub struct ReviewLine {
 #[server(prefix = "/api", endpoint = "enrol/context")]
 pub async fn load_apply_context(class_id: i64, again: Option<i64>) -> AppResult<ApplyContext> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let state = app_state()?;
-        let now = now_ms();
-        let class = catalogue::detail(&state, Some(&user), class_id, now).await?;
-        let facts = repo::class_facts(state.db.reader(), class_id).await?;
-        let refusal = repo::check_eligible(&state, &user, &facts, now).await.err().map(|e| e.message);
+        let Ctx { state, user, now, .. } = Ctx::require_user().await?;
+        let pool = state.db.reader();
+        let class = catalogue::detail(&state.db, Some(&user), class_id, now).await?;
+        let facts = repo::class_facts(pool, class_id).await?;
+        let refusal = repo::check_eligible(pool, &user, &facts, now).await.err().map(|e| e.message);
         let again = match again {
             Some(id) => {
-                let (of_class, form) = repo::previous_form(&state, user.id, id).await?;
+                let (of_class, form) = repo::previous_form(pool, user.id, id).await?;
                 (of_class == class_id).then_some((id, form))
             }
             None => None,
         };
-        let profile = repo::applicant(&state, user.id).await?;
+        let profile = repo::applicant(pool, user.id).await?;
         Ok(ApplyContext {
             class,
             name: profile.name,
@@ -150,36 +151,21 @@ pub async fn load_apply_context(class_id: i64, again: Option<i64>) -> AppResult<
 #[server(prefix = "/api", endpoint = "enrol/start/upload", input = MultipartFormData)]
 pub async fn start_registration(data: MultipartData) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let state = app_state()?;
-        let mut data = data.into_inner().ok_or_else(|| AppError::bad_request("请求格式不正确"))?;
-        let mut form = ApplicationForm::default();
-        let (mut class_id, mut again, mut photo) = (None, None, None);
-        while let Ok(Some(field)) = data.next_field().await {
-            let name = field.name().unwrap_or_default().to_owned();
-            if name == "photo" {
-                let filename = field.file_name().unwrap_or("照片.jpg").to_owned();
-                let bytes =
-                    field.bytes().await.map_err(|_| AppError::bad_request("文件上传不完整，请重试"))?;
-                photo = (!bytes.is_empty()).then_some((filename, bytes));
-                continue;
-            }
-            let text = field.text().await.unwrap_or_default();
-            match name.as_str() {
-                "class_id" => class_id = text.trim().parse::<i64>().ok(),
-                "again" => again = text.trim().parse::<i64>().ok(),
-                "session_id" => form.session_id = text,
-                "job_title" => form.job_title = text,
-                "lodging" => form.lodging = text,
-                "exam_subjects" => form.exam_subjects.push(text),
-                "exam_type" => form.exam_type = text,
-                "invoice_title_id" => form.invoice_title_id = text,
-                "joint_invoice_note" => form.joint_invoice_note = text,
-                _ => {}
-            }
-        }
+        let cx = Ctx::require_user().await?;
+        let mut data = MultipartForm::read(data, &["photo"]).await?;
+        let form = ApplicationForm {
+            session_id: data.text("session_id"),
+            job_title: data.text("job_title"),
+            lodging: data.text("lodging"),
+            exam_subjects: data.texts("exam_subjects"),
+            exam_type: data.text("exam_type"),
+            invoice_title_id: data.text("invoice_title_id"),
+            joint_invoice_note: data.text("joint_invoice_note"),
+        };
+        let photo = data.take_file("photo", "照片.jpg").map(|upload| (upload.filename, upload.bytes));
+        let (class_id, again) = (data.id("class_id"), data.id("again"));
         let class_id = class_id.ok_or_else(|| AppError::bad_request("请选择培训班"))?;
-        let draft = repo::start(&state, &user, Submission { class_id, again, form, photo }, now_ms()).await?;
+        let draft = service::start(&cx, Submission { class_id, again, form, photo }).await?;
         leptos_axum::redirect(&format!("/enroll/notice/{draft}"));
         Ok(())
     })
@@ -189,8 +175,8 @@ pub async fn start_registration(data: MultipartData) -> AppResult<()> {
 #[server(prefix = "/api", endpoint = "enrol/notice")]
 pub async fn get_notice(draft_id: String) -> AppResult<NoticeView> {
     respond(async move {
-        let user = guard::require_user().await?;
-        repo::notice(&app_state()?, user.id, &draft_id, now_ms()).await
+        let cx = Ctx::require_user().await?;
+        repo::notice(cx.state.db.reader(), cx.user.id, &draft_id, cx.now).await
     })
     .await
 }
@@ -199,8 +185,8 @@ pub async fn get_notice(draft_id: String) -> AppResult<NoticeView> {
 #[server(prefix = "/api", endpoint = "enrol/confirm")]
 pub async fn confirm_registration(draft_id: String) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let id = repo::confirm(&app_state()?, &user, &draft_id, now_ms()).await?;
+        let cx = Ctx::require_user().await?;
+        let id = service::confirm(&cx, &draft_id).await?;
         leptos_axum::redirect(&format!("/me/exams/{id}?submitted=1"));
         Ok(())
     })
@@ -210,8 +196,8 @@ pub async fn confirm_registration(draft_id: String) -> AppResult<()> {
 #[server(prefix = "/api", endpoint = "me/registrations")]
 pub async fn load_my_registrations(orders_only: bool) -> AppResult<Vec<MyRegistration>> {
     respond(async move {
-        let user = guard::require_user().await?;
-        repo::mine_list(&app_state()?, user.id, orders_only, now_ms()).await
+        let cx = Ctx::require_user().await?;
+        repo::mine_list(cx.state.db.reader(), cx.user.id, orders_only, cx.now).await
     })
     .await
 }
@@ -219,12 +205,12 @@ pub async fn load_my_registrations(orders_only: bool) -> AppResult<Vec<MyRegistr
 #[server(prefix = "/api", endpoint = "me/registration")]
 pub async fn load_my_registration(id: i64) -> AppResult<MyRegistration> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let state = app_state()?;
-        let mut registration = repo::mine_one(&state, user.id, id, now_ms()).await?;
+        let Ctx { state, user, now, .. } = Ctx::require_user().await?;
+        let mut registration = repo::mine_one(state.db.reader(), user.id, id, now).await?;
         registration.latest_refund =
-            crate::refunds::server::mine(&state, user.id, id).await?.into_iter().next();
-        registration.invoice = crate::invoices::server::live_status_of_registration(&state, id).await?;
+            crate::refunds::server::repo::mine(&state.db, user.id, id).await?.into_iter().next();
+        registration.invoice =
+            crate::invoices::server::repo::live_status_of_registration(&state.db, id).await?;
         Ok(registration)
     })
     .await
@@ -236,8 +222,8 @@ pub async fn list_registrations_for_review(
     page: Option<u32>,
 ) -> AppResult<Page<ReviewLine>> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
-        repo::review_queue(&app_state()?, &user, &filter, clamp_page(page, 10_000), now_ms()).await
+        let cx = Ctx::require_any(REVIEWERS).await?;
+        repo::review_queue(cx.state.db.reader(), &cx.user, &filter, clamp_page(page, 10_000), cx.now).await
     })
     .await
 }
@@ -250,15 +236,13 @@ pub async fn review_registrations(
     #[server(default)] reason: String,
 ) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_any_role(&[Role::Provider, Role::PlatformAdmin]).await?;
+        let cx = Ctx::require_any(REVIEWERS).await?;
         let approve = match decision.as_str() {
             "approve" => true,
             "reject" => false,
             _ => return Err(AppError::bad_request("请选择审核结果")),
         };
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        repo::review(&state, &user, &ids, approve, &reason, &ip, now_ms()).await?;
+        service::review(&cx, &ids, approve, &reason).await?;
         Ok(())
     })
     .await

@@ -1,4 +1,4 @@
-//! The life of a registration (报名), as 001 describes its tags: one explicit state
+//! The life of a registration (报名) and the tags users see: one explicit state
 //! machine. Pages show [`Status::label`]; the server applies [`Status::apply`] and
 //! stores the result only when the transition is allowed.
 
@@ -126,7 +126,7 @@ impl Status {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// The tag users see (001).
+    /// The tag users see (审核中, 待支付, 已报名, …).
     pub fn label(self) -> &'static str {
         match self {
             Self::UnderReview => "审核中",
@@ -181,7 +181,7 @@ impl Status {
     }
 
     /// The status to show and act on: a registration not yet used when its session
-    /// has ended is 已过期 (001: "如过了考试时间后，所有数据都会显示在已过期中").
+    /// has ended is 已过期, whatever it was before ("如过了考试时间后，所有数据都会显示在已过期中").
     pub fn effective(self, session_ended: bool) -> Status {
         if session_ended { self.apply(Event::Expire).unwrap_or(self) } else { self }
     }
@@ -249,7 +249,7 @@ pub struct Application {
     pub joint_invoice_note: String,
 }
 
-/// Checks the form against the class (001, 000 五.1: 职务 required where asked, 住宿
+/// Checks the form against the class (职务 required where asked, 住宿
 /// required where offered, subjects and type from the class's lists).
 pub fn check_application(
     form: &ApplicationForm,

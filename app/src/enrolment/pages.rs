@@ -3,8 +3,8 @@
 
 use super::{
     api::{
-        ApplyContext, ConfirmRegistration, MyRegistration, StartRegistration, get_notice, load_apply_context,
-        load_my_registration, load_my_registrations,
+        ApplyContext, ConfirmRegistration, MyRegistration, NoticeView, StartRegistration, get_notice,
+        load_apply_context, load_my_registration, load_my_registrations,
     },
     domain::Status,
 };
@@ -17,13 +17,14 @@ use crate::{
             SECONDARY_BUTTON, url_error,
         },
         errors::{ErrorPage, LoginRequiredPage},
+        frame::Loaded,
     },
 };
 use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// The coloured status tag of 001.
+/// The coloured status tag of a registration.
 #[component]
 pub fn StatusTag(status: Status) -> impl IntoView {
     view! {
@@ -227,10 +228,7 @@ pub fn NoticePage() -> impl IntoView {
     let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     view! {
         <Title text="报名须知" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match notice.await {
-                    Ok(n) => view! {
+        <Loaded data=notice render={move |n: NoticeView| view! {
                         <div class="fixed inset-0 z-40 flex items-end justify-center bg-slate-900/50 p-0 sm:items-center sm:p-4">
                             <div role="dialog" aria-modal="true" aria-labelledby="notice-title"
                                 class="flex max-h-[90vh] w-full max-w-lg flex-col rounded-t-2xl bg-white shadow-xl sm:rounded-2xl">
@@ -251,16 +249,12 @@ pub fn NoticePage() -> impl IntoView {
                                     <input type="hidden" name="draft_id" value=n.draft_id.clone() />
                                     <div class="grid grid-cols-2 gap-3">
                                         <a href=format!("/classes/{}/apply", n.class_id) class=SECONDARY_BUTTON>"返回修改"</a>
-                                        <super::AcknowledgeButton wait_ms=n.wait_ms />
+                                        <AcknowledgeButton wait_ms=n.wait_ms />
                                     </div>
                                 </ActionForm>
                             </div>
                         </div>
-                    }.into_any(),
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        }} />
     }
 }
 
@@ -426,5 +420,35 @@ pub fn MyRegistrationPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// "我已知晓", disabled with a visible countdown until the notice has been on screen
+/// for `wait_ms`. Without JavaScript it is enabled at once and the server enforces the
+/// wait instead.
+#[island]
+pub fn AcknowledgeButton(wait_ms: i64) -> impl IntoView {
+    let remaining = RwSignal::new(0i64);
+    Effect::new(move |_| {
+        remaining.set((wait_ms + 999) / 1000);
+        if let Ok(handle) = set_interval_with_handle(
+            move || remaining.update(|s| *s = (*s - 1).max(0)),
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <button
+            type="submit"
+            class=crate::shell::components::PRIMARY_BUTTON
+            disabled=move || remaining.get() != 0
+            aria-live="polite"
+        >
+            {move || match remaining.get() {
+                0 => "我已知晓".to_owned(),
+                s => format!("我已知晓（{s}秒）"),
+            }}
+        </button>
     }
 }

@@ -1,11 +1,11 @@
-//! 申请开票 and 发票下载 (000 六, 002 三): after payment a trainee applies for a VAT
+//! 申请开票 and 发票下载: after payment a trainee applies for a VAT
 //! electronic ordinary invoice (增值税电子普通发票) for their order, or for several
 //! paid orders of people of the same unit (同单位合开, with a note of who is included);
 //! finance issues it (number, date, PDF) or refuses it with a reason, and may void an
 //! issued one with a required reason, after which a new application is possible.
 
 use crate::{
-    accounts::invoice_rules::{self, InvoiceTitle},
+    accounts::domain::invoice_rules::{self, InvoiceTitle},
     error::{AppResult, Validation},
 };
 use serde::{Deserialize, Serialize};

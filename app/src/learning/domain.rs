@@ -10,6 +10,11 @@ use serde::{Deserialize, Serialize};
 
 // ---- 在线选课: the hour counter ----------------------------------------------------
 
+/// "1.5学时".
+pub fn hours_label(tenths: i64) -> String {
+    format!("{}学时", Hours(tenths))
+}
+
 /// Hours in tenths per category (公需, 专业, 选修).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HoursByCategory {

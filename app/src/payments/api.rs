@@ -1,21 +1,20 @@
 //! Server functions of payment: the pay page, starting a scan-to-pay payment, asking
-//! whether it succeeded, and the sandbox cashier's own page.
+//! whether it succeeded, choosing 线下转账 and finance's review of it, and the sandbox
+//! cashier's own page.
 
 use super::domain::Channel;
-#[cfg(feature = "ssr")]
-use crate::state::{AppState, app_state};
 use crate::{error::AppResult, orders::domain::OrderLine, platform::money::Fen};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server::{apply, provider::GatewayState, service},
+    super::server::service::{self, TransferDecision},
     crate::{
-        accounts::server::guard,
+        accounts::domain::roles::Role,
         error::AppError,
-        orders::{domain::OrderStatus, server as orders},
-        platform::{server::respond, time::now_ms},
+        platform::server::respond,
+        state::{Ctx, Visitor},
     },
 };
 
@@ -54,78 +53,22 @@ pub struct PayView {
     pub pending: Option<PendingPayment>,
 }
 
-/// Whether the order is paid; when not yet, asks the gateway about the newest pending
-/// payment (the notification may be late or lost) and applies what it reports.
-#[cfg(feature = "ssr")]
-async fn paid_after_asking_gateway(state: &AppState, order_id: i64) -> AppResult<bool> {
-    let status: String = sqlx::query_scalar("SELECT status FROM orders WHERE id = $1")
-        .bind(order_id)
-        .fetch_one(state.db.reader())
-        .await?;
-    let status = OrderStatus::try_from(status)?;
-    if status != OrderStatus::Unpaid {
-        return Ok(status == OrderStatus::Paid);
-    }
-    let gateway = state.payments.provider();
-    let live = service::live_payment(state.db.reader(), order_id).await?;
-    let Some(live) = live.filter(|p| p.provider == gateway.name() && !p.code_url.is_empty()) else {
-        return Ok(false);
-    };
-    match gateway.query(&live.out_trade_no).await? {
-        GatewayState::Paid(notice) => {
-            apply::apply(state, gateway.name(), &notice, now_ms()).await?;
-            Ok(true)
-        }
-        GatewayState::NotPaid | GatewayState::Closed => Ok(false),
-    }
-}
-
-#[cfg(feature = "ssr")]
-fn qr_svg(data: &str) -> String {
-    qrcode::QrCode::new(data.as_bytes())
-        .map(|code| {
-            code.render::<qrcode::render::svg::Color<'_>>().min_dimensions(200, 200).quiet_zone(true).build()
-        })
-        .unwrap_or_default()
+/// A bank transfer waiting for finance (线下转账确认).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferLine {
+    pub payment_id: i64,
+    pub order_no: String,
+    pub trainee: String,
+    pub class_title: String,
+    pub amount_fen: Fen,
+    pub requested_at: i64,
 }
 
 #[server(prefix = "/api", endpoint = "pay/view")]
 pub async fn load_pay_page(registration_id: i64) -> AppResult<PayView> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let state = app_state()?;
-        let order = service::owned_order(&state, user.id, registration_id).await?;
-        let (order_id, class_title) = (order.id, order.class_title);
-        // A page load is also how a visitor without JavaScript asks for the result.
-        paid_after_asking_gateway(&state, order_id).await?;
-        let order = orders::for_registration(state.db.reader(), registration_id)
-            .await?
-            .ok_or_else(|| AppError::not_found("订单不存在"))?;
-        let status = order.status;
-        let pending = service::live_payment(state.db.reader(), order_id)
-            .await?
-            .filter(|p| p.provider == state.payments.provider().name() && !p.code_url.is_empty());
-        let pending = match pending.filter(|_| status == OrderStatus::Unpaid) {
-            Some(p) => Some(PendingPayment {
-                channel_label: Channel::try_from(p.channel.as_str())?.label().to_owned(),
-                qr_svg: qr_svg(&p.code_url),
-                code_url: p.code_url,
-            }),
-            None => None,
-        };
-        Ok(PayView {
-            registration_id,
-            class_title,
-            order_no: order.order_no,
-            total_fen: crate::orders::domain::total(&order.lines)
-                .ok_or_else(|| AppError::internal("order total overflows"))?,
-            expires_at: order.expires_at,
-            lines: order.lines,
-            paid: status == OrderStatus::Paid,
-            closed: status == OrderStatus::Closed,
-            awaiting_transfer: status == OrderStatus::AwaitingTransfer,
-            pending,
-        })
+        let cx = Ctx::require_user().await?;
+        service::pay_view(&cx, registration_id).await
     })
     .await
 }
@@ -134,9 +77,9 @@ pub async fn load_pay_page(registration_id: i64) -> AppResult<PayView> {
 #[server(prefix = "/api", endpoint = "pay/start")]
 pub async fn start_payment(registration_id: i64, channel: String) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_user().await?;
+        let cx = Ctx::require_user().await?;
         let channel = Channel::from_code(&channel).ok_or_else(|| AppError::bad_request("请选择支付方式"))?;
-        service::start(&app_state()?, user.id, registration_id, channel, now_ms()).await?;
+        service::start(&cx, registration_id, channel).await?;
         leptos_axum::redirect(&format!("/me/exams/{registration_id}/pay"));
         Ok(())
     })
@@ -148,10 +91,55 @@ pub async fn start_payment(registration_id: i64, channel: String) -> AppResult<(
 #[server(prefix = "/api", endpoint = "pay/check")]
 pub async fn check_payment(registration_id: i64) -> AppResult<bool> {
     respond(async move {
-        let user = guard::require_user().await?;
-        let state = app_state()?;
-        let order = service::owned_order(&state, user.id, registration_id).await?;
-        paid_after_asking_gateway(&state, order.id).await
+        let cx = Ctx::require_user().await?;
+        service::check(&cx, registration_id).await
+    })
+    .await
+}
+
+/// The trainee chooses 线下转账 for an unpaid order.
+#[server(prefix = "/api", endpoint = "pay/transfer")]
+pub async fn choose_transfer(registration_id: i64) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        service::choose_transfer(&cx, registration_id).await?;
+        leptos_axum::redirect(&format!("/me/exams/{registration_id}/pay"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "finance/transfers")]
+pub async fn list_transfers() -> AppResult<Vec<TransferLine>> {
+    respond(async move {
+        let cx = Ctx::require_any(&[Role::Finance, Role::PlatformAdmin]).await?;
+        service::pending_transfers(&cx).await
+    })
+    .await
+}
+
+/// Finance confirms the receipt (确认到账) or refuses it (驳回) with a reason.
+#[server(prefix = "/api", endpoint = "finance/transfers/review")]
+pub async fn review_transfer(
+    payment_id: i64,
+    decision: String,
+    #[server(default)] amount_yuan: String,
+    #[server(default)] received_on: String,
+    #[server(default)] reason: String,
+) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_any(&[Role::Finance, Role::PlatformAdmin]).await?;
+        let (decision, done) = match decision.as_str() {
+            "confirm" => (
+                Some(TransferDecision::Confirm { amount_yuan: &amount_yuan, received_on: &received_on }),
+                "confirmed",
+            ),
+            "reject" => (Some(TransferDecision::Reject { reason: &reason }), "rejected"),
+            _ => (None, ""),
+        };
+        service::review_transfer(&cx, payment_id, decision).await?;
+        leptos_axum::redirect(&format!("/admin/finance/transfers?{done}=1"));
+        Ok(())
     })
     .await
 }
@@ -159,7 +147,7 @@ pub async fn check_payment(registration_id: i64) -> AppResult<bool> {
 /// The sandbox cashier (the wallet's page): what is being paid.
 #[server(prefix = "/api", endpoint = "sandbox/cashier")]
 pub async fn load_cashier(id: String) -> AppResult<CashierView> {
-    respond(async move { app_state()?.payments.sandbox_gateway().cashier(&id).await }).await
+    respond(async move { Visitor::current()?.state.payments.sandbox_gateway().cashier(&id).await }).await
 }
 
 /// The wallet's 确认支付 or 取消.
@@ -171,7 +159,8 @@ pub async fn cashier_decide(id: String, decision: String) -> AppResult<()> {
             "cancel" => false,
             _ => return Err(AppError::bad_request("请选择")),
         };
-        app_state()?.payments.sandbox_gateway().decide(&id, pay, now_ms()).await?;
+        let visitor = Visitor::current()?;
+        visitor.state.payments.sandbox_gateway().decide(&id, pay, visitor.now).await?;
         leptos_axum::redirect(&format!("/sandbox/cashier/{id}"));
         Ok(())
     })

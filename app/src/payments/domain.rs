@@ -5,6 +5,9 @@
 use crate::platform::money::Fen;
 use serde::{Deserialize, Serialize};
 
+/// The provider name of bank transfers (线下转账) in `payments`.
+pub const TRANSFER: &str = "transfer";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {

@@ -2,18 +2,17 @@
 //! gateway's cashier page, which plays the wallet on a phone.
 
 use super::{
-    PaymentWatcher,
-    api::{CashierDecide, StartPayment, load_cashier, load_pay_page},
+    api::{CashierDecide, CashierView, ChooseTransfer, StartPayment, load_cashier, load_pay_page},
     domain::Channel,
-    transfer::ChooseTransfer,
 };
-use crate::shell::page_data::PageData;
 use crate::{
     orders::domain::{PAYEE_ACCOUNT, PAYEE_BANK, PAYEE_NAME},
     platform::time::format_datetime,
     shell::{
         components::{Card, FormError, PRIMARY_BUTTON, SECONDARY_BUTTON},
         errors::{ErrorPage, LoginRequiredPage},
+        frame::Loaded,
+        page_data::PageData,
     },
 };
 use leptos::prelude::*;
@@ -129,38 +128,65 @@ pub fn CashierPage() -> impl IntoView {
     let error = Signal::derive(move || decide.value().get().and_then(Result::err));
     view! {
         <Title text="收银台（沙箱）" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                match cashier.await {
-                    Ok(c) => {
-                        let channel = c.channel.label();
-                        view! {
-                            <div class="mx-auto max-w-sm">
-                                <div class="rounded-2xl border border-slate-200 bg-white p-6 text-center shadow-sm">
-                                    <p class="text-xs text-amber-700">"沙箱收银台 · 模拟钱包，不会产生真实扣款"</p>
-                                    <h1 class="mt-2 text-lg font-semibold text-slate-900">{format!("{channel} 付款")}</h1>
-                                    <p class="mt-1 text-sm text-slate-500">{format!("学时平台 · {}", c.description)}</p>
-                                    <p class="mt-4 text-3xl font-semibold text-slate-900" data-testid="cashier-amount">{c.amount_fen.to_string()}</p>
-                                    {match c.status.as_str() {
-                                        "paid" => view! { <p role="status" class="mt-6 text-green-700">"支付成功，请返回报名页面。"</p> }.into_any(),
-                                        "cancelled" => view! { <p role="status" class="mt-6 text-slate-600">"已取消支付"</p> }.into_any(),
-                                        "closed" => view! { <p role="status" class="mt-6 text-slate-600">"该收款码已关闭，请返回报名页面重新选择支付方式。"</p> }.into_any(),
-                                        _ => view! {
-                                            <ActionForm action=decide attr:class="mt-6 space-y-3">
-                                                <FormError error />
-                                                <input type="hidden" name="id" value=c.id.clone() />
-                                                <button type="submit" name="decision" value="pay" class=format!("{PRIMARY_BUTTON} w-full py-3")>"确认支付"</button>
-                                                <button type="submit" name="decision" value="cancel" class=format!("{SECONDARY_BUTTON} w-full")>"取消"</button>
-                                            </ActionForm>
-                                        }.into_any(),
-                                    }}
-                                </div>
-                            </div>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <ErrorPage error /> }.into_any(),
-                }
-            })}
-        </Suspense>
+        <Loaded data=cashier render={move |c: CashierView| {
+            let channel = c.channel.label();
+            view! {
+                <div class="mx-auto max-w-sm">
+                    <div class="rounded-2xl border border-slate-200 bg-white p-6 text-center shadow-sm">
+                        <p class="text-xs text-amber-700">"沙箱收银台 · 模拟钱包，不会产生真实扣款"</p>
+                        <h1 class="mt-2 text-lg font-semibold text-slate-900">{format!("{channel} 付款")}</h1>
+                        <p class="mt-1 text-sm text-slate-500">{format!("学时平台 · {}", c.description)}</p>
+                        <p class="mt-4 text-3xl font-semibold text-slate-900" data-testid="cashier-amount">{c.amount_fen.to_string()}</p>
+                        {match c.status.as_str() {
+                            "paid" => view! { <p role="status" class="mt-6 text-green-700">"支付成功，请返回报名页面。"</p> }.into_any(),
+                            "cancelled" => view! { <p role="status" class="mt-6 text-slate-600">"已取消支付"</p> }.into_any(),
+                            "closed" => view! { <p role="status" class="mt-6 text-slate-600">"该收款码已关闭，请返回报名页面重新选择支付方式。"</p> }.into_any(),
+                            _ => view! {
+                                <ActionForm action=decide attr:class="mt-6 space-y-3">
+                                    <FormError error />
+                                    <input type="hidden" name="id" value=c.id.clone() />
+                                    <button type="submit" name="decision" value="pay" class=format!("{PRIMARY_BUTTON} w-full py-3")>"确认支付"</button>
+                                    <button type="submit" name="decision" value="cancel" class=format!("{SECONDARY_BUTTON} w-full")>"取消"</button>
+                                </ActionForm>
+                            }.into_any(),
+                        }}
+                    </div>
+                </div>
+            }
+        }} />
     }
+}
+
+/// Waits for the payment without a reload: asks the server every two seconds (which
+/// also asks the gateway when no notification has come) and, once paid, opens the
+/// registration page that says 报名成功. Without JavaScript the page's own
+/// "我已完成支付" link does the asking.
+#[island]
+pub fn PaymentWatcher(registration_id: i64) -> impl IntoView {
+    let checking = RwSignal::new(false);
+    Effect::new(move |_| {
+        checking.set(true);
+        poll(registration_id);
+    });
+    view! {
+        <p class="text-sm text-slate-500" aria-live="polite">
+            {move || if checking.get() { "正在等待支付结果…" } else { "" }}
+        </p>
+    }
+}
+
+fn poll(registration_id: i64) {
+    set_timeout(
+        move || {
+            leptos::task::spawn_local(async move {
+                match super::api::check_payment(registration_id).await {
+                    Ok(true) => {
+                        let _ = window().location().set_href(&format!("/me/exams/{registration_id}?paid=1"));
+                    }
+                    _ => poll(registration_id),
+                }
+            });
+        },
+        std::time::Duration::from_secs(2),
+    );
 }

@@ -1,42 +1,83 @@
 //! Server functions of refunds: the trainee's form and request, finance's queue and
 //! decisions.
 
-use super::{FinanceRefund, MyRefund, RefundForm};
 use crate::error::AppResult;
-#[cfg(feature = "ssr")]
-use crate::state::app_state;
+use crate::platform::money::Fen;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server,
-    crate::{
-        accounts::{roles::Role, server::guard},
-        error::AppError,
-        platform::{
-            server::{
-                request::{client_ip, request_parts},
-                respond,
-            },
-            time::now_ms,
-        },
-    },
+    super::server::{repo, service},
+    crate::{accounts::domain::roles::Role, error::AppError, platform::server::respond, state::Ctx},
 };
+
+use super::domain::{RefundKind, RefundStatus};
+
+/// What the 退款申请 form offers for one registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundForm {
+    pub registration_id: i64,
+    pub class_title: String,
+    pub order_no: String,
+    pub paid_fen: Fen,
+    pub refunded_fen: Fen,
+    /// What 全额退款 would pay back, when possible.
+    pub full_fen: Option<Fen>,
+    /// What 部分退款 (accommodation only) would pay back, when on offer.
+    pub partial_fen: Option<Fen>,
+    /// Why no refund can be asked for now (the registration's state).
+    pub refusal: Option<String>,
+}
+
+/// One of the trainee's refunds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyRefund {
+    pub kind: RefundKind,
+    pub amount_fen: Fen,
+    pub reason: String,
+    pub status: RefundStatus,
+    /// Finance's reason for refusing, or the gateway's.
+    pub review_note: String,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// A refund in finance's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinanceRefund {
+    pub id: i64,
+    pub order_no: String,
+    pub trainee: String,
+    pub class_title: String,
+    pub kind: RefundKind,
+    pub amount_fen: Fen,
+    pub paid_fen: Fen,
+    pub reason: String,
+    pub status: RefundStatus,
+    /// Paid by bank transfer: finance pays it back by transfer too.
+    pub by_transfer: bool,
+    /// The order is on an issued invoice, which must be voided first.
+    pub invoice_issued: bool,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    /// Settlement tries with the gateway that did not get through, the last one's
+    /// error, and when the next is due.
+    pub attempts: i64,
+    pub last_error: String,
+    pub next_attempt_at: Option<i64>,
+}
 
 #[server(prefix = "/api", endpoint = "me/refunds/form")]
 pub async fn load_refund_form(registration_id: i64) -> AppResult<RefundForm> {
-    respond(async move {
-        let user = guard::require_user().await?;
-        server::form(&app_state()?, user.id, registration_id, now_ms()).await
-    })
-    .await
+    respond(async move { service::form(&Ctx::require_user().await?, registration_id).await }).await
 }
 
 #[server(prefix = "/api", endpoint = "me/refunds/list")]
 pub async fn load_my_refunds(registration_id: i64) -> AppResult<Vec<MyRefund>> {
     respond(async move {
-        let user = guard::require_user().await?;
-        server::mine(&app_state()?, user.id, registration_id).await
+        let cx = Ctx::require_user().await?;
+        repo::mine(&cx.state.db, cx.user.id, registration_id).await
     })
     .await
 }
@@ -49,8 +90,7 @@ pub async fn request_refund(
     #[server(default)] reason: String,
 ) -> AppResult<()> {
     respond(async move {
-        let user = guard::require_user().await?;
-        server::request(&app_state()?, &user, registration_id, &kind, &reason, now_ms()).await?;
+        service::request(&Ctx::require_user().await?, registration_id, &kind, &reason).await?;
         leptos_axum::redirect(&format!("/me/exams/{registration_id}?refund=1"));
         Ok(())
     })
@@ -60,13 +100,12 @@ pub async fn request_refund(
 #[server(prefix = "/api", endpoint = "finance/refunds/list")]
 pub async fn list_refunds() -> AppResult<Vec<FinanceRefund>> {
     respond(async move {
-        guard::require_any_role(&[Role::Finance, Role::PlatformAdmin]).await?;
-        let state = app_state()?;
+        let cx = Ctx::require_any(FINANCE).await?;
         // The list is also where approved refunds are checked with the gateway.
-        if let Err(err) = server::settle_processing(&state, now_ms()).await {
+        if let Err(err) = service::settle_processing(&cx.state, cx.now).await {
             tracing::warn!(error = %err.message, "refunds could not be settled with the gateway");
         }
-        server::queue(&state).await
+        repo::queue(&cx.state.db).await
     })
     .await
 }
@@ -75,8 +114,8 @@ pub async fn list_refunds() -> AppResult<Vec<FinanceRefund>> {
 #[server(prefix = "/api", endpoint = "finance/refunds/recent")]
 pub async fn list_recent_refunds() -> AppResult<Vec<FinanceRefund>> {
     respond(async move {
-        guard::require_any_role(&[Role::Finance, Role::PlatformAdmin]).await?;
-        server::recent(&app_state()?).await
+        let cx = Ctx::require_any(FINANCE).await?;
+        repo::recent(&cx.state.db).await
     })
     .await
 }
@@ -89,17 +128,14 @@ pub async fn review_refund(
     #[server(default)] reason: String,
 ) -> AppResult<()> {
     respond(async move {
-        let finance = guard::require_any_role(&[Role::Finance, Role::PlatformAdmin]).await?;
-        let state = app_state()?;
-        let ip = client_ip(&request_parts()?, &state.config);
-        let now = now_ms();
+        let cx = Ctx::require_any(FINANCE).await?;
         match decision.as_str() {
             "approve" => {
-                server::approve(&state, &finance, refund_id, &ip, now).await?;
+                service::approve(&cx, refund_id).await?;
                 leptos_axum::redirect("/admin/finance/refunds?approved=1");
             }
             "reject" => {
-                server::reject(&state, &finance, refund_id, &reason, &ip, now).await?;
+                service::reject(&cx, refund_id, &reason).await?;
                 leptos_axum::redirect("/admin/finance/refunds?rejected=1");
             }
             _ => return Err(AppError::bad_request("请选择审核结果")),
@@ -108,3 +144,7 @@ pub async fn review_refund(
     })
     .await
 }
+
+/// Who decides refunds.
+#[cfg(feature = "ssr")]
+const FINANCE: &[Role] = &[Role::Finance, Role::PlatformAdmin];

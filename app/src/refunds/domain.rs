@@ -1,4 +1,4 @@
-//! 退款申请 as 000 describes it: a paid order, before the trainee has attended, may ask
+//! 退款申请: a paid order, before the trainee has attended, may ask
 //! for its money back; an offline class with accommodation chooses 全额退款 (fee and
 //! accommodation) or 部分退款 (accommodation only). Finance approves (the gateway pays
 //! it back) or refuses with a reason. Nothing here touches storage.

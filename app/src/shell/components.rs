@@ -1,6 +1,6 @@
 //! Small pieces of UI shared by every feature.
 
-use crate::error::AppError;
+use crate::{error::AppError, platform::paging::Page};
 use leptos::{
     prelude::*,
     server_fn::{ServerFn, error::ServerFnUrlError},
@@ -72,12 +72,15 @@ pub fn FieldError(
     }
 }
 
+/// The heading style of a card.
+pub const CARD_HEADING: &str = "mb-3 text-base font-semibold text-slate-900";
+
 /// A titled white panel.
 #[component]
 pub fn Card(#[prop(optional, into)] title: Option<String>, children: Children) -> impl IntoView {
     view! {
         <section class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm md:p-6">
-            {title.map(|t| view! { <h2 class="mb-3 text-base font-semibold text-slate-900">{t}</h2> })}
+            {title.map(|t| view! { <h2 class=CARD_HEADING>{t}</h2> })}
             {children()}
         </section>
     }
@@ -86,6 +89,62 @@ pub fn Card(#[prop(optional, into)] title: Option<String>, children: Children) -
 #[component]
 pub fn EmptyState(#[prop(into)] message: String) -> impl IntoView {
     view! { <p class="py-8 text-center text-sm text-slate-500">{message}</p> }
+}
+
+/// One page of a list in a card (headed `title` when given): the empty state when the page has no items, else a
+/// divided list of one `row` (an `<li>`) per item; then the pager, whose links `href` makes.
+#[component]
+pub fn PagedList<T, R, V>(
+    page: Page<T>,
+    #[prop(into)] empty: String,
+    href: impl Fn(u32) -> String + 'static,
+    row: R,
+    /// The card's heading, if any.
+    #[prop(optional, into)]
+    title: Option<String>,
+) -> impl IntoView
+where
+    T: Send + 'static,
+    R: Fn(T) -> V + Send + 'static,
+    V: IntoView + 'static,
+{
+    let total_pages = page.total_pages();
+    let current = page.page;
+    view! {
+        <Card>
+            {title.map(|t| view! { <h2 class=CARD_HEADING>{t}</h2> })}
+            {if page.items.is_empty() {
+                view! { <EmptyState message=empty /> }.into_any()
+            } else {
+                view! { <ul class="divide-y divide-slate-100">{page.items.into_iter().map(row).collect_view()}</ul> }
+                    .into_any()
+            }}
+        </Card>
+        <Pager page=current total_pages href />
+    }
+}
+
+/// A list's search box in a card: one field, submitted by GET so the search is in the URL.
+#[component]
+pub fn SearchForm(
+    /// The query parameter and the input's id.
+    name: &'static str,
+    /// The field's label, for screen readers.
+    label: &'static str,
+    #[prop(into)] value: Signal<String>,
+    placeholder: &'static str,
+    /// The button's text.
+    button: &'static str,
+) -> impl IntoView {
+    view! {
+        <Card>
+            <form method="get" class="flex gap-2" role="search">
+                <label for=name class="sr-only">{label}</label>
+                <input id=name name=name value=value placeholder=placeholder class="min-w-0 flex-1 rounded-md border border-slate-300 px-3 py-2" />
+                <button type="submit" class=SECONDARY_BUTTON>{button}</button>
+            </form>
+        </Card>
+    }
 }
 
 /// Input styling shared by every form.

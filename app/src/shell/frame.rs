@@ -44,9 +44,14 @@ where
 }
 
 /// `data` rendered by `render` once loaded, or the error page: the part of [`Page`] for
-/// pages that lay out their own heading.
+/// pages that lay out their own heading. `login_next` is where a visitor who is not
+/// signed in returns after logging in (the current page when empty).
 #[component]
-pub fn Loaded<T, F, V>(data: PageData<AppResult<T>>, render: F) -> impl IntoView
+pub fn Loaded<T, F, V>(
+    data: PageData<AppResult<T>>,
+    render: F,
+    #[prop(optional, into)] login_next: String,
+) -> impl IntoView
 where
     T: Clone + Send + Sync + 'static,
     F: Fn(T) -> V + Clone + Send + Sync + 'static,
@@ -56,10 +61,11 @@ where
         <Suspense fallback=|| ()>
             {move || {
                 let render = render.clone();
+                let login_next = login_next.clone();
                 Suspend::new(async move {
                     match data.await {
                         Ok(value) => render(value).into_any(),
-                        Err(error) => view! { <ErrorPage error /> }.into_any(),
+                        Err(error) => view! { <ErrorPage error path=login_next /> }.into_any(),
                     }
                 })
             }}

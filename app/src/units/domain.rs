@@ -2,8 +2,8 @@
 //! department tree, and the staff import rows. Shared by the browser and the server.
 
 use crate::{
-    accounts::identity::{IdNumber, Phone},
-    error::{AppResult, Validation},
+    accounts::domain::identity::{IdNumber, Phone},
+    error::{AppError, AppResult, Validation},
 };
 use serde::{Deserialize, Serialize};
 
@@ -101,7 +101,7 @@ pub struct UnitApplication {
 /// Checks the unit's own fields (the applicant's password rules and uniqueness are
 /// the server's).
 pub fn validate_application(form: &UnitApplication) -> AppResult<()> {
-    use crate::accounts::{identity::CreditCode, profile_rules::check_real_name};
+    use crate::accounts::{domain::identity::CreditCode, domain::profile_rules::check_real_name};
     let mut v = Validation::new();
     if let Err(e) = CreditCode::parse(&form.credit_code) {
         v.add("credit_code", e.message());
@@ -214,7 +214,7 @@ pub struct StaffRow {
 
 pub fn parse_staff_row(fields: &[&str]) -> Result<StaffRow, String> {
     let field = |i: usize| fields.get(i).map(|f| f.trim()).unwrap_or_default();
-    crate::accounts::profile_rules::check_real_name(field(0)).map_err(|e| format!("姓名：{e}"))?;
+    crate::accounts::domain::profile_rules::check_real_name(field(0)).map_err(|e| format!("姓名：{e}"))?;
     let id_number = IdNumber::parse(field(1)).map_err(|e| format!("身份证号：{}", e.message()))?;
     let phone = Phone::parse(field(2)).map_err(|e| format!("手机号：{e}"))?;
     Ok(StaffRow { name: field(0).to_owned(), id_number, phone, department: field(3).to_owned() })
@@ -223,6 +223,19 @@ pub fn parse_staff_row(fields: &[&str]) -> Result<StaffRow, String> {
 /// Whether a CSV header row (rather than data) starts the file.
 pub fn is_header_row(fields: &[&str]) -> bool {
     fields.first().is_some_and(|f| f.trim().trim_start_matches('\u{feff}') == "姓名")
+}
+
+/// The reason of a review decision (单位审核, 审核注册账号), trimmed: required to reject,
+/// at most 500 characters.
+pub fn review_reason(approve: bool, reason: &str) -> AppResult<&str> {
+    let reason = reason.trim();
+    if !approve && reason.is_empty() {
+        return Err(AppError::invalid_field("reason", "驳回时请填写不通过原因"));
+    }
+    if reason.chars().count() > 500 {
+        return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
+    }
+    Ok(reason)
 }
 
 #[cfg(test)]

@@ -2,11 +2,10 @@
 //! of regions, units and departments used when people join a unit, and the unit
 //! admin's console (staff approval, staff list and import, departments, managers).
 
-pub mod console;
-pub mod directory;
+pub mod admin;
+pub mod api;
 pub mod domain;
-pub mod register;
-pub mod review;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -1,7 +1,7 @@
 //! Middleware every request passes: tracing, compression, security headers, the
 //! cross-site check and the body limit (with request timeouts and the upload guard).
 
-use app::accounts::{roles::Role, server::guard};
+use app::accounts::{domain::roles::Role, server::guard};
 use app::state::AppState;
 use axum::{
     Router,

@@ -8,7 +8,7 @@ use crate::{
 };
 use app::{
     accounts::server::{session, sms_codes},
-    admin::outbox::BODY_HIDDEN,
+    admin::domain::BODY_HIDDEN,
     platform::{server::config::Config, time::now_ms},
 };
 use axum::{

@@ -15,6 +15,7 @@ engine_tests!(
     one_failing_refund_does_not_hold_up_the_others,
     a_bank_transfer_is_chosen_once_and_closes_after_its_window,
     amounts_with_signs_in_them_are_refused,
+    a_negative_amount_is_never_shown_or_applied,
 );
 
 async fn start_with(app: &TestApp, cookie: &str, registration: i64, channel: &str) -> TestResponse {
@@ -125,7 +126,7 @@ async fn a_second_wallet_closes_the_first_and_its_money_comes_back(app: &TestApp
         "the payer is told"
     );
     // On its way, it is in finance's queue (the list page would settle it first).
-    let queued = app::refunds::server::queue(&app.state).await.unwrap();
+    let queued = app::refunds::server::queue(&app.state.db).await.unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!((queued[0].kind.code(), queued[0].reason.as_str()), ("return", "重复支付"));
 
@@ -462,4 +463,26 @@ async fn amounts_with_signs_in_them_are_refused(app: &TestApp) {
         assert!(saved.field_names().contains(&"fee_yuan".to_owned()), "{}", saved.body);
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM classes WHERE title = '集成测试培训班'").await, 0);
+}
+
+/// A negative amount is not money: one stored (corruption) is an internal error, not
+/// a price on the page, and one in a gateway's notice applies nothing.
+async fn a_negative_amount_is_never_shown_or_applied(app: &TestApp) {
+    let (registration, out_trade_no, _amount, trainee) = started_payment(app).await;
+    let refused = signed_notify(app, &notice_body(&out_trade_no, -5)).await;
+    assert_ne!(refused.status, StatusCode::OK, "{}", refused.body);
+    assert_eq!(status_of(app, registration).await, "awaiting_payment");
+    let succeeded = payments_of(app, registration).await.into_iter().filter(|p| p.2 == "succeeded").count();
+    assert_eq!(succeeded, 0, "nothing applied");
+
+    // Below the code, the database refuses a negative amount on its own (a CHECK), so
+    // not even a direct write can put one where a page or a refund would read it.
+    let written = sqlx::query("UPDATE orders SET total_fen = -5 WHERE registration_id = $1")
+        .bind(registration)
+        .execute(app.state.db.writer())
+        .await;
+    assert!(written.is_err(), "a negative order total was stored");
+    let page = app.get(&format!("/me/exams/{registration}/pay"), Some(&trainee)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(!page.body.contains("-¥"), "{}", page.body);
 }

@@ -4,7 +4,7 @@
 use super::{session, users};
 use crate::state::AppState;
 use crate::{
-    accounts::roles::{CurrentUser, Role},
+    accounts::domain::roles::{CurrentUser, Role},
     error::{AppError, AppResult},
     platform::time::now_ms,
 };

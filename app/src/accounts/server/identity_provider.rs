@@ -5,7 +5,7 @@
 //! implementation chosen by `XUESHI_IDENTITY_PROVIDER`.
 
 use crate::{
-    accounts::identity::IdNumber,
+    accounts::domain::identity::IdNumber,
     error::AppResult,
     platform::server::config::{Config, IdentityProviderKind},
 };

@@ -5,13 +5,14 @@
 //! trainee belongs to a unit there.
 
 use super::verification::apply_identity;
-use crate::state::AppState;
+use crate::platform::text::mask_phone;
+use crate::state::{AppState, Ctx};
 use crate::{
     accounts::{
-        identity::{IdNumber, mask_phone},
-        identity_review::{IdentityReviewDetail, IdentityReviewLine, ReviewStatus},
-        roles::{CurrentUser, Role},
-        verify::VerificationState,
+        api::{IdentityReviewDetail, IdentityReviewLine, VerificationState},
+        domain::identity::IdNumber,
+        domain::review_status::ReviewStatus,
+        domain::roles::{CurrentUser, Role},
     },
     error::{AppError, AppResult},
     messages::server as messages,
@@ -193,27 +194,18 @@ fn check_reason<'a>(reason: &'a str, required: &'static str) -> AppResult<&'a st
 
 /// 通过, or 驳回 with a reason: one conditional transition from pending, so two
 /// reviewers cannot both decide; approving verifies the account in the same transaction.
-#[allow(clippy::too_many_arguments)]
-pub async fn decide(
-    state: &AppState,
-    reviewer: &CurrentUser,
-    id: i64,
-    approve: bool,
-    reason: &str,
-    ip: &str,
-    now: i64,
-) -> AppResult<()> {
+pub async fn decide(cx: &Ctx, id: i64, approve: bool, reason: &str) -> AppResult<()> {
     let reason = if approve { "" } else { check_reason(reason, "驳回时请填写不通过原因")? };
-    let mut tx = state.db.begin().await?;
-    let row = find(&mut *tx, reviewer, id).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let row = find(&mut *tx, &cx.user, id).await?;
     let moved = sqlx::query(
         "UPDATE identity_reviews SET status = $1, reason = $2, decided_by = $3, decided_at = $4
          WHERE id = $5 AND status = $6",
     )
     .bind(if approve { ReviewStatus::Approved.code() } else { ReviewStatus::Rejected.code() })
     .bind(reason)
-    .bind(reviewer.id)
-    .bind(now)
+    .bind(cx.user.id)
+    .bind(cx.now)
     .bind(id)
     .bind(ReviewStatus::Pending.code())
     .execute(&mut *tx)
@@ -225,7 +217,7 @@ pub async fn decide(
         let id_number = IdNumber::parse(&row.id_number)
             .map_err(|_| AppError::conflict("该申请的身份证号无效，请驳回"))?;
         let files = [row.front_file_id.as_str(), row.back_file_id.as_str()];
-        if let Err(err) = apply_identity(&mut tx, row.user_id, &id_number, &row.name, files, now).await {
+        if let Err(err) = apply_identity(&mut tx, row.user_id, &id_number, &row.name, files, cx.now).await {
             return Err(if err.field("id_number").is_some() {
                 AppError::conflict("该身份证号已被其他账号使用，不能通过。请驳回，并在原因中说明申诉方式。")
             } else {
@@ -238,28 +230,25 @@ pub async fn decide(
     };
     messages::send(
         &mut tx,
-        state,
+        &cx.state,
         messages::Outgoing {
             user_id: row.user_id,
             phone: row.phone.as_deref(),
             title: "实名认证审核结果",
             body: &text,
             link: "/me/verify",
-            at: now,
+            at: cx.now,
         },
     )
     .await?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: reviewer.id,
-            action: if approve { "identity.approve" } else { "identity.reject" },
-            object_type: "identity_review",
-            object_id: id.to_string(),
-            detail: if approve { row.name } else { format!("{}：{reason}", row.name) },
-            ip,
-            at: now,
-        },
+        cx.audit(
+            if approve { "identity.approve" } else { "identity.reject" },
+            "identity_review",
+            id.to_string(),
+            if approve { row.name } else { format!("{}：{reason}", row.name) },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -268,24 +257,17 @@ pub async fn decide(
 
 /// 撤销认证: the account is no longer verified and its ID number is released (so the
 /// number's owner can verify it), with a reason the trainee sees; audited.
-pub async fn revoke(
-    state: &AppState,
-    reviewer: &CurrentUser,
-    id: i64,
-    reason: &str,
-    ip: &str,
-    now: i64,
-) -> AppResult<()> {
+pub async fn revoke(cx: &Ctx, id: i64, reason: &str) -> AppResult<()> {
     let reason = check_reason(reason, "撤销时请填写原因")?;
-    let mut tx = state.db.begin().await?;
-    let row = find(&mut *tx, reviewer, id).await?;
+    let mut tx = cx.state.db.begin().await?;
+    let row = find(&mut *tx, &cx.user, id).await?;
     let moved = sqlx::query(
         "UPDATE identity_reviews SET status = $5, reason = $1, revoked_by = $2, revoked_at = $3
          WHERE id = $4 AND status = $6",
     )
     .bind(reason)
-    .bind(reviewer.id)
-    .bind(now)
+    .bind(cx.user.id)
+    .bind(cx.now)
     .bind(id)
     .bind(ReviewStatus::Revoked.code())
     .bind(ReviewStatus::Approved.code())
@@ -299,7 +281,7 @@ pub async fn revoke(
              updated_at = $1
          WHERE id = $2 AND real_name_verified = 1 AND id_number = $3",
     )
-    .bind(now)
+    .bind(cx.now)
     .bind(row.user_id)
     .bind(&row.id_number)
     .execute(&mut *tx)
@@ -311,28 +293,20 @@ pub async fn revoke(
         format!("您的实名认证已被撤销，原因：{reason}。如有疑问请联系平台客服，也可重新提交实名认证。");
     messages::send(
         &mut tx,
-        state,
+        &cx.state,
         messages::Outgoing {
             user_id: row.user_id,
             phone: row.phone.as_deref(),
             title: "实名认证已撤销",
             body: &text,
             link: "/me/verify",
-            at: now,
+            at: cx.now,
         },
     )
     .await?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: reviewer.id,
-            action: "identity.revoke",
-            object_type: "identity_review",
-            object_id: id.to_string(),
-            detail: format!("{}：{reason}", row.name),
-            ip,
-            at: now,
-        },
+        cx.audit("identity.revoke", "identity_review", id.to_string(), format!("{}：{reason}", row.name)),
     )
     .await?;
     tx.commit().await?;

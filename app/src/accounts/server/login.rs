@@ -5,7 +5,7 @@
 use super::{captcha, passwords, session, throttle, users};
 use crate::state::AppState;
 use crate::{
-    accounts::identity::{CreditCode, LoginAccount},
+    accounts::domain::identity::{CreditCode, LoginAccount},
     error::{AppError, AppResult, ErrorKind},
     units::domain::UnitStatus,
 };

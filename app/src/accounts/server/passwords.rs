@@ -97,7 +97,7 @@ pub fn check_new(
     password: &str,
     identifiers: &[&str],
 ) -> crate::error::AppResult<()> {
-    use crate::{accounts::password, error::AppError};
+    use crate::{accounts::domain::password, error::AppError};
     password::check_shape(password, identifiers)
         .map_err(|message| AppError::invalid_field(field, message))?;
     if common.contains(password) {

@@ -2,13 +2,14 @@
 //! own rows (every statement is scoped by the caller's user id).
 
 use super::{passwords, session, throttle};
+use crate::platform::text::mask_phone;
 use crate::state::AppState;
 use crate::{
     accounts::{
-        identity::{IdNumber, mask_phone},
-        invoice_rules::{self, InvoiceTitle},
-        profile::{Affiliation, Invitation, MyInfo, ProfileForm},
-        profile_rules::{ETHNICITIES, Gender, check_email, check_real_name, check_short_text},
+        api::{Affiliation, Invitation, MyInfo, ProfileForm},
+        domain::identity::IdNumber,
+        domain::invoice_rules::{self, InvoiceTitle},
+        domain::profile_rules::{ETHNICITIES, Gender, check_email, check_real_name, check_short_text},
     },
     error::{AppError, AppResult, Validation},
     units::server::directory,

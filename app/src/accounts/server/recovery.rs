@@ -7,7 +7,7 @@
 use super::{passwords, sms_codes, users::status};
 use crate::state::AppState;
 use crate::{
-    accounts::{identity::IdNumber, profile_rules::check_real_name},
+    accounts::{domain::identity::IdNumber, domain::profile_rules::check_real_name},
     error::{AppError, AppResult, Validation},
     platform::server::crypto,
 };

@@ -1,14 +1,14 @@
 //! 个人用户注册: a phone proven by an SMS code and a password make an account; with a
-//! unit chosen (专技人员注册) the 004 personal fields are required and the account waits
+//! unit chosen (专技人员注册) the personal fields (民族, 学历, 职称, 工作岗位, …) are required and the account waits
 //! for the unit's approval.
 
 use super::{passwords, session, sms_codes, users::status};
 use crate::state::AppState;
 use crate::{
     accounts::{
-        identity::{IdNumber, Phone},
-        profile_rules::{ETHNICITIES, check_email, check_real_name, check_short_text},
-        register::RegistrationForm,
+        api::RegistrationForm,
+        domain::identity::{IdNumber, Phone},
+        domain::profile_rules::{ETHNICITIES, check_email, check_real_name, check_short_text},
     },
     error::{AppError, AppResult, Validation},
     platform::server::db::is_unique_violation,
@@ -201,4 +201,13 @@ pub async fn sign_in(
 ) -> AppResult<String> {
     Ok(session::create(&state.db, &state.config, session::NewSession { user_id, ip, user_agent }, now)
         .await?)
+}
+
+/// Whether an account already holds `phone` (注册 refuses to send it a code).
+pub async fn phone_registered(db: &crate::platform::server::db::Db, phone: &str) -> AppResult<bool> {
+    let registered: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+        .bind(phone)
+        .fetch_optional(db.reader())
+        .await?;
+    Ok(registered.is_some())
 }

@@ -3,7 +3,7 @@
 
 use super::{passwords, users::status};
 use crate::{
-    accounts::{identity::IdNumber, roles::Role},
+    accounts::{domain::identity::IdNumber, domain::roles::Role},
     platform::server::db::Tx,
     units::domain::UnitStatus,
 };

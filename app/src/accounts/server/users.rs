@@ -2,8 +2,8 @@
 
 use crate::{
     accounts::{
-        identity::LoginAccount,
-        roles::{CurrentUser, Role, RoleGrant},
+        domain::identity::LoginAccount,
+        domain::roles::{CurrentUser, Role, RoleGrant},
     },
     platform::server::db::Db,
     units::domain::UnitStatus,

@@ -4,7 +4,10 @@ use super::{
 };
 use crate::state::AppState;
 use crate::{
-    accounts::{identity::IdNumber, identity_review::ReviewStatus, profile_rules::check_real_name},
+    accounts::{
+        domain::identity::IdNumber, domain::profile_rules::check_real_name,
+        domain::review_status::ReviewStatus,
+    },
     error::{AppError, AppResult, Validation},
     platform::server::{
         db::{Tx, is_unique_violation},

@@ -2,9 +2,9 @@
 //! question bank, and the online classes that offer it. A provider manages only its
 //! own; the platform admin manages all.
 
-use crate::state::AppState;
+use crate::state::{AppState, Ctx};
 use crate::{
-    accounts::roles::CurrentUser,
+    accounts::domain::roles::CurrentUser,
     catalogue::{
         domain::{Category, Mode},
         server::{may_manage, provider_scope},
@@ -12,9 +12,8 @@ use crate::{
     enrolment::domain::Status,
     error::{AppError, AppResult},
     learning::{
-        ChapterAdmin, ClassOffer, CourseAdmin, QuestionAdmin,
-        api::CourseLine,
-        domain::{CourseForm, QuestionForm, QuestionKind, check_question},
+        api::{ChapterAdmin, ClassOffer, CourseAdmin, CourseLine, QuestionAdmin},
+        domain::{CheckedQuestion, CourseForm, QuestionForm, QuestionKind, check_question},
     },
     platform::server::{
         db::Tx,
@@ -48,15 +47,15 @@ struct CourseLineRow {
     chapters: i64,
 }
 
-pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<CourseLine>> {
-    let scope = provider_scope(user)?.unwrap_or(0);
+pub async fn list(cx: &Ctx) -> AppResult<Vec<CourseLine>> {
+    let scope = provider_scope(&cx.user)?.unwrap_or(0);
     let rows: Vec<CourseLineRow> = sqlx::query_as(
         "SELECT co.id, co.title, co.category, co.hours_tenths,
                 (SELECT COUNT(*) FROM chapters ch WHERE ch.course_id = co.id) AS chapters
          FROM courses co WHERE ($1 = 0 OR co.provider_id = $1) ORDER BY co.id DESC LIMIT 500",
     )
     .bind(scope)
-    .fetch_all(state.db.reader())
+    .fetch_all(cx.state.db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -71,7 +70,8 @@ pub async fn list(state: &AppState, user: &CurrentUser) -> AppResult<Vec<CourseL
 }
 
 /// Creates (id empty) or updates a course; returns its id.
-pub async fn save(state: &AppState, user: &CurrentUser, form: &CourseForm, now: i64) -> AppResult<i64> {
+pub async fn save(cx: &Ctx, form: &CourseForm) -> AppResult<i64> {
+    let (state, user, now) = (&cx.state, &cx.user, cx.now);
     let c = form.check()?;
     let id = form.id.trim().parse::<i64>().ok();
     match id {
@@ -142,15 +142,17 @@ struct ChapterRow {
     video_file_id: Option<String>,
 }
 
+/// A question of the bank as stored (options one per line), for the console and for
+/// grading (`quiz`).
 #[derive(sqlx::FromRow)]
-struct QuestionRow {
-    id: i64,
+pub(super) struct QuestionRow {
+    pub id: i64,
     #[sqlx(try_from = "String")]
-    kind: QuestionKind,
-    stem: String,
-    options: String,
-    answer: String,
-    explanation: String,
+    pub kind: QuestionKind,
+    pub stem: String,
+    pub options: String,
+    pub answer: String,
+    pub explanation: String,
 }
 
 #[derive(sqlx::FromRow)]
@@ -161,9 +163,9 @@ struct ClassOfferRow {
     offered: i64,
 }
 
-pub async fn get(state: &AppState, user: &CurrentUser, course_id: i64) -> AppResult<CourseAdmin> {
-    let pool = state.db.reader();
-    let provider_id = managed_course(pool, user, course_id).await?;
+pub async fn get(cx: &Ctx, course_id: i64) -> AppResult<CourseAdmin> {
+    let pool = cx.state.db.reader();
+    let provider_id = managed_course(pool, &cx.user, course_id).await?;
     let course: CourseRow = sqlx::query_as(
         "SELECT title, category, hours_tenths, description, cover_file_id, quiz_count, quiz_points, pass_score
          FROM courses WHERE id = $1",
@@ -236,14 +238,9 @@ pub const VIDEO_KINDS: [FileKind; 2] = [FileKind::Webm, FileKind::Mp4];
 
 /// What can be checked before a chapter's video is read: the title, and that the
 /// caller manages the course. Saves uploading 200 MiB to hear the title was empty.
-pub async fn check_chapter(
-    state: &AppState,
-    user: &CurrentUser,
-    course_id: i64,
-    title: &str,
-) -> AppResult<()> {
+pub async fn check_chapter(cx: &Ctx, course_id: i64, title: &str) -> AppResult<()> {
     check_chapter_title(title)?;
-    managed_course(state.db.reader(), user, course_id).await?;
+    managed_course(cx.state.db.reader(), &cx.user, course_id).await?;
     Ok(())
 }
 
@@ -257,12 +254,7 @@ fn check_chapter_title(title: &str) -> AppResult<&str> {
 
 /// Streams a chapter's video to storage as it arrives (no transaction is open, and
 /// the file is never whole in memory). Its row is written by [`add_chapter`].
-pub async fn store_video<S, E>(
-    state: &AppState,
-    user: &CurrentUser,
-    filename: &str,
-    body: S,
-) -> AppResult<NewFile>
+pub async fn store_video<S, E>(cx: &Ctx, filename: &str, body: S) -> AppResult<NewFile>
 where
     S: futures::Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
@@ -270,11 +262,11 @@ where
     let upload = StreamUpload {
         purpose: "chapter_video",
         filename,
-        max_bytes: state.config.video_limit_bytes,
+        max_bytes: cx.state.config.video_limit_bytes,
         accepted: &VIDEO_KINDS,
-        owner_user_id: user.id,
+        owner_user_id: cx.user.id,
     };
-    files::put_stream(&state.storage, upload, body).await.map_err(|mut err| {
+    files::put_stream(&cx.state.storage, upload, body).await.map_err(|mut err| {
         for f in &mut err.fields {
             f.field = "video".into();
         }
@@ -286,28 +278,27 @@ where
 /// deleted again if the chapter is refused. The length comes from the file's header
 /// when it states it, else from the form (`duration_seconds`).
 pub async fn add_chapter(
-    state: &AppState,
-    user: &CurrentUser,
+    cx: &Ctx,
     course_id: i64,
     title: &str,
     typed_seconds: &str,
     video: NewFile,
 ) -> AppResult<i64> {
-    let added = add_stored_chapter(state, user, course_id, title, typed_seconds, &video).await;
+    let added = add_stored_chapter(cx, course_id, title, typed_seconds, &video).await;
     if added.is_err() {
-        files::discard(&state.storage, &video.record).await;
+        files::discard(&cx.state.storage, &video.record).await;
     }
     added
 }
 
 async fn add_stored_chapter(
-    state: &AppState,
-    user: &CurrentUser,
+    cx: &Ctx,
     course_id: i64,
     title: &str,
     typed_seconds: &str,
     video: &NewFile,
 ) -> AppResult<i64> {
+    let (state, user) = (&cx.state, &cx.user);
     let title = check_chapter_title(title)?;
     let size = u64::try_from(video.record.size_bytes).unwrap_or(0);
     let read = media::stored_duration_ms(&state.storage, &video.record.storage_key, size)
@@ -360,13 +351,8 @@ pub async fn insert_chapter(
 
 /// Sets the course's cover picture (JPEG or PNG). The picture is stored before the
 /// transaction; only its row and the course's link are written inside.
-pub async fn set_cover(
-    state: &AppState,
-    user: &CurrentUser,
-    course_id: i64,
-    filename: &str,
-    image: Bytes,
-) -> AppResult<()> {
+pub async fn set_cover(cx: &Ctx, course_id: i64, filename: &str, image: Bytes) -> AppResult<()> {
+    let (state, user) = (&cx.state, &cx.user);
     managed_course(state.db.reader(), user, course_id).await?;
     let cover = files::put(
         &state.storage,
@@ -414,56 +400,40 @@ pub async fn set_cover(
     Ok(())
 }
 
-pub async fn add_question(
-    state: &AppState,
-    user: &CurrentUser,
-    form: &QuestionForm,
-    now: i64,
-) -> AppResult<i64> {
+pub async fn add_question(cx: &Ctx, form: &QuestionForm) -> AppResult<i64> {
     let course_id = form.course_id.trim().parse::<i64>().map_err(|_| AppError::not_found("课程不存在"))?;
     let q = check_question(form)?;
-    let mut tx = state.db.begin().await?;
-    managed_course(&mut *tx, user, course_id).await?;
-    let id = insert_question(&mut tx, course_id, q.kind, &q.stem, &q.options, &q.answer, &q.explanation, now)
-        .await?;
+    let mut tx = cx.state.db.begin().await?;
+    managed_course(&mut *tx, &cx.user, course_id).await?;
+    let id = insert_question(&mut tx, course_id, &q, cx.now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_question(
-    tx: &mut Tx,
-    course_id: i64,
-    kind: QuestionKind,
-    stem: &str,
-    options: &[String],
-    answer: &str,
-    explanation: &str,
-    now: i64,
-) -> AppResult<i64> {
+pub async fn insert_question(tx: &mut Tx, course_id: i64, q: &CheckedQuestion, now: i64) -> AppResult<i64> {
     Ok(sqlx::query_scalar(
         "INSERT INTO questions (course_id, kind, stem, options, answer, explanation, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(course_id)
-    .bind(kind.code())
-    .bind(stem)
-    .bind(options.join("\n"))
-    .bind(answer)
-    .bind(explanation)
+    .bind(q.kind.code())
+    .bind(&q.stem)
+    .bind(q.options.join("\n"))
+    .bind(&q.answer)
+    .bind(&q.explanation)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?)
 }
 
-pub async fn delete_question(state: &AppState, user: &CurrentUser, question_id: i64) -> AppResult<i64> {
-    let mut tx = state.db.begin().await?;
+pub async fn delete_question(cx: &Ctx, question_id: i64) -> AppResult<i64> {
+    let mut tx = cx.state.db.begin().await?;
     let course_id: i64 = sqlx::query_scalar("SELECT course_id FROM questions WHERE id = $1")
         .bind(question_id)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| AppError::not_found("题目不存在"))?;
-    managed_course(&mut *tx, user, course_id).await?;
+    managed_course(&mut *tx, &cx.user, course_id).await?;
     // Attempts keep the ids of the questions they drew (grading and the review read
     // them), so a question some trainee has been given stays.
     let drawn: Option<i64> = sqlx::query_scalar(
@@ -483,14 +453,9 @@ pub async fn delete_question(state: &AppState, user: &CurrentUser, question_id: 
 }
 
 /// Which of the provider's online classes offer the course (the checked ones).
-pub async fn set_classes(
-    state: &AppState,
-    user: &CurrentUser,
-    course_id: i64,
-    class_ids: &[i64],
-) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
-    let provider_id = managed_course(&mut *tx, user, course_id).await?;
+pub async fn set_classes(cx: &Ctx, course_id: i64, class_ids: &[i64]) -> AppResult<()> {
+    let mut tx = cx.state.db.begin().await?;
+    let provider_id = managed_course(&mut *tx, &cx.user, course_id).await?;
     for class_id in class_ids {
         let ok: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM classes WHERE id = $1 AND provider_id = $2 AND mode = $3",

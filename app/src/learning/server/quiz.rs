@@ -2,71 +2,47 @@
 //! handed in; handing in is one transaction that grades, stores, and — at the pass line
 //! — credits the course's hours exactly once (a unique key on the credit).
 
-use super::study::{STUDYING, course_progress_of, earned};
-use crate::state::AppState;
+use super::{
+    courses::QuestionRow,
+    study::{CourseHoursRow, course_progress_of, earned, own_selection},
+};
+use crate::state::Ctx;
 use crate::{
     catalogue::domain::Category,
     enrolment::domain::{Event, Status},
     error::{AppError, AppResult},
     learning::{
-        QuizGate, QuizQuestion, QuizResult, QuizReviewLine, QuizSheet,
+        api::{QuizGate, QuizQuestion, QuizResult, QuizReviewLine, QuizSheet},
         domain::{AnswerKey, HoursByCategory, QuestionKind, draw, grade},
     },
-    platform::server::db::{Tx, placeholders},
+    platform::server::db::{Db, Tx, placeholders},
 };
 use rand::seq::SliceRandom;
 use std::collections::HashMap;
 
-/// The quiz of a course the user studies, in the class of their selection.
-#[derive(sqlx::FromRow)]
-struct CourseQuiz {
-    class_id: i64,
-    course_id: i64,
-    title: String,
-    quiz_count: i64,
-    quiz_points: i64,
-    pass_score: i64,
-}
-
-/// The quiz of a course the user studies, by their selection. Another user's
-/// selection answers like one that does not exist.
-async fn own_quiz(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<CourseQuiz> {
-    let row: Option<CourseQuiz> = sqlx::query_as(&format!(
-        "SELECT s.class_id, s.course_id, co.title, co.quiz_count, co.quiz_points, co.pass_score
-         FROM course_selections s JOIN courses co ON co.id = s.course_id
-         WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
-             SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
-             AND r.status IN {STUDYING})"
-    ))
-    .bind(selection_id)
-    .bind(user_id)
-    .fetch_optional(state.db.reader())
-    .await?;
-    row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))
-}
-
-async fn open_attempt(state: &AppState, selection_id: i64) -> AppResult<Option<i64>> {
+async fn open_attempt(db: &Db, selection_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM quiz_attempts WHERE selection_id = $1 AND submitted_at IS NULL ORDER BY id DESC LIMIT 1",
     )
     .bind(selection_id)
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?)
 }
 
-pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<QuizGate> {
-    let quiz = own_quiz(state, user_id, selection_id).await?;
+pub async fn gate(cx: &Ctx, selection_id: i64) -> AppResult<QuizGate> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let quiz = own_selection(db, user_id, selection_id).await?;
     let passed: Option<i64> = sqlx::query_scalar("SELECT passed_at FROM course_selections WHERE id = $1")
         .bind(selection_id)
-        .fetch_one(state.db.reader())
+        .fetch_one(db.reader())
         .await?;
     Ok(QuizGate {
         selection_id,
         class_id: quiz.class_id,
-        progress: course_progress_of(state, user_id, quiz.course_id).await?,
-        course_title: quiz.title,
+        progress: course_progress_of(db, user_id, quiz.course_id).await?,
+        course_title: quiz.course_title,
         passed: passed.is_some(),
-        open_attempt: open_attempt(state, selection_id).await?,
+        open_attempt: open_attempt(db, selection_id).await?,
         question_count: quiz.quiz_count,
         pass_score: quiz.pass_score,
     })
@@ -74,18 +50,20 @@ pub async fn gate(state: &AppState, user_id: i64, selection_id: i64) -> AppResul
 
 /// 开始测验 / 继续测验: only at 100 % of the course; an attempt not handed in is
 /// continued; a new one prefers questions not seen before.
-pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) -> AppResult<i64> {
-    let quiz = own_quiz(state, user_id, selection_id).await?;
+pub async fn start(cx: &Ctx, selection_id: i64) -> AppResult<i64> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let now = cx.now;
+    let quiz = own_selection(db, user_id, selection_id).await?;
     let course_id = quiz.course_id;
-    if course_progress_of(state, user_id, course_id).await? < 100 {
+    if course_progress_of(db, user_id, course_id).await? < 100 {
         return Err(AppError::conflict("请先学完全部章节，再参加课后测验"));
     }
-    if let Some(id) = open_attempt(state, selection_id).await? {
+    if let Some(id) = open_attempt(db, selection_id).await? {
         return Ok(id);
     }
     let bank: Vec<i64> = sqlx::query_scalar("SELECT id FROM questions WHERE course_id = $1 ORDER BY id")
         .bind(quiz.course_id)
-        .fetch_all(state.db.reader())
+        .fetch_all(db.reader())
         .await?;
     if bank.is_empty() {
         return Err(AppError::conflict("该课程暂无测验题目，请联系培训机构"));
@@ -93,7 +71,7 @@ pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) 
     let earlier: Vec<String> =
         sqlx::query_scalar("SELECT questions FROM quiz_attempts WHERE selection_id = $1")
             .bind(selection_id)
-            .fetch_all(state.db.reader())
+            .fetch_all(db.reader())
             .await?;
     let seen: Vec<i64> = earlier.iter().flat_map(|ids| parse_ids(ids)).collect();
     let count = usize::try_from(quiz.quiz_count).unwrap_or(0).max(1);
@@ -108,13 +86,13 @@ pub async fn start(state: &AppState, user_id: i64, selection_id: i64, now: i64) 
     .bind(selection_id)
     .bind(format_ids(&drawn))
     .bind(now)
-    .fetch_optional(state.db.writer())
+    .fetch_optional(db.writer())
     .await?;
     match inserted {
         Some(id) => Ok(id),
-        None => open_attempt(state, selection_id)
-            .await?
-            .ok_or_else(|| AppError::conflict("测验状态已变化，请重试")),
+        None => {
+            open_attempt(db, selection_id).await?.ok_or_else(|| AppError::conflict("测验状态已变化，请重试"))
+        }
     }
 }
 
@@ -141,13 +119,13 @@ struct OwnAttempt {
     submitted: bool,
 }
 
-async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<OwnAttempt> {
+async fn own_attempt(db: &Db, user_id: i64, attempt_id: i64) -> AppResult<OwnAttempt> {
     let row: Option<AttemptRow> = sqlx::query_as(
         "SELECT selection_id, questions, submitted_at FROM quiz_attempts WHERE id = $1 AND user_id = $2",
     )
     .bind(attempt_id)
     .bind(user_id)
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
     Ok(OwnAttempt {
@@ -157,19 +135,8 @@ async fn own_attempt(state: &AppState, user_id: i64, attempt_id: i64) -> AppResu
     })
 }
 
-#[derive(sqlx::FromRow)]
-struct QuestionRow {
-    id: i64,
-    #[sqlx(try_from = "String")]
-    kind: QuestionKind,
-    stem: String,
-    options: String,
-    answer: String,
-    explanation: String,
-}
-
 /// The questions of an attempt, in the attempt's order, in one query.
-async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>> {
+async fn questions(db: &Db, ids: &[i64]) -> AppResult<Vec<QuestionRow>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -182,7 +149,7 @@ async fn questions(state: &AppState, ids: &[i64]) -> AppResult<Vec<QuestionRow>>
         query = query.bind(id);
     }
     let mut by_id: HashMap<i64, QuestionRow> =
-        query.fetch_all(state.db.reader()).await?.into_iter().map(|row| (row.id, row)).collect();
+        query.fetch_all(db.reader()).await?.into_iter().map(|row| (row.id, row)).collect();
     ids.iter()
         .map(|id| {
             by_id
@@ -206,18 +173,19 @@ fn public_question(row: &QuestionRow) -> QuizQuestion {
 }
 
 /// The answer sheet: questions without their answers.
-pub async fn sheet(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizSheet> {
-    let attempt = own_attempt(state, user_id, attempt_id).await?;
+pub async fn sheet(cx: &Ctx, attempt_id: i64) -> AppResult<QuizSheet> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let attempt = own_attempt(db, user_id, attempt_id).await?;
     if attempt.submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
     let selection_id = attempt.selection_id;
-    let quiz = own_quiz(state, user_id, selection_id).await?;
-    let rows = questions(state, &attempt.questions).await?;
+    let quiz = own_selection(db, user_id, selection_id).await?;
+    let rows = questions(db, &attempt.questions).await?;
     Ok(QuizSheet {
         attempt_id,
         selection_id,
-        course_title: quiz.title,
+        course_title: quiz.course_title,
         points: quiz.quiz_points,
         pass_score: quiz.pass_score,
         questions: rows.iter().map(public_question).collect(),
@@ -231,26 +199,22 @@ fn key(row: &QuestionRow) -> AnswerKey {
 
 /// 交卷: graded and stored once; at the pass line the course is passed and its hours
 /// credited to the trainee for the class's year and the course's category.
-pub async fn submit(
-    state: &AppState,
-    user_id: i64,
-    attempt_id: i64,
-    given: &[(i64, String)],
-    now: i64,
-) -> AppResult<()> {
-    let attempt = own_attempt(state, user_id, attempt_id).await?;
+pub async fn submit(cx: &Ctx, attempt_id: i64, given: &[(i64, String)]) -> AppResult<()> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let now = cx.now;
+    let attempt = own_attempt(db, user_id, attempt_id).await?;
     if attempt.submitted {
         return Err(AppError::conflict("该测验已交卷"));
     }
     let selection_id = attempt.selection_id;
-    let quiz = own_quiz(state, user_id, selection_id).await?;
+    let quiz = own_selection(db, user_id, selection_id).await?;
     let (class_id, course_id) = (quiz.class_id, quiz.course_id);
-    let rows = questions(state, &attempt.questions).await?;
+    let rows = questions(db, &attempt.questions).await?;
     let keys: Vec<AnswerKey> = rows.iter().map(key).collect();
     let graded = grade(&keys, given, quiz.quiz_points, quiz.pass_score);
     let answers =
         graded.answers.iter().map(|a| format!("{}:{}", a.question_id, a.given)).collect::<Vec<_>>().join(",");
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let handed_in = sqlx::query(
         "UPDATE quiz_attempts SET answers = $1, score = $2, passed = $3, submitted_at = $4
          WHERE id = $5 AND user_id = $6 AND submitted_at IS NULL",
@@ -364,32 +328,26 @@ struct ResultRow {
     submitted_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
-struct CourseHoursRow {
-    #[sqlx(try_from = "String")]
-    category: Category,
-    hours_tenths: i64,
-}
-
 /// The result of a handed-in attempt: score, each answer, the right one, 题析.
-pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResult<QuizResult> {
+pub async fn result(cx: &Ctx, attempt_id: i64) -> AppResult<QuizResult> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
     let row: Option<ResultRow> = sqlx::query_as(
         "SELECT selection_id, questions, answers, score, passed, submitted_at FROM quiz_attempts
          WHERE id = $1 AND user_id = $2",
     )
     .bind(attempt_id)
     .bind(user_id)
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?;
     let attempt = row.ok_or_else(|| AppError::not_found("测验不存在"))?;
     if attempt.submitted_at.is_none() {
         return Err(AppError::conflict("该测验尚未交卷"));
     }
     let selection_id = attempt.selection_id;
-    let quiz = own_quiz(state, user_id, selection_id).await?;
+    let quiz = own_selection(db, user_id, selection_id).await?;
     let course: CourseHoursRow = sqlx::query_as("SELECT category, hours_tenths FROM courses WHERE id = $1")
         .bind(quiz.course_id)
-        .fetch_one(state.db.reader())
+        .fetch_one(db.reader())
         .await?;
     let given: Vec<(i64, String)> = attempt
         .answers
@@ -399,7 +357,7 @@ pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResul
             Some((id.parse().ok()?, answer.to_owned()))
         })
         .collect();
-    let rows = questions(state, &parse_ids(&attempt.questions)).await?;
+    let rows = questions(db, &parse_ids(&attempt.questions)).await?;
     let lines = rows
         .iter()
         .map(|row| {
@@ -419,7 +377,7 @@ pub async fn result(state: &AppState, user_id: i64, attempt_id: i64) -> AppResul
         attempt_id,
         selection_id,
         class_id: quiz.class_id,
-        course_title: quiz.title,
+        course_title: quiz.course_title,
         score: attempt.score.unwrap_or(0),
         pass_score: quiz.pass_score,
         passed: attempt.passed != 0,

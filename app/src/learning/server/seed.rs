@@ -5,10 +5,10 @@
 use super::courses::{insert_chapter, insert_question};
 use crate::state::AppState;
 use crate::{
-    accounts::roles::Role,
+    accounts::domain::roles::Role,
     catalogue::domain::{Category, Mode},
     enrolment::domain::Status,
-    learning::domain::QuestionKind,
+    learning::domain::{CheckedQuestion, QuestionKind},
     orders::domain::{OrderStatus, lines_for, order_number},
     payments::domain::PaymentStatus,
     platform::{
@@ -273,8 +273,14 @@ pub async fn seed(state: &AppState, tx: &mut Tx, provider_id: i64, now: i64) -> 
                 .map_err(|e| sqlx::Error::Protocol(e.message))?;
         }
         for (kind, stem, options, answer, explanation) in course.questions {
-            let options: Vec<String> = options.lines().map(str::to_owned).collect();
-            insert_question(tx, course_id, *kind, stem, &options, answer, explanation, now)
+            let question = CheckedQuestion {
+                kind: *kind,
+                stem: (*stem).to_owned(),
+                options: options.lines().map(str::to_owned).collect(),
+                answer: (*answer).to_owned(),
+                explanation: (*explanation).to_owned(),
+            };
+            insert_question(tx, course_id, &question, now)
                 .await
                 .map_err(|e| sqlx::Error::Protocol(e.message))?;
         }

@@ -2,20 +2,22 @@
 //! and its heartbeats. Every read starts from the caller's own paid registration, so
 //! another trainee's class, course or chapter answers like one that does not exist.
 
-use crate::state::AppState;
+use crate::state::{AppState, Ctx};
 use crate::{
     catalogue::domain::{Category, Mode},
     error::{AppError, AppResult},
     learning::{
-        ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
-        SelectionView,
+        api::{
+            ChapterLine, ClassHome, CourseCard, HeartbeatAnswer, MyClass, PlayerView, SelectedCourse,
+            SelectionView,
+        },
         domain::{
             HoursByCategory, Segment, TOLERANCE_MS, check_selection, course_progress, furthest_from_start,
             per_mille,
         },
         server::heartbeats::Beat,
     },
-    platform::server::crypto::random_token,
+    platform::server::{crypto::random_token, db::Db},
 };
 
 /// Registration statuses that open an online class for study.
@@ -39,7 +41,7 @@ struct StudiedClass {
     required: HoursByCategory,
 }
 
-async fn studied_class(state: &AppState, user_id: i64, class_id: i64) -> AppResult<StudiedClass> {
+async fn studied_class(db: &Db, user_id: i64, class_id: i64) -> AppResult<StudiedClass> {
     let row: Option<StudiedClassRow> = sqlx::query_as(&format!(
         "SELECT c.title, c.year, c.notice, c.hours_public, c.hours_professional, c.hours_elective
          FROM classes c WHERE c.id = $1 AND c.mode = $3 AND EXISTS (
@@ -48,7 +50,7 @@ async fn studied_class(state: &AppState, user_id: i64, class_id: i64) -> AppResu
     .bind(class_id)
     .bind(user_id)
     .bind(Mode::Online.code())
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?;
     let row = row.ok_or_else(|| AppError::not_found("班级不存在或尚未开通"))?;
     Ok(StudiedClass {
@@ -116,7 +118,8 @@ struct PassedCourseRow {
 
 /// 我的班级: the user's paid online classes, with the hours earned and the courses
 /// chosen in each (three queries, however many classes).
-pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass>> {
+pub async fn my_classes(cx: &Ctx) -> AppResult<Vec<MyClass>> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
     let rows: Vec<MyClassRow> = sqlx::query_as(&format!(
         "SELECT c.id, c.title, c.year, c.hours_public, c.hours_professional, c.hours_elective,
                 (SELECT COUNT(*) FROM course_selections s WHERE s.user_id = $1 AND s.class_id = c.id)
@@ -127,14 +130,14 @@ pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass
     ))
     .bind(user_id)
     .bind(Mode::Online.code())
-    .fetch_all(state.db.reader())
+    .fetch_all(db.reader())
     .await?;
     let passed: Vec<PassedCourseRow> = sqlx::query_as(
         "SELECT s.class_id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.passed_at IS NOT NULL",
     )
     .bind(user_id)
-    .fetch_all(state.db.reader())
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -162,14 +165,14 @@ pub async fn my_classes(state: &AppState, user_id: i64) -> AppResult<Vec<MyClass
 
 /// A course's category and hours.
 #[derive(sqlx::FromRow)]
-struct CourseHoursRow {
+pub(super) struct CourseHoursRow {
     #[sqlx(try_from = "String")]
-    category: Category,
-    hours_tenths: i64,
+    pub category: Category,
+    pub hours_tenths: i64,
 }
 
 impl CourseHoursRow {
-    fn pair(&self) -> (Category, i64) {
+    pub fn pair(&self) -> (Category, i64) {
         (self.category, self.hours_tenths)
     }
 }
@@ -204,7 +207,7 @@ struct SelectedCourseRow {
 }
 
 /// The user's confirmed courses in a class, with progress and results, in one query.
-async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppResult<Vec<SelectedCourse>> {
+async fn selected_courses(db: &Db, user_id: i64, class_id: i64) -> AppResult<Vec<SelectedCourse>> {
     let rows: Vec<SelectedCourseRow> = sqlx::query_as(&format!(
         "SELECT s.id AS selection_id, s.passed_at,
                 (SELECT COUNT(*) FROM chapter_progress cp JOIN chapters ch ON ch.id = cp.chapter_id
@@ -217,7 +220,7 @@ async fn selected_courses(state: &AppState, user_id: i64, class_id: i64) -> AppR
     ))
     .bind(user_id)
     .bind(class_id)
-    .fetch_all(state.db.reader())
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -242,21 +245,22 @@ struct ChaptersDoneRow {
 }
 
 /// Per cent of a course's chapters the user has completed.
-pub async fn course_progress_of(state: &AppState, user_id: i64, course_id: i64) -> AppResult<i64> {
+pub async fn course_progress_of(db: &Db, user_id: i64, course_id: i64) -> AppResult<i64> {
     let row: ChaptersDoneRow = sqlx::query_as(
         "SELECT COUNT(*) AS chapters, COUNT(p.completed_at) AS done FROM chapters ch
          LEFT JOIN chapter_progress p ON p.chapter_id = ch.id AND p.user_id = $1 WHERE ch.course_id = $2",
     )
     .bind(user_id)
     .bind(course_id)
-    .fetch_one(state.db.reader())
+    .fetch_one(db.reader())
     .await?;
     Ok(course_progress(usize::try_from(row.done).unwrap_or(0), usize::try_from(row.chapters).unwrap_or(0)))
 }
 
-pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppResult<ClassHome> {
-    let class = studied_class(state, user_id, class_id).await?;
-    let courses = selected_courses(state, user_id, class_id).await?;
+pub async fn class_home(cx: &Ctx, class_id: i64) -> AppResult<ClassHome> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let class = studied_class(db, user_id, class_id).await?;
+    let courses = selected_courses(db, user_id, class_id).await?;
     let selected = HoursByCategory::sum(
         &courses.iter().map(|c| (c.course.category, c.course.hours_tenths)).collect::<Vec<_>>(),
     );
@@ -279,20 +283,21 @@ pub async fn class_home(state: &AppState, user_id: i64, class_id: i64) -> AppRes
     })
 }
 
-pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> AppResult<SelectionView> {
-    let class = studied_class(state, user_id, class_id).await?;
+pub async fn selection_view(cx: &Ctx, class_id: i64) -> AppResult<SelectionView> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let class = studied_class(db, user_id, class_id).await?;
     let rows: Vec<CardRow> = sqlx::query_as(&format!(
         "SELECT {CARD_COLUMNS} FROM class_courses cc JOIN courses co ON co.id = cc.course_id
          JOIN providers p ON p.id = co.provider_id WHERE cc.class_id = $1 ORDER BY co.category, co.id"
     ))
     .bind(class_id)
-    .fetch_all(state.db.reader())
+    .fetch_all(db.reader())
     .await?;
     let confirmed: Vec<i64> =
         sqlx::query_scalar("SELECT course_id FROM course_selections WHERE user_id = $1 AND class_id = $2")
             .bind(user_id)
             .bind(class_id)
-            .fetch_all(state.db.reader())
+            .fetch_all(db.reader())
             .await?;
     Ok(SelectionView {
         class_id,
@@ -307,31 +312,26 @@ pub async fn selection_view(state: &AppState, user_id: i64, class_id: i64) -> Ap
 #[derive(sqlx::FromRow)]
 struct SelectedHoursRow {
     id: i64,
-    #[sqlx(try_from = "String")]
-    category: Category,
-    hours_tenths: i64,
+    #[sqlx(flatten)]
+    hours: CourseHoursRow,
 }
 
 impl SelectedHoursRow {
     fn pair(&self) -> (Category, i64) {
-        (self.category, self.hours_tenths)
+        self.hours.pair()
     }
 }
 
 /// 确认选中的课程: the server re-checks that each course belongs to the class, is not
 /// chosen twice, and fits the requirement on top of what is already confirmed.
-pub async fn confirm_selection(
-    state: &AppState,
-    user_id: i64,
-    class_id: i64,
-    course_ids: &[i64],
-    now: i64,
-) -> AppResult<usize> {
-    let required = studied_class(state, user_id, class_id).await?.required;
+pub async fn confirm_selection(cx: &Ctx, class_id: i64, course_ids: &[i64]) -> AppResult<usize> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let now = cx.now;
+    let required = studied_class(db, user_id, class_id).await?.required;
     if course_ids.is_empty() {
         return Err(AppError::invalid_field("courses", "请先选择课程"));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = db.begin().await?;
     let confirmed: Vec<SelectedHoursRow> = sqlx::query_as(
         "SELECT co.id, co.category, co.hours_tenths FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.user_id = $1 AND s.class_id = $2",
@@ -373,17 +373,22 @@ pub async fn confirm_selection(
     Ok(adding.len())
 }
 
-/// A selection of the user in a class they study.
+/// A selection of the user in a class they study, with its course's quiz settings.
 #[derive(sqlx::FromRow)]
-struct OwnSelection {
-    class_id: i64,
-    course_id: i64,
-    course_title: String,
+pub(super) struct OwnSelection {
+    pub class_id: i64,
+    pub course_id: i64,
+    pub course_title: String,
+    pub quiz_count: i64,
+    pub quiz_points: i64,
+    pub pass_score: i64,
 }
 
-async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> AppResult<OwnSelection> {
+/// A selection of the user in a class they study (the player, the quiz). Another
+/// user's selection answers like one that does not exist.
+pub(super) async fn own_selection(db: &Db, user_id: i64, selection_id: i64) -> AppResult<OwnSelection> {
     let row: Option<OwnSelection> = sqlx::query_as(&format!(
-        "SELECT s.class_id, s.course_id, co.title AS course_title
+        "SELECT s.class_id, s.course_id, co.title AS course_title, co.quiz_count, co.quiz_points, co.pass_score
          FROM course_selections s JOIN courses co ON co.id = s.course_id
          WHERE s.id = $1 AND s.user_id = $2 AND EXISTS (
              SELECT 1 FROM registrations r WHERE r.class_id = s.class_id AND r.user_id = s.user_id
@@ -391,7 +396,7 @@ async fn own_selection(state: &AppState, user_id: i64, selection_id: i64) -> App
     ))
     .bind(selection_id)
     .bind(user_id)
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?;
     row.ok_or_else(|| AppError::not_found("课程不存在或尚未选课"))
 }
@@ -410,13 +415,9 @@ struct PlayerChapterRow {
     completed_at: Option<i64>,
 }
 
-pub async fn player(
-    state: &AppState,
-    user_id: i64,
-    selection_id: i64,
-    chapter: Option<i64>,
-) -> AppResult<PlayerView> {
-    let selection = own_selection(state, user_id, selection_id).await?;
+pub async fn player(cx: &Ctx, selection_id: i64, chapter: Option<i64>) -> AppResult<PlayerView> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let selection = own_selection(db, user_id, selection_id).await?;
     let rows: Vec<PlayerChapterRow> = sqlx::query_as(
         "SELECT ch.id, ch.position, ch.title, ch.duration_ms, ch.video_file_id, p.covered_ms, p.position_ms,
                     p.segments, p.completed_at
@@ -425,7 +426,7 @@ pub async fn player(
     )
     .bind(user_id)
     .bind(selection.course_id)
-    .fetch_all(state.db.reader())
+    .fetch_all(db.reader())
     .await?;
     if rows.is_empty() {
         return Err(AppError::not_found("该课程还没有章节"));
@@ -482,14 +483,10 @@ pub const PLAYBACK_LEASE_MS: i64 = 45_000;
 /// device holds it (heartbeats within the lease). A reloaded page presents the token
 /// it held (kept in the tab's session storage) and takes its own playback back.
 /// Returns the token its heartbeats carry.
-pub async fn start_playback(
-    state: &AppState,
-    user_id: i64,
-    chapter_id: i64,
-    previous_token: &str,
-    now: i64,
-) -> AppResult<String> {
-    chapter_of_studied_course(state, user_id, chapter_id).await?;
+pub async fn start_playback(cx: &Ctx, chapter_id: i64, previous_token: &str) -> AppResult<String> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
+    let now = cx.now;
+    chapter_of_studied_course(db, user_id, chapter_id).await?;
     let token = random_token(16);
     let taken = sqlx::query(
         "INSERT INTO playbacks (user_id, token, chapter_id, seen_at, slack_ms) VALUES ($1, $2, $3, $4, $7)
@@ -508,7 +505,7 @@ pub async fn start_playback(
     // The lease row outlives its players, and with it the slack of the heartbeat rule
     // (see `apply_heartbeat`): only the time since the last heartbeat gives it back.
     .bind(TOLERANCE_MS)
-    .execute(state.db.writer())
+    .execute(db.writer())
     .await?;
     if taken.rows_affected() == 0 {
         return Err(AppError::conflict("您正在其他页面或设备上学习，同一账号同时只能播放一个课程"));
@@ -518,11 +515,12 @@ pub async fn start_playback(
 
 /// The player was closed: its playback ends at once (a stale token changes nothing).
 /// The row stays, without a token, so that the next player keeps its slack.
-pub async fn stop_playback(state: &AppState, user_id: i64, token: &str) -> AppResult<()> {
+pub async fn stop_playback(cx: &Ctx, token: &str) -> AppResult<()> {
+    let (db, user_id) = (&cx.state.db, cx.user.id);
     sqlx::query("UPDATE playbacks SET token = '' WHERE user_id = $1 AND token = $2")
         .bind(user_id)
         .bind(token)
-        .execute(state.db.writer())
+        .execute(db.writer())
         .await?;
     Ok(())
 }
@@ -538,11 +536,7 @@ struct StudiedChapter {
 
 /// The chapter's length and course, if the user studies that course, and whether the
 /// study of that course has started.
-async fn chapter_of_studied_course(
-    state: &AppState,
-    user_id: i64,
-    chapter_id: i64,
-) -> AppResult<StudiedChapter> {
+async fn chapter_of_studied_course(db: &Db, user_id: i64, chapter_id: i64) -> AppResult<StudiedChapter> {
     let row: Option<StudiedChapter> = sqlx::query_as(&format!(
         "SELECT ch.duration_ms, ch.course_id, MIN(s.started_at) AS started_at FROM chapters ch
          JOIN course_selections s ON s.course_id = ch.course_id
@@ -553,7 +547,7 @@ async fn chapter_of_studied_course(
     ))
     .bind(chapter_id)
     .bind(user_id)
-    .fetch_optional(state.db.reader())
+    .fetch_optional(db.reader())
     .await?;
     row.ok_or_else(|| AppError::not_found("章节不存在或尚未选课"))
 }
@@ -570,7 +564,7 @@ pub async fn heartbeat(
     position_ms: Option<i64>,
     now: i64,
 ) -> AppResult<HeartbeatAnswer> {
-    let chapter = chapter_of_studied_course(state, user_id, chapter_id).await?;
+    let chapter = chapter_of_studied_course(&state.db, user_id, chapter_id).await?;
     let duration_ms = chapter.duration_ms;
     let written = state
         .heartbeats

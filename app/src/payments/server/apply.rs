@@ -12,10 +12,7 @@ use crate::{
     error::{AppError, AppResult},
     messages::server as messages,
     orders::domain::OrderStatus,
-    payments::{
-        domain::{PaymentNotice, PaymentStatus, ReturnReason},
-        transfer::TRANSFER,
-    },
+    payments::domain::{PaymentNotice, PaymentStatus, ReturnReason, TRANSFER},
     platform::{money::Fen, server::db::Tx},
     refunds::server::{self as refunds, Return},
 };

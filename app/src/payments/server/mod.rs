@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod provider;
+pub mod repo;
 pub mod sandbox;
 pub mod service;
 

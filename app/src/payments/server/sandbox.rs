@@ -315,13 +315,15 @@ impl Sandbox {
         Ok(delivered)
     }
 
-    /// Checks a notification's headers, freshness and signature over `body`.
-    fn verify_signed(
+    /// Checks a notification's headers, freshness and signature over `body`, then reads
+    /// the body, which must report success.
+    fn verify_signed<T: serde::de::DeserializeOwned>(
         &self,
         headers: &http::HeaderMap,
         body: &str,
         now: i64,
-    ) -> Result<(), NotificationRefused> {
+        succeeded: fn(&T) -> bool,
+    ) -> Result<T, NotificationRefused> {
         if !self.enabled {
             return Err(NotificationRefused::Disabled);
         }
@@ -343,7 +345,12 @@ impl Sandbox {
             .ok_or(NotificationRefused::BadSignature)?;
         self.verifying
             .verify(signing_message(timestamp, nonce, body).as_bytes(), &signature)
-            .map_err(|_| NotificationRefused::BadSignature)
+            .map_err(|_| NotificationRefused::BadSignature)?;
+        let notice: T = serde_json::from_str(body).map_err(|_| NotificationRefused::BadBody)?;
+        if !succeeded(&notice) {
+            return Err(NotificationRefused::BadBody);
+        }
+        Ok(notice)
     }
 }
 
@@ -423,12 +430,7 @@ impl PaymentProvider for Sandbox {
         body: &str,
         now: i64,
     ) -> Result<PaymentNotice, NotificationRefused> {
-        self.verify_signed(headers, body, now)?;
-        let notice: PaymentNotice = serde_json::from_str(body).map_err(|_| NotificationRefused::BadBody)?;
-        if notice.trade_state != "SUCCESS" {
-            return Err(NotificationRefused::BadBody);
-        }
-        Ok(notice)
+        self.verify_signed(headers, body, now, |notice: &PaymentNotice| notice.trade_state == "SUCCESS")
     }
 
     /// Like a real gateway, refuses a refund of an unpaid transaction, or one that
@@ -523,12 +525,7 @@ impl PaymentProvider for Sandbox {
         body: &str,
         now: i64,
     ) -> Result<RefundNotice, NotificationRefused> {
-        self.verify_signed(headers, body, now)?;
-        let notice: RefundNotice = serde_json::from_str(body).map_err(|_| NotificationRefused::BadBody)?;
-        if notice.refund_status != "SUCCESS" {
-            return Err(NotificationRefused::BadBody);
-        }
-        Ok(notice)
+        self.verify_signed(headers, body, now, |notice: &RefundNotice| notice.refund_status == "SUCCESS")
     }
 }
 

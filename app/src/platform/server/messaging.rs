@@ -10,7 +10,7 @@
 //! `XUESHI_SMS_OUTBOX_IN_PRODUCTION=staging` says it is a staging server.
 
 use super::{config::Config, db::Tx};
-use crate::{accounts::identity::mask_phone, platform::time::now_ms};
+use crate::platform::{text::mask_phone, time::now_ms};
 use std::{fmt::Debug, pin::Pin, sync::Arc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 use crate::{
     platform::server::db::Db,
     units::{
-        directory::{RegionOption, UnitOption},
+        api::{RegionOption, UnitOption},
         domain::{Department, DepartmentNode, UnitStatus, department_tree as build_tree, region_prefix},
     },
 };

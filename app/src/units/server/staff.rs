@@ -2,12 +2,13 @@
 //! phone (an invitation for an existing account, a new account otherwise) and the
 //! batch import, one transaction per row.
 
-use crate::state::AppState;
+use crate::platform::text::mask_phone;
+use crate::state::{AppState, Ctx};
 use crate::{
     accounts::{
-        identity::{IdNumber, Phone, mask_phone},
-        profile_rules::{Gender, check_real_name},
-        roles::CurrentUser,
+        domain::identity::{IdNumber, Phone},
+        domain::profile_rules::{Gender, check_real_name},
+        domain::roles::CurrentUser,
         server::{passwords, users::status},
     },
     error::{AppError, AppResult},
@@ -16,7 +17,7 @@ use crate::{
         server::audit,
     },
     units::{
-        console::{ImportOutcome, ImportReport, ImportRow, StaffLine},
+        api::{ImportOutcome, ImportReport, ImportRow, StaffLine},
         domain::{department_options, is_header_row, parse_staff_row},
         server::directory,
     },
@@ -100,25 +101,9 @@ pub async fn list(
 }
 
 /// 审核注册账号: approve, or reject with a reason, someone who chose this unit.
-#[allow(clippy::too_many_arguments)]
-pub async fn review(
-    state: &AppState,
-    admin: &CurrentUser,
-    unit_id: i64,
-    user_id: i64,
-    approve: bool,
-    reason: &str,
-    ip: &str,
-    now: i64,
-) -> AppResult<()> {
-    let reason = reason.trim();
-    if !approve && reason.is_empty() {
-        return Err(AppError::invalid_field("reason", "驳回时请填写不通过原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
-    }
-    let mut tx = state.db.begin().await?;
+pub async fn review(cx: &Ctx, unit_id: i64, user_id: i64, approve: bool, reason: &str) -> AppResult<()> {
+    let reason = crate::units::domain::review_reason(approve, reason)?;
+    let mut tx = cx.state.db.begin().await?;
     let person: Option<PersonRow> = sqlx::query_as(
         "SELECT name, phone, email FROM users WHERE id = $1 AND unit_id = $2 AND unit_status = 'pending'",
     )
@@ -139,7 +124,7 @@ pub async fn review(
         )
         .bind(status::PENDING)
         .bind(status::ACTIVE)
-        .bind(now)
+        .bind(cx.now)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -152,7 +137,7 @@ pub async fn review(
         .bind(reason)
         .bind(status::PENDING)
         .bind(status::ACTIVE)
-        .bind(now)
+        .bind(cx.now)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -163,20 +148,17 @@ pub async fn review(
         format!("{name}，您加入“{unit_name}”的申请未通过审核，原因：{reason}。您仍可登录，重新选择单位。")
     };
     if let Some(phone) = phone {
-        state.messenger.sms(&mut tx, &phone, &text).await?;
+        cx.state.messenger.sms(&mut tx, &phone, &text).await?;
     }
-    state.messenger.email(&mut tx, &email, "单位审核结果", &text).await?;
+    cx.state.messenger.email(&mut tx, &email, "单位审核结果", &text).await?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: if approve { "staff.approve" } else { "staff.reject" },
-            object_type: "user",
-            object_id: user_id.to_string(),
-            detail: if approve { name } else { format!("{name}：{reason}") },
-            ip,
-            at: now,
-        },
+        cx.audit(
+            if approve { "staff.approve" } else { "staff.reject" },
+            "user",
+            user_id.to_string(),
+            if approve { name } else { format!("{name}：{reason}") },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -371,51 +353,44 @@ async fn add_person(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn add_by_phone(
-    state: &AppState,
-    admin: &CurrentUser,
+    cx: &Ctx,
     unit_id: i64,
     phone: &str,
     name: &str,
     department_id: Option<i64>,
-    ip: &str,
-    now: i64,
 ) -> AppResult<ImportOutcome> {
     let phone = Phone::parse(phone).map_err(|e| AppError::invalid_field("phone", e))?;
     if let Some(department_id) = department_id
-        && !directory::department_in_unit(state.db.reader(), department_id, unit_id).await?
+        && !directory::department_in_unit(cx.state.db.reader(), department_id, unit_id).await?
     {
         return Err(AppError::invalid_field("department_id", "请选择本单位的部门"));
     }
     let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
         .bind(phone.as_str())
-        .fetch_optional(state.db.reader())
+        .fetch_optional(cx.state.db.reader())
         .await?;
     if exists.is_none()
         && let Err(e) = check_real_name(name)
     {
         return Err(AppError::invalid_field("name", e));
     }
-    let credentials = if exists.is_none() { Some(prepare_credentials(state).await) } else { None };
-    let mut tx = state.db.begin().await?;
+    let credentials = if exists.is_none() { Some(prepare_credentials(&cx.state).await) } else { None };
+    let mut tx = cx.state.db.begin().await?;
     let unit_name: String =
         sqlx::query_scalar("SELECT name FROM units WHERE id = $1").bind(unit_id).fetch_one(&mut *tx).await?;
     let person =
         NewStaff { name: name.trim(), phone: phone.as_str(), id_number: None, department_id, credentials };
-    let outcome = add_person(state, &mut tx, admin, unit_id, &unit_name, person, now).await?;
+    let outcome = add_person(&cx.state, &mut tx, &cx.user, unit_id, &unit_name, person, cx.now).await?;
     let outcome = outcome.map_err(|note| AppError::invalid_field("phone", note))?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: if outcome == ImportOutcome::Created { "staff.create" } else { "staff.invite" },
-            object_type: "unit",
-            object_id: unit_id.to_string(),
-            detail: mask_phone(phone.as_str()),
-            ip,
-            at: now,
-        },
+        cx.audit(
+            if outcome == ImportOutcome::Created { "staff.create" } else { "staff.invite" },
+            "unit",
+            unit_id.to_string(),
+            mask_phone(phone.as_str()),
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -434,14 +409,7 @@ fn decode(bytes: &[u8]) -> String {
 
 /// 批量添加: each row on its own transaction, so a bad row never aborts the good ones
 /// and never half-creates an account. Returns the stored report's id.
-pub async fn import(
-    state: &AppState,
-    admin: &CurrentUser,
-    unit_id: i64,
-    file: &[u8],
-    ip: &str,
-    now: i64,
-) -> AppResult<i64> {
+pub async fn import(cx: &Ctx, unit_id: i64, file: &[u8]) -> AppResult<i64> {
     let text = decode(file);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
     let records: Vec<csv::StringRecord> = reader
@@ -451,10 +419,10 @@ pub async fn import(
     if records.len() > IMPORT_MAX_ROWS + 1 {
         return Err(AppError::invalid_field("file", format!("一次最多导入{IMPORT_MAX_ROWS}行")));
     }
-    let departments = department_options(&directory::department_tree(&state.db, unit_id).await?);
+    let departments = department_options(&directory::department_tree(&cx.state.db, unit_id).await?);
     let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
         .bind(unit_id)
-        .fetch_one(state.db.reader())
+        .fetch_one(cx.state.db.reader())
         .await?;
     let mut rows = Vec::new();
     for (index, record) in records.iter().enumerate() {
@@ -485,12 +453,12 @@ pub async fn import(
                 }
             }
         };
-        let credentials = if looks_new(state, row.phone.as_str(), Some(row.id_number.as_str())).await? {
-            Some(prepare_credentials(state).await)
+        let credentials = if looks_new(&cx.state, row.phone.as_str(), Some(row.id_number.as_str())).await? {
+            Some(prepare_credentials(&cx.state).await)
         } else {
             None
         };
-        let mut tx = state.db.begin().await?;
+        let mut tx = cx.state.db.begin().await?;
         let person = NewStaff {
             name: &row.name,
             phone: row.phone.as_str(),
@@ -498,7 +466,7 @@ pub async fn import(
             department_id,
             credentials,
         };
-        match add_person(state, &mut tx, admin, unit_id, &unit_name, person, now).await {
+        match add_person(&cx.state, &mut tx, &cx.user, unit_id, &unit_name, person, cx.now).await {
             Ok(Ok(outcome)) => {
                 tx.commit().await?;
                 let note = match outcome {
@@ -520,27 +488,19 @@ pub async fn import(
         return Err(AppError::invalid_field("file", "文件中没有数据行"));
     }
     let report = serde_json::to_string(&rows).map_err(AppError::internal)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = cx.state.db.begin().await?;
     let report_id: i64 = sqlx::query_scalar(
         "INSERT INTO staff_imports (unit_id, actor_id, report, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(unit_id)
-    .bind(admin.id)
+    .bind(cx.user.id)
     .bind(report)
-    .bind(now)
+    .bind(cx.now)
     .fetch_one(&mut *tx)
     .await?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: "staff.import",
-            object_type: "unit",
-            object_id: unit_id.to_string(),
-            detail: format!("{} 行", rows.len()),
-            ip,
-            at: now,
-        },
+        cx.audit("staff.import", "unit", unit_id.to_string(), format!("{} 行", rows.len())),
     )
     .await?;
     tx.commit().await?;

@@ -2,11 +2,12 @@
 //! departments, managers).
 
 use super::directory;
-use crate::state::AppState;
+use crate::platform::text::mask_phone;
+use crate::state::{AppState, Ctx};
 use crate::{
     accounts::{
-        identity::{CreditCode, IdNumber, LoginAccount, mask_phone},
-        roles::{CurrentUser, Role},
+        domain::identity::{CreditCode, IdNumber, LoginAccount},
+        domain::roles::{CurrentUser, Role},
         server::{passwords, sms_codes, users::status},
     },
     error::{AppError, AppResult},
@@ -20,9 +21,8 @@ use crate::{
         },
     },
     units::{
-        console::{ManagerLine, UnitOverview},
+        api::{ManagerLine, UnitApplicationDetail, UnitApplicationLine, UnitOverview},
         domain::{UnitApplication, UnitStatus, region_covers, region_prefix, validate_application},
-        review::{UnitApplicationDetail, UnitApplicationLine},
     },
 };
 use bytes::Bytes;
@@ -428,23 +428,9 @@ pub async fn application(
 }
 
 /// Approves or rejects a pending unit in the reviewer's region and tells the applicant.
-pub async fn review(
-    state: &AppState,
-    reviewer: &CurrentUser,
-    unit_id: i64,
-    approve: bool,
-    reason: &str,
-    ip: &str,
-    now: i64,
-) -> AppResult<()> {
-    let reason = reason.trim();
-    if !approve && reason.is_empty() {
-        return Err(AppError::invalid_field("reason", "驳回时请填写不通过原因"));
-    }
-    if reason.chars().count() > 500 {
-        return Err(AppError::invalid_field("reason", "原因不能超过500个字"));
-    }
-    let mut tx = state.db.begin().await?;
+pub async fn review(cx: &Ctx, unit_id: i64, approve: bool, reason: &str) -> AppResult<()> {
+    let reason = crate::units::domain::review_reason(approve, reason)?;
+    let mut tx = cx.state.db.begin().await?;
     let unit: Option<ReviewedUnit> = sqlx::query_as(
         "SELECT name, region_code, status, applicant_user_id, applicant_name, applicant_phone, applicant_id_number,
                 applicant_password_hash, licence_file_id
@@ -456,7 +442,7 @@ pub async fn review(
     let Some(unit) = unit else {
         return Err(AppError::not_found("该单位不存在"));
     };
-    if !covers(reviewer, &unit.region_code) {
+    if !covers(&cx.user, &unit.region_code) {
         return Err(AppError::not_found("该单位不存在"));
     }
     if unit.status != UnitStatus::Pending {
@@ -469,8 +455,8 @@ pub async fn review(
     )
     .bind((if approve { UnitStatus::Approved } else { UnitStatus::Rejected }).code())
     .bind(if approve { "" } else { reason })
-    .bind(reviewer.id)
-    .bind(now)
+    .bind(cx.user.id)
+    .bind(cx.now)
     .bind(unit_id)
     .bind(UnitStatus::Pending.code())
     .execute(&mut *tx)
@@ -491,13 +477,13 @@ pub async fn review(
                 sqlx::query(
                     "UPDATE users SET status = 'active', unit_status = 'approved', updated_at = $1 WHERE id = $2",
                 )
-                .bind(now)
+                .bind(cx.now)
                 .bind(applicant)
                 .execute(&mut *tx)
                 .await?;
             } else {
                 sqlx::query("UPDATE users SET status = 'rejected', updated_at = $1 WHERE id = $2")
-                    .bind(now)
+                    .bind(cx.now)
                     .bind(applicant)
                     .execute(&mut *tx)
                     .await?;
@@ -510,7 +496,7 @@ pub async fn review(
         }
         None => {
             if approve {
-                create_applicant_account(&mut tx, unit_id, &unit, now).await?;
+                create_applicant_account(&mut tx, unit_id, &unit, cx.now).await?;
             }
             ContactRow {
                 phone: Some(unit.applicant_phone.clone()).filter(|p| !p.is_empty()),
@@ -519,20 +505,17 @@ pub async fn review(
         }
     };
     if let Some(phone) = contact.phone {
-        state.messenger.sms(&mut tx, &phone, &text).await?;
+        cx.state.messenger.sms(&mut tx, &phone, &text).await?;
     }
-    state.messenger.email(&mut tx, &contact.email, "单位注册审核结果", &text).await?;
+    cx.state.messenger.email(&mut tx, &contact.email, "单位注册审核结果", &text).await?;
     audit::record(
         &mut tx,
-        audit::AuditEntry {
-            actor_user_id: reviewer.id,
-            action: if approve { "unit.approve" } else { "unit.reject" },
-            object_type: "unit",
-            object_id: unit_id.to_string(),
-            detail: if approve { name } else { format!("{name}：{reason}") },
-            ip,
-            at: now,
-        },
+        cx.audit(
+            if approve { "unit.approve" } else { "unit.reject" },
+            "unit",
+            unit_id.to_string(),
+            if approve { name } else { format!("{name}：{reason}") },
+        ),
     )
     .await?;
     tx.commit().await?;
@@ -655,22 +638,18 @@ struct OverviewRow {
     address: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub async fn save_department(
-    state: &AppState,
-    admin: &CurrentUser,
+    cx: &Ctx,
     unit_id: i64,
     id: Option<i64>,
     name: &str,
     parent_id: Option<i64>,
-    ip: &str,
-    now: i64,
 ) -> AppResult<()> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 50 || name.contains('/') {
         return Err(AppError::invalid_field("name", "请输入部门名称（不超过50个字，不含“/”）"));
     }
-    let mut tx = state.db.begin().await?;
+    let mut tx = cx.state.db.begin().await?;
     if let Some(parent) = parent_id
         && !directory::department_in_unit(&mut *tx, parent, unit_id).await?
     {
@@ -709,37 +688,19 @@ pub async fn save_department(
             .bind(unit_id)
             .bind(parent_id)
             .bind(name)
-            .bind(now)
+            .bind(cx.now)
             .fetch_one(&mut *tx)
             .await?;
             (id, "department.create")
         }
     };
-    audit::record(
-        &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action,
-            object_type: "department",
-            object_id: object_id.to_string(),
-            detail: name.to_owned(),
-            ip,
-            at: now,
-        },
-    )
-    .await?;
+    audit::record(&mut tx, cx.audit(action, "department", object_id.to_string(), name.to_owned())).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn delete_department(
-    state: &AppState,
-    admin: &CurrentUser,
-    unit_id: i64,
-    id: i64,
-    ip: &str,
-) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
+pub async fn delete_department(cx: &Ctx, unit_id: i64, id: i64) -> AppResult<()> {
+    let mut tx = cx.state.db.begin().await?;
     if !directory::department_in_unit(&mut *tx, id, unit_id).await? {
         return Err(AppError::not_found("该部门不存在"));
     }
@@ -759,19 +720,7 @@ pub async fn delete_department(
         .execute(&mut *tx)
         .await?;
     sqlx::query("DELETE FROM departments WHERE id = $1").bind(id).execute(&mut *tx).await?;
-    audit::record(
-        &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: "department.delete",
-            object_type: "department",
-            object_id: id.to_string(),
-            detail: String::new(),
-            ip,
-            at: crate::platform::time::now_ms(),
-        },
-    )
-    .await?;
+    audit::record(&mut tx, cx.audit("department.delete", "department", id.to_string(), "")).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -808,20 +757,14 @@ struct MemberRow {
     name: String,
 }
 
-pub async fn add_manager(
-    state: &AppState,
-    admin: &CurrentUser,
-    unit_id: i64,
-    account: &str,
-    ip: &str,
-) -> AppResult<()> {
+pub async fn add_manager(cx: &Ctx, unit_id: i64, account: &str) -> AppResult<()> {
     let account = LoginAccount::parse(account)
         .ok_or_else(|| AppError::invalid_field("account", "请输入手机号或身份证号"))?;
     let column = match account {
         LoginAccount::Phone(_) => "phone",
         LoginAccount::IdNumber(_) => "id_number",
     };
-    let mut tx = state.db.begin().await?;
+    let mut tx = cx.state.db.begin().await?;
     let member: Option<MemberRow> = sqlx::query_as(&format!(
         "SELECT id, name FROM users WHERE {column} = $1 AND unit_id = $2 AND unit_status = 'approved' AND status = 'active'"
     ))
@@ -837,31 +780,13 @@ pub async fn add_manager(
         .bind(unit_id)
         .execute(&mut *tx)
         .await?;
-    audit::record(
-        &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: "unit.manager.add",
-            object_type: "unit",
-            object_id: unit_id.to_string(),
-            detail: name,
-            ip,
-            at: crate::platform::time::now_ms(),
-        },
-    )
-    .await?;
+    audit::record(&mut tx, cx.audit("unit.manager.add", "unit", unit_id.to_string(), name)).await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn remove_manager(
-    state: &AppState,
-    admin: &CurrentUser,
-    unit_id: i64,
-    user_id: i64,
-    ip: &str,
-) -> AppResult<()> {
-    let mut tx = state.db.begin().await?;
+pub async fn remove_manager(cx: &Ctx, unit_id: i64, user_id: i64) -> AppResult<()> {
+    let mut tx = cx.state.db.begin().await?;
     let count: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM user_roles WHERE role = 'unit_admin' AND scope_id = $1")
             .bind(unit_id)
@@ -879,19 +804,8 @@ pub async fn remove_manager(
     if removed.rows_affected() != 1 {
         return Err(AppError::not_found("该管理员不存在"));
     }
-    audit::record(
-        &mut tx,
-        audit::AuditEntry {
-            actor_user_id: admin.id,
-            action: "unit.manager.remove",
-            object_type: "unit",
-            object_id: unit_id.to_string(),
-            detail: user_id.to_string(),
-            ip,
-            at: crate::platform::time::now_ms(),
-        },
-    )
-    .await?;
+    audit::record(&mut tx, cx.audit("unit.manager.remove", "unit", unit_id.to_string(), user_id.to_string()))
+        .await?;
     tx.commit().await?;
     Ok(())
 }
