@@ -161,3 +161,50 @@ test('a CSV import creates an account that must change its password at first log
   await expect(staff.getByText('四川示范水利工程有限公司')).toBeVisible();
   await staffContext.close();
 });
+
+test('the unit admin searches its people, then makes one of them an admin and removes them again', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const nojs = testInfo.project.use.javaScriptEnabled === false;
+  const phone = makePhone(testInfo, 5);
+  const id = makeIdNumber(nojs ? 51 : 52);
+  const name = nojs ? '管乙' : '管甲';
+  await login(page, testInfo, DEMO_UNIT_ADMIN);
+
+  // Someone of the unit, added by import, so no other test's account is touched.
+  await page.goto('/admin/unit/staff');
+  await ready(page, testInfo);
+  const csv = `姓名,身份证号,手机号,部门\n${name},${id},${phone},\n`;
+  await page.getByLabel('CSV文件').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByRole('button', { name: '导入' }).click();
+  await expect(page.getByText('新建 1 人，关联 0 人，未导入 0 行')).toBeVisible();
+
+  // 人员管理: the count in the card's heading, and the search by name.
+  await page.getByRole('link', { name: '返回人员管理' }).click();
+  await expect(page.getByRole('heading', { name: /^本单位人员（\d+人）$/ })).toBeVisible();
+  await ready(page, testInfo);
+  await page.getByLabel('搜索人员').fill(name);
+  await page.getByRole('button', { name: '搜索' }).click();
+  await expect(page).toHaveURL(/[?&]q=/);
+  await expect(page.getByRole('heading', { name: '本单位人员（1人）' })).toBeVisible();
+  await expect(page.getByText(name, { exact: true })).toBeVisible();
+  await expect(page.getByText('张三', { exact: true })).toHaveCount(0);
+  await page.getByLabel('搜索人员').fill('没有这个人');
+  await page.getByRole('button', { name: '搜索' }).click();
+  await expect(page.getByText('没有找到人员')).toBeVisible();
+
+  // 单位管理员: add by phone, then remove.
+  await page.goto('/admin/unit/managers');
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { name: '单位管理员', level: 1 })).toBeVisible();
+  await expect(page.getByRole('listitem').filter({ hasText: '（我）' })).toBeVisible();
+  await page.getByLabel('手机号或身份证号').fill(phone);
+  await page.getByRole('button', { name: '添加' }).click();
+  await expect(page.getByRole('status')).toHaveText('已添加管理员');
+  const row = page.getByRole('listitem').filter({ hasText: name });
+  await expect(row).toContainText(`${phone.slice(0, 3)}****${phone.slice(7)}`);
+  await row.getByRole('button', { name: '移除' }).click();
+  await expect(page.getByRole('status')).toHaveText('已移除管理员');
+  await expect(page.getByRole('listitem').filter({ hasText: name })).toHaveCount(0);
+});
