@@ -364,15 +364,7 @@ async fn paid_trainee(tx: &mut Tx, class_id: i64, now: i64) -> Result<(), sqlx::
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    for line in &lines {
-        sqlx::query("INSERT INTO order_lines (order_id, kind, label, amount_fen) VALUES ($1, $2, $3, $4)")
-            .bind(order_id)
-            .bind(&line.kind)
-            .bind(&line.label)
-            .bind(line.amount_fen)
-            .execute(&mut **tx)
-            .await?;
-    }
+    crate::orders::server::repo::insert_lines(tx, order_id, &lines).await?;
     sqlx::query(
         "INSERT INTO payments (order_id, out_trade_no, provider, channel, amount_fen, status, code_url, transaction_id,
              created_at, succeeded_at, received_on)

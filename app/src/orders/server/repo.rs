@@ -33,7 +33,13 @@ pub async fn open_for_registration(
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
-    for line in &lines {
+    insert_lines(tx, order_id, &lines).await?;
+    Ok(order_no)
+}
+
+/// Writes an order's lines (fee, accommodation) inside `tx`.
+pub async fn insert_lines(tx: &mut Tx, order_id: i64, lines: &[OrderLine]) -> Result<(), sqlx::Error> {
+    for line in lines {
         sqlx::query("INSERT INTO order_lines (order_id, kind, label, amount_fen) VALUES ($1, $2, $3, $4)")
             .bind(order_id)
             .bind(&line.kind)
@@ -42,7 +48,7 @@ pub async fn open_for_registration(
             .execute(&mut **tx)
             .await?;
     }
-    Ok(order_no)
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
