@@ -61,6 +61,10 @@ use crate::{
     },
 };
 
+use crate::credits::{
+    admin::{RequirementsPage, UnitHoursPage},
+    pages::{HoursPage, HoursYearPage},
+};
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::{
@@ -167,6 +171,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/orders") view=|| view! { <MyRegistrationsPage orders=true /> } ssr=ssr.clone() />
                     <Route path=path!("/me/favourites") view=FavouritesPage ssr=ssr.clone() />
                     <Route path=path!("/me/messages") view=MessagesPage ssr=ssr.clone() />
+                    <Route path=path!("/me/hours") view=HoursPage ssr=ssr.clone() />
+                    <Route path=path!("/me/hours/:year") view=HoursYearPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
@@ -194,10 +200,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/units") view=UnitReviewList ssr=ssr.clone() />
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
                         <Route path=path!("/identity") view=IdentityReviewList ssr=ssr.clone() />
+                        <Route path=path!("/credit-requirements") view=RequirementsPage ssr=ssr.clone() />
                         <Route path=path!("/identity/:id") view=IdentityReviewDetailPage ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />
                         <Route path=path!("/unit/staff") view=StaffPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/hours") view=UnitHoursPage ssr=ssr.clone() />
                         <Route path=path!("/unit/imports/:id") view=ImportReportPage ssr=ssr.clone() />
                         <Route path=path!("/unit/departments") view=DepartmentsPage ssr=ssr.clone() />
                         <Route path=path!("/unit/managers") view=ManagersPage ssr=ssr.clone() />

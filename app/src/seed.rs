@@ -4,8 +4,8 @@
 use crate::state::AppState;
 use crate::{
     accounts::server::seed as accounts_seed, announcements::server::seed as announcements_seed,
-    catalogue::server::seed as catalogue_seed, learning::server::seed as learning_seed,
-    platform::time::now_ms,
+    catalogue::server::seed as catalogue_seed, credits::server::seed as credits_seed, error::AppResult,
+    learning::server::seed as learning_seed, platform::time::now_ms,
 };
 
 pub struct SeedReport {
@@ -14,7 +14,7 @@ pub struct SeedReport {
     pub courses_added: u64,
 }
 
-pub async fn seed_demo(state: &AppState) -> Result<SeedReport, sqlx::Error> {
+pub async fn seed_demo(state: &AppState) -> AppResult<SeedReport> {
     let mut tx = state.db.begin().await?;
     let admin_id = accounts_seed::seed(&mut tx, now_ms()).await?;
     let announcements_added = announcements_seed::seed(&mut tx, admin_id).await?;
@@ -24,6 +24,7 @@ pub async fn seed_demo(state: &AppState) -> Result<SeedReport, sqlx::Error> {
         .await?;
     let classes_added = catalogue_seed::seed(&mut tx, provider_id, admin_id, now_ms()).await?;
     let courses_added = learning_seed::seed(state, &mut tx, provider_id, now_ms()).await?;
+    credits_seed::seed(&mut tx, now_ms()).await?;
     tx.commit().await?;
     Ok(SeedReport { announcements_added, classes_added, courses_added })
 }

@@ -97,7 +97,7 @@ async fn seed_demo(config: Config) -> Result<(), String> {
         );
     }
     let state = xueshi::build_state(config).await.map_err(|e| e.to_string())?;
-    let report = app::seed::seed_demo(&state).await.map_err(|e| format!("seeding failed: {e}"))?;
+    let report = app::seed::seed_demo(&state).await.map_err(|e| format!("seeding failed: {}", e.message))?;
     state.db.close().await;
     println!(
         "演示数据已就绪 (demo data ready): {} announcement(s), {} class(es), {} course(s) added",

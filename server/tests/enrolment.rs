@@ -492,29 +492,37 @@ async fn public_queries_answer_only_what_is_public(app: &TestApp) {
         assert_eq!(response.status, StatusCode::OK, "{}", response.body);
         app.get(&redirect_of(&response), None).await
     };
-    // Nothing credited yet: 未查询到, for the right name and for a wrong one alike.
+    // The demo data holds last year's imported hours of 张三, who met that year's
+    // requirement; this year is judged too. A wrong name answers 未查询到.
+    let this_year = app::platform::time::year_of(app::platform::time::now_ms());
     let page = answer_page(ask("hours", TRAINEE_ID_NUMBER, "张三", "10.0.0.7").await).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("未查询到"));
-    let wrong_name = answer_page(ask("certificate", TRAINEE_ID_NUMBER, "王五", "10.0.0.7").await).await;
+    assert!(page.body.contains(&format!("{}年度 · 已达标", this_year - 1)), "{}", page.body);
+    assert!(page.body.contains(&format!("{this_year}年度 · 未达标")), "{}", page.body);
+    assert!(page.body.contains("公需：0/30学时"), "{}", page.body);
+    let wrong_name = answer_page(ask("hours", TRAINEE_ID_NUMBER, "王五", "10.0.0.7").await).await;
     assert!(wrong_name.body.contains("未查询到"));
     assert!(!wrong_name.body.contains("张三"));
+    let wrong_name = answer_page(ask("certificate", TRAINEE_ID_NUMBER, "王五", "10.0.0.7").await).await;
+    assert!(wrong_name.body.contains("未查询到"));
 
+    // Answered from the ledger at once: no batch.
     let user_id: i64 = sqlx::query_scalar("SELECT id FROM users WHERE id_number = $1")
         .bind(TRAINEE_ID_NUMBER)
         .fetch_one(app.state.db.reader())
         .await
         .unwrap();
     sqlx::query(
-        "INSERT INTO credit_hours (user_id, year, category, tenths, source_kind, source_id, title, created_at)
-         VALUES ($1, 2026, 'public', 125, 'test', 1, '公需课', 0)",
+        "INSERT INTO credit_ledger (user_id, year, category, tenths, source, source_id, title, created_at)
+         VALUES ($1, $2, 'public', 125, 'import', 99, '公需课', 0)",
     )
     .bind(user_id)
+    .bind(this_year)
     .execute(app.state.db.writer())
     .await
     .unwrap();
     let page = answer_page(ask("hours", TRAINEE_ID_NUMBER, "张三", "10.0.0.7").await).await;
-    assert!(page.body.contains("公需：12.5学时"), "{}", page.body);
+    assert!(page.body.contains("公需：12.5/30学时"), "{}", page.body);
     assert!(page.body.contains("510101********4578"), "the ID number is masked");
 
     // A bad ID number is a field error; the limit is per address.

@@ -418,7 +418,7 @@ async fn the_quiz_opens_at_full_progress_and_credits_hours_once(app: &TestApp) {
         .json();
     assert_eq!((result["score"].as_i64(), result["passed"].as_bool()), (Some(0), Some(false)));
     assert!(!result["lines"][0]["explanation"].as_str().unwrap().is_empty());
-    assert_eq!(app.count("SELECT COUNT(*) FROM credit_hours").await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'course'").await, 0);
     // Handed in once only.
     assert_eq!(
         submit(app, &learner, attempt, &answers(app, attempt, true).await).await.status,
@@ -446,7 +446,7 @@ async fn the_quiz_opens_at_full_progress_and_credits_hours_once(app: &TestApp) {
     let outcomes = futures::future::join_all((0..10).map(|_| submit(app, &learner, retry, &right))).await;
     assert_eq!(outcomes.iter().filter(|o| o.status == StatusCode::OK).count(), 1);
     let (year, category, tenths): (i64, String, i64) =
-        sqlx::query_as("SELECT year, category, tenths FROM credit_hours")
+        sqlx::query_as("SELECT year, category, tenths FROM credit_ledger WHERE source = 'course'")
             .fetch_one(app.state.db.reader())
             .await
             .unwrap();
@@ -456,13 +456,16 @@ async fn the_quiz_opens_at_full_progress_and_credits_hours_once(app: &TestApp) {
     let (_, third) = start_quiz(app, &learner, selection).await;
     let third = third.unwrap();
     assert_eq!(submit(app, &learner, third, &answers(app, third, true).await).await.status, StatusCode::OK);
-    assert_eq!(app.count("SELECT COUNT(*) FROM credit_hours").await, 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'course'").await, 1);
     let home =
         app.call("/api/learn/class", &[("class_id", &class_id.to_string())], Some(&learner)).await.json();
     assert_eq!(home["earned"]["public"], 100);
     assert_eq!(home["courses"][0]["passed"], true);
     // The public 学时查询 shows it now.
-    assert_eq!(app.count("SELECT CAST(SUM(tenths) AS BIGINT) FROM credit_hours").await, 100);
+    assert_eq!(
+        app.count("SELECT CAST(SUM(tenths) AS BIGINT) FROM credit_ledger WHERE source = 'course'").await,
+        100
+    );
 }
 
 /// Two 开始测验 at once open one attempt; a question an attempt drew cannot be deleted

@@ -71,11 +71,13 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
             {(user.has_role(Role::Authority) || user.has_role(Role::PlatformAdmin)).then(|| view! {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
                 <A href="/admin/identity" attr:class=SIDE_LINK>"实名审核"</A>
+                <A href="/admin/credit-requirements" attr:class=SIDE_LINK>"学时要求"</A>
             })}
             {user.has_role(Role::UnitAdmin).then(|| view! {
                 <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>
                 <A href="/admin/unit/reviews" attr:class=SIDE_LINK>"审核注册账号"</A>
                 <A href="/admin/unit/staff" attr:class=SIDE_LINK>"人员管理"</A>
+                <A href="/admin/unit/hours" attr:class=SIDE_LINK>"学时完成情况"</A>
                 <A href="/admin/unit/departments" attr:class=SIDE_LINK>"部门管理"</A>
                 <A href="/admin/unit/managers" attr:class=SIDE_LINK>"单位管理员"</A>
             })}

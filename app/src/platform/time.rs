@@ -37,6 +37,11 @@ pub fn format_datetime(unix_ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The calendar year in China at `unix_ms` (a 计入年度 turns at midnight in Beijing).
+pub fn year_of(unix_ms: i64) -> i64 {
+    in_china(unix_ms).map(|t| i64::from(t.year())).unwrap_or_default()
+}
+
 /// The current time in Unix milliseconds.
 #[cfg(feature = "ssr")]
 pub fn now_ms() -> i64 {
@@ -86,5 +91,12 @@ mod tests {
         let ms = 1_795_278_600_000;
         assert_eq!(format_datetime(ms), "2026-11-22 00:30");
         assert_eq!(format_date(ms), "2026-11-22");
+    }
+
+    #[test]
+    fn the_year_turns_at_midnight_in_beijing() {
+        // 2026-12-31T16:30:00Z is already 2027-01-01 00:30 in Beijing.
+        assert_eq!(year_of(1_798_734_600_000), 2027);
+        assert_eq!(year_of(1_798_734_600_000 - 3_600_000), 2026);
     }
 }

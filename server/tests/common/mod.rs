@@ -75,17 +75,20 @@ fn postgres_admin_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-impl TestApp {
-    pub async fn spawn(engine: Engine) -> Self {
-        Self::spawn_with(engine, &[]).await
-    }
+/// A new, empty database of one engine (no migrations run): a SQLite file in its own
+/// temporary directory, or a PostgreSQL database of its own.
+pub struct EmptyDatabase {
+    pub url: String,
+    pub dir: std::path::PathBuf,
+    /// The PostgreSQL database to drop at the end.
+    pub postgres_db: Option<String>,
+}
 
-    /// With configuration values set beside (or instead of) the tests' defaults; an
-    /// empty value removes a default (production mode refuses `captcha_fixed`).
-    pub async fn spawn_with(engine: Engine, settings: &[(&str, &str)]) -> Self {
+impl EmptyDatabase {
+    pub async fn create(engine: Engine) -> Self {
         let dir = std::env::temp_dir().join(format!("xueshi-test-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let (database_url, postgres_db) = match engine {
+        let (url, postgres_db) = match engine {
             Engine::Sqlite => (format!("sqlite://{}/test.db", dir.display()), None),
             Engine::Postgres => {
                 let admin_url = postgres_admin_url();
@@ -99,6 +102,28 @@ impl TestApp {
                 (format!("{base}/{name}"), Some(name))
             }
         };
+        Self { url, dir, postgres_db }
+    }
+
+    /// Removes the database and its directory.
+    pub async fn remove(self) {
+        if let Some(name) = self.postgres_db {
+            let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
+            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(engine: Engine) -> Self {
+        Self::spawn_with(engine, &[]).await
+    }
+
+    /// With configuration values set beside (or instead of) the tests' defaults; an
+    /// empty value removes a default (production mode refuses `captcha_fixed`).
+    pub async fn spawn_with(engine: Engine, settings: &[(&str, &str)]) -> Self {
+        let EmptyDatabase { url: database_url, dir, postgres_db } = EmptyDatabase::create(engine).await;
         let storage = dir.join("files");
         let site = dir.join("site");
         // A file in the site root, as the real site has (see the favicon test in http.rs).
@@ -125,11 +150,7 @@ impl TestApp {
     /// Closes the pools and removes the database.
     pub async fn finish(self) {
         self.state.db.close().await;
-        if let Some(name) = self.postgres_db {
-            let mut conn = sqlx::PgConnection::connect(&postgres_admin_url()).await.unwrap();
-            conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await.unwrap();
-        }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        EmptyDatabase { url: String::new(), dir: self.dir, postgres_db: self.postgres_db }.remove().await;
     }
 
     pub async fn send(&self, mut request: Request<Body>, ip: &str) -> TestResponse {

@@ -74,6 +74,16 @@ impl CurrentUser {
         self.grants.iter().any(|g| g.role == role)
     }
 
+    /// The region an authority answers for: its scope as a six-digit code
+    /// (GB/T 2260); None for a user who is no authority.
+    pub fn authority_region(&self) -> Option<String> {
+        self.grants
+            .iter()
+            .find(|g| g.role == Role::Authority)
+            .and_then(|g| g.scope_id)
+            .map(|scope| format!("{scope:06}"))
+    }
+
     /// Whether the user holds `role` for this unit or provider.
     pub fn has_scoped_role(&self, role: Role, scope_id: i64) -> bool {
         self.grants.iter().any(|g| g.role == role && g.scope_id == Some(scope_id))

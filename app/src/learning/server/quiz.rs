@@ -1,6 +1,6 @@
 //! 课后测验 in the database. The answers never leave the server before an attempt is
 //! handed in; handing in is one transaction that grades, stores, and — at the pass line
-//! — credits the course's hours exactly once (a unique key on the credit).
+//! — credits the course's hours to the 学时 ledger, once per course whatever the class.
 
 use super::{
     courses::QuestionRow,
@@ -9,6 +9,7 @@ use super::{
 use crate::state::Ctx;
 use crate::{
     catalogue::domain::Category,
+    credits::{self, domain::Source, server::repo::NewEntry},
     enrolment::domain::{Event, Status},
     error::{AppError, AppResult},
     learning::{
@@ -276,19 +277,22 @@ async fn pass(
     .bind(class_id)
     .fetch_one(&mut **tx)
     .await?;
-    sqlx::query(
-        "INSERT INTO credit_hours (user_id, year, category, tenths, source_kind, source_id, title, created_at)
-         VALUES ($1, $2, $3, $4, 'course', $5, $6, $7) ON CONFLICT (user_id, source_kind, source_id) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(credit.year)
-    .bind(credit.category.code())
-    .bind(credit.hours_tenths)
-    .bind(selection_id)
-    .bind(&credit.title)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
+    // The same course passed in another class counts once: the ledger's claim decides.
+    let entry = NewEntry {
+        user_id,
+        year: credit.year,
+        category: credit.category,
+        tenths: credit.hours_tenths,
+        source: Source::Course,
+        source_id: course_id,
+        kind: String::new(),
+        title: credit.title,
+        evidence: format!("/learn/class/{class_id}"),
+        note: String::new(),
+        approved_by: None,
+        created_at: now,
+    };
+    credits::server::repo::credit(tx, &entry).await?;
     // 已完成 once every category's requirement is earned.
     let required: RequiredHoursRow =
         sqlx::query_as("SELECT hours_public, hours_professional, hours_elective FROM classes WHERE id = $1")

@@ -65,11 +65,16 @@ impl Db {
         }
     }
 
-    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+    /// This engine's migrations, embedded at build time.
+    pub fn migrator(&self) -> sqlx::migrate::Migrator {
         match self.engine {
-            Engine::Sqlite => sqlx::migrate!("../migrations/sqlite").run(&self.writer).await,
-            Engine::Postgres => sqlx::migrate!("../migrations/postgres").run(&self.writer).await,
+            Engine::Sqlite => sqlx::migrate!("../migrations/sqlite"),
+            Engine::Postgres => sqlx::migrate!("../migrations/postgres"),
         }
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        self.migrator().run(&self.writer).await
     }
 
     pub fn engine(&self) -> Engine {

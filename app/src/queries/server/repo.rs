@@ -6,11 +6,12 @@ use crate::queries::{
 };
 use crate::{
     accounts::domain::identity::IdNumber,
-    catalogue::domain::{Category, Hours},
+    catalogue::domain::Hours,
+    credits::{domain::Completion, server::service::completions},
     error::{AppError, AppResult},
     platform::{
         server::{crypto::random_token, db::Db},
-        time::format_date,
+        time::{format_date, year_of},
     },
 };
 
@@ -53,12 +54,19 @@ struct ScoreRow {
     passed: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct HoursRow {
-    year: i64,
-    #[sqlx(try_from = "String")]
-    category: Category,
-    tenths: i64,
+/// "公需 30/30 学时，专业 48/60 学时，选修 0 学时；合计 78/90 学时": earned against
+/// required where a requirement is set.
+fn hours_detail(c: &Completion) -> String {
+    let with_required = |earned: Hours, required: Hours| match c.requirement {
+        Some(_) => format!("{earned}/{required}学时"),
+        None => format!("{earned}学时"),
+    };
+    let categories: Vec<String> = c
+        .categories
+        .iter()
+        .map(|p| format!("{}：{}", p.category.label(), with_required(p.earned, p.required)))
+        .collect();
+    format!("{}；合计：{}", categories.join("，"), with_required(c.earned, c.required))
 }
 
 /// Looks the person up and stores the answer; returns its token. A wrong name for the
@@ -120,17 +128,13 @@ pub async fn answer(db: &Db, kind: QueryKind, id_number: &str, name: &str, now: 
                     .collect()
             }
             QueryKind::Hours => {
-                let rows: Vec<HoursRow> = sqlx::query_as(
-                    "SELECT year, category, CAST(SUM(tenths) AS BIGINT) AS tenths FROM credit_hours WHERE user_id = $1
-                     GROUP BY year, category ORDER BY year DESC, category",
-                )
-                .bind(user_id)
-                .fetch_all(pool)
-                .await?;
-                rows.into_iter()
-                    .map(|row| AnswerLine {
-                        title: format!("{}年度", row.year),
-                        detail: format!("{}：{}学时", row.category.label(), Hours(row.tenths)),
+                let years = completions(db, user_id, year_of(now)).await?;
+                years
+                    .into_iter()
+                    .filter(|c| c.earned.0 > 0 || c.requirement.is_some())
+                    .map(|c| AnswerLine {
+                        title: format!("{}年度 · {}", c.year, c.verdict()),
+                        detail: hours_detail(&c),
                     })
                     .collect()
             }

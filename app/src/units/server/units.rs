@@ -283,12 +283,7 @@ fn reviewer_scope(reviewer: &CurrentUser) -> Option<String> {
     if reviewer.has_role(Role::PlatformAdmin) {
         return None;
     }
-    reviewer
-        .grants
-        .iter()
-        .find(|g| g.role == Role::Authority)
-        .and_then(|g| g.scope_id)
-        .map(|scope| format!("{scope:06}"))
+    reviewer.authority_region()
 }
 
 fn covers(reviewer: &CurrentUser, region_code: &str) -> bool {

@@ -1,0 +1,310 @@
+//! 学时 on both engines: today's credit moved into the ledger without losing a row, one
+//! thing credited once whatever runs at the same time, 学时完成情况 judged against the
+//! requirement of the person's region, and requirements versioned by the authority of
+//! that region only.
+
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
+mod common;
+use app::{
+    catalogue::domain::Category,
+    credits::{
+        domain::Source,
+        server::repo::{self, Credited, NewEntry},
+    },
+    platform::{
+        server::db::Db,
+        time::{now_ms, year_of},
+    },
+};
+use axum::http::StatusCode;
+use common::{enrol::*, *};
+use std::borrow::Cow;
+
+engine_tests!(
+    one_thing_is_credited_once,
+    hours_are_judged_against_the_regions_requirement,
+    requirements_are_versioned_by_their_authority,
+    the_unit_admin_sees_its_staff_against_the_requirement,
+);
+
+const AUTHORITY_PHONE: &str = "13800000002";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_moves_every_credit_row_sqlite() {
+    the_migration_moves_every_credit_row(Engine::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_migration_moves_every_credit_row_postgres() {
+    the_migration_moves_every_credit_row(Engine::Postgres).await;
+}
+
+/// A database with credit in the old table, migrated: every row is in the ledger, a
+/// course credited in two classes is reversed once (its history kept), and a row whose
+/// source is unknown arrives as an import.
+async fn the_migration_moves_every_credit_row(engine: Engine) {
+    let empty = EmptyDatabase::create(engine).await;
+    let db = Db::connect(&empty.url, 2).await.unwrap();
+    let full = db.migrator();
+    let mut before = db.migrator();
+    before.migrations = Cow::Owned(full.migrations.iter().filter(|m| m.version < 19).cloned().collect());
+    before.run(db.writer()).await.unwrap();
+    for sql in [
+        "INSERT INTO providers (id, name, created_at) VALUES (1, '机构', 0)",
+        "INSERT INTO users (id, phone, name, password_hash, status, created_at, updated_at)
+         VALUES (1, '13900000001', '甲', 'x', 'active', 0, 0), (2, '13900000002', '乙', 'x', 'active', 0, 0)",
+        "INSERT INTO courses (id, provider_id, title, category, hours_tenths, description, quiz_count, quiz_points,
+                              pass_score, created_by, created_at, updated_at)
+         VALUES (1, 1, '公需课', 'public', 100, '', 5, 20, 60, 1, 0, 0),
+                (2, 1, '专业课', 'professional', 200, '', 5, 20, 60, 1, 0, 0)",
+        "INSERT INTO classes (id, provider_id, title, description, mode, year, hours_public, hours_professional,
+                              hours_elective, fee_fen, capacity, opens_on, closes_on, region_code, needs_review,
+                              needs_job_title, needs_photo, exam_subjects, exam_types, notice, state, created_by,
+                              created_at, updated_at)
+         VALUES (1, 1, '一班', '', 'online', 2025, 0, 0, 0, 0, 10, '2025-01-01', '2025-12-31', '', 0, 0, 0, '', '', '',
+                 'published', 1, 0, 0),
+                (2, 1, '二班', '', 'online', 2026, 0, 0, 0, 0, 10, '2026-01-01', '2026-12-31', '', 0, 0, 0, '', '', '',
+                 'published', 1, 0, 0)",
+        "INSERT INTO course_selections (id, user_id, class_id, course_id, confirmed_at, passed_at)
+         VALUES (1, 2, 1, 1, 0, 1), (2, 2, 2, 1, 0, 2), (3, 2, 1, 2, 0, 3)",
+        "INSERT INTO credit_hours (user_id, year, category, tenths, source_kind, source_id, title, created_at)
+         VALUES (2, 2025, 'public', 100, 'course', 1, '公需课', 1),
+                (2, 2026, 'public', 100, 'course', 2, '公需课', 2),
+                (2, 2025, 'professional', 200, 'course', 3, '专业课', 3),
+                (1, 2024, 'elective', 15, 'legacy', 7, '旧系统记录', 4)",
+    ] {
+        sqlx::query(sql).execute(db.writer()).await.unwrap();
+    }
+
+    full.run(db.writer()).await.unwrap();
+
+    let pool = db.reader();
+    let count =
+        |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap() };
+    assert_eq!(
+        count("SELECT COUNT(*) FROM credit_ledger WHERE reverses_id IS NULL").await,
+        4,
+        "every row moved"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM credit_ledger WHERE reverses_id IS NOT NULL").await, 1);
+    assert_eq!(count("SELECT CAST(SUM(tenths) AS BIGINT) FROM credit_ledger WHERE user_id = 2").await, 300);
+    assert_eq!(count("SELECT COUNT(*) FROM credit_claims").await, 3);
+    let reversed_year: i64 = sqlx::query_scalar(
+        "SELECT o.year FROM credit_ledger r JOIN credit_ledger o ON o.id = r.reverses_id WHERE r.tenths < 0",
+    )
+    .fetch_one(db.reader())
+    .await
+    .unwrap();
+    assert_eq!(reversed_year, 2026, "the later credit of the course is the one reversed");
+    let legacy: (String, i64) =
+        sqlx::query_as("SELECT source, source_id FROM credit_ledger WHERE user_id = 1")
+            .fetch_one(db.reader())
+            .await
+            .unwrap();
+    assert_eq!(legacy, ("import".to_owned(), 7));
+    let sums = repo::sums(db.reader(), 2).await.unwrap();
+    assert!(sums.iter().all(|(_, s)| s.source == Source::Course));
+    assert!(
+        sqlx::query("SELECT 1 FROM credit_hours").fetch_all(db.reader()).await.is_err(),
+        "the old table is gone"
+    );
+    db.close().await;
+    empty.remove().await;
+}
+
+fn course_entry(user_id: i64, course_id: i64, class_id: i64) -> NewEntry {
+    NewEntry {
+        user_id,
+        year: year_of(now_ms()),
+        category: Category::Public,
+        tenths: 80,
+        source: Source::Course,
+        source_id: course_id,
+        kind: String::new(),
+        title: "测试课程".to_owned(),
+        evidence: format!("/learn/class/{class_id}"),
+        note: String::new(),
+        approved_by: None,
+        created_at: now_ms(),
+    }
+}
+
+async fn user_id(app: &TestApp, phone: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+        .bind(phone)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+/// The same course passed in two classes counts once, also when both arrive at once.
+async fn one_thing_is_credited_once(app: &TestApp) {
+    let user = user_id(app, OTHER_TRAINEE_PHONE).await;
+    let db = &app.state.db;
+    let mut tx = db.begin().await.unwrap();
+    let first = repo::credit(&mut tx, &course_entry(user, 9001, 1)).await.unwrap();
+    tx.commit().await.unwrap();
+    let Credited::Entered { ledger_id } = first else { panic!("first credit entered: {first:?}") };
+    let mut tx = db.begin().await.unwrap();
+    let again = repo::credit(&mut tx, &course_entry(user, 9001, 2)).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(again, Credited::AlreadyHeld { ledger_id: held, .. } if held == ledger_id), "{again:?}");
+
+    let at_once = futures::future::join_all((0..8).map(|i| async move {
+        let mut tx = db.begin().await.unwrap();
+        let outcome = repo::credit(&mut tx, &course_entry(user, 9002, i)).await.unwrap();
+        tx.commit().await.unwrap();
+        outcome
+    }))
+    .await;
+    assert_eq!(at_once.iter().filter(|o| matches!(o, Credited::Entered { .. })).count(), 1, "{at_once:?}");
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'course' AND source_id IN (9001, 9002)")
+            .await,
+        2
+    );
+}
+
+/// 张三 met last year's requirement of Sichuan (the demo unit's province) in every
+/// category; 李四 did not, and is told what is missing. A new ledger row shows at once.
+async fn hours_are_judged_against_the_regions_requirement(app: &TestApp) {
+    let last_year = year_of(now_ms()) - 1;
+    let zhang = app.login(TRAINEE_PHONE).await;
+    let overview = app.call("/api/me/hours", &[], Some(&zhang)).await;
+    assert_eq!(overview.status, StatusCode::OK, "{}", overview.body);
+    let overview = overview.json();
+    let last = overview["years"].as_array().unwrap().iter().find(|y| y["year"] == last_year).unwrap().clone();
+    assert_eq!(last["met"], true, "{last}");
+    assert_eq!(last["earned"], 940);
+
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    let page = app.get("/me/hours", Some(&li)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("学时完成情况"));
+    assert!(page.body.contains(&format!("{last_year}年度")));
+    assert!(page.body.contains("公需还差 6 学时，专业还差 20 学时，总学时还差 26 学时"), "{}", page.body);
+    assert!(page.body.contains("<svg"), "the chart is drawn on the server");
+
+    let detail = app.get(&format!("/me/hours/{last_year}"), Some(&li)).await;
+    assert_eq!(detail.status, StatusCode::OK);
+    assert!(detail.body.contains("水利工程建设质量管理专题研修"));
+    assert!(detail.body.contains("历史导入"));
+
+    // Another 20 专业 and 6 公需: met at once, no batch.
+    let user = user_id(app, OTHER_TRAINEE_PHONE).await;
+    let mut tx = app.state.db.begin().await.unwrap();
+    for (category, tenths, id) in [(Category::Professional, 200, 1), (Category::Public, 60, 2)] {
+        let entry = NewEntry {
+            year: last_year,
+            category,
+            tenths,
+            source: Source::Adjustment,
+            source_id: id,
+            note: "补录".to_owned(),
+            ..course_entry(user, 0, 0)
+        };
+        repo::credit(&mut tx, &entry).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let overview = app.call("/api/me/hours", &[], Some(&li)).await.json();
+    let last = overview["years"].as_array().unwrap().iter().find(|y| y["year"] == last_year).unwrap().clone();
+    assert_eq!(last["met"], true, "{last}");
+
+    // Someone else's year is not reachable: the caller's own ledger only.
+    let outsider = app.call("/api/me/hours/year", &[("year", "1900")], Some(&zhang)).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.call("/api/me/hours", &[], None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// A save is a new version, in force at once; bad input changes nothing; only an
+/// authority (for its region) or the platform admin (everywhere) may save.
+async fn requirements_are_versioned_by_their_authority(app: &TestApp) {
+    let this_year = year_of(now_ms()).to_string();
+    let authority = app.login(AUTHORITY_PHONE).await;
+    let form = |total: &'static str, public: &'static str| {
+        vec![
+            ("year", this_year.clone()),
+            ("total", total.to_owned()),
+            ("public", public.to_owned()),
+            ("professional", String::new()),
+            ("elective", String::new()),
+            ("professional_two_thirds", "on".to_owned()),
+        ]
+    };
+    let call = |cookie: String, fields: Vec<(&'static str, String)>| async move {
+        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        app.call("/api/admin/credit-requirements/save", &pairs, Some(&cookie)).await
+    };
+    let versions = "SELECT COUNT(*) FROM credit_requirements";
+    let before = app.count(versions).await;
+    let bad = call(authority.clone(), form("20", "30")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.field_names(), ["total"]);
+    assert!(bad.body.contains("总学时不能少于各类别最低学时之和"));
+    let odd = call(authority.clone(), form("９０", "")).await;
+    assert_eq!(odd.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count(versions).await, before, "refused input stores nothing");
+
+    let trainee = app.login(TRAINEE_PHONE).await;
+    assert_eq!(call(trainee.clone(), form("120", "40")).await.status, StatusCode::FORBIDDEN);
+
+    let saved = call(authority.clone(), form("120", "40")).await;
+    assert!(saved.status.is_success() || saved.status.is_redirection(), "{}", saved.body);
+    assert_eq!(app.count(versions).await, before + 1);
+    let version: i64 = sqlx::query_scalar(
+        "SELECT MAX(version) FROM credit_requirements WHERE region_code = '510000' AND year = $1",
+    )
+    .bind(year_of(now_ms()))
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(version, 2, "the seed's version 1 stays as it was");
+    let overview = app.call("/api/me/hours", &[], Some(&trainee)).await.json();
+    assert_eq!(overview["years"][0]["required"], 1200, "in force at once: {}", overview["years"][0]);
+    assert_eq!(overview["years"][0]["categories"][0]["required"], 400);
+
+    // The platform admin's requirement applies everywhere no region has one; a
+    // province's own wins where it has one.
+    let admin = app.login(ADMIN_PHONE).await;
+    let saved = call(admin.clone(), form("60", "20")).await;
+    assert!(saved.status.is_success() || saved.status.is_redirection(), "{}", saved.body);
+    let overview = app.call("/api/me/hours", &[], Some(&trainee)).await.json();
+    assert_eq!(overview["years"][0]["required"], 1200);
+    let list = app.call("/api/admin/credit-requirements", &[], Some(&authority)).await.json();
+    assert!(list["lines"].as_array().unwrap().iter().all(|l| l["region_code"] == "510000"), "{list}");
+    let list = app.call("/api/admin/credit-requirements", &[], Some(&admin)).await.json();
+    assert!(list["lines"].as_array().unwrap().iter().any(|l| l["region_code"] == ""), "{list}");
+}
+
+/// The unit admin's 学时完成情况: every approved member judged by the same evaluation,
+/// the ones who have not met it counted and listed; only for the admin's own unit.
+async fn the_unit_admin_sees_its_staff_against_the_requirement(app: &TestApp) {
+    let last_year = (year_of(now_ms()) - 1).to_string();
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let all = app.call("/api/unit/hours", &[("year", &last_year)], Some(&admin)).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    let all = all.json();
+    let names: Vec<&str> =
+        all["page"]["items"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"张三") && names.contains(&"李四"), "{names:?}");
+    let zhang = all["page"]["items"].as_array().unwrap().iter().find(|l| l["name"] == "张三").unwrap();
+    assert_eq!(zhang["completion"]["met"], true);
+    assert_eq!(zhang["id_number"], "510101********4578", "masked");
+    let unmet =
+        app.call("/api/unit/hours", &[("year", &last_year), ("unmet", "1")], Some(&admin)).await.json();
+    let items = unmet["page"]["items"].as_array().unwrap();
+    assert_eq!(unmet["unmet"].as_i64().unwrap(), i64::try_from(items.len()).unwrap());
+    assert!(items.iter().any(|l| l["name"] == "李四"));
+    assert!(items.iter().all(|l| l["completion"]["met"] == false), "{unmet}");
+    let page = app.get(&format!("/admin/unit/hours?year={last_year}&unmet=1"), Some(&admin)).await;
+    assert!(page.body.contains("还需：公需还差 6 学时"), "{}", page.body);
+    assert!(!page.body.contains("张三"));
+
+    let trainee = app.login(TRAINEE_PHONE).await;
+    assert_eq!(app.call("/api/unit/hours", &[], Some(&trainee)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call("/api/unit/hours", &[("year", "2001")], Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
