@@ -70,6 +70,19 @@ pub async fn may_read(state: &AppState, record: &FileRecord, viewer: &CurrentUse
             viewer.has_role(Role::Finance)
                 || crate::invoices::server::covers_file(&state.db, viewer.id, &record.id).await?
         }
+        // A 继续教育记录's evidence: the admins of the unit it was sent to.
+        "declaration" => {
+            let units: Vec<i64> = sqlx::query_scalar(
+                "SELECT d.unit_id FROM declarations d
+                 WHERE d.unit_id IS NOT NULL AND (EXISTS (SELECT 1 FROM declaration_files f
+                        WHERE f.declaration_id = d.id AND f.file_id = $1) OR d.field_values LIKE $2)",
+            )
+            .bind(&record.id)
+            .bind(format!("%\"{}\"%", record.id))
+            .fetch_all(state.db.reader())
+            .await?;
+            units.into_iter().any(|unit| viewer.has_scoped_role(Role::UnitAdmin, unit))
+        }
         _ => false,
     })
 }

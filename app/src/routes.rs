@@ -62,8 +62,8 @@ use crate::{
 };
 
 use crate::credits::{
-    admin::{RequirementsPage, UnitHoursPage},
-    pages::{HoursPage, HoursYearPage},
+    admin::{RequirementsPage, UnitDeclarePage, UnitHoursPage, UnitRecordPage, UnitRecordsPage},
+    pages::{DeclarePage, HoursPage, HoursYearPage, RecordPage, RecordsPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
@@ -173,6 +173,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/messages") view=MessagesPage ssr=ssr.clone() />
                     <Route path=path!("/me/hours") view=HoursPage ssr=ssr.clone() />
                     <Route path=path!("/me/hours/:year") view=HoursYearPage ssr=ssr.clone() />
+                    <Route path=path!("/me/records") view=RecordsPage ssr=ssr.clone() />
+                    <Route path=path!("/me/records/new") view=DeclarePage ssr=ssr.clone() />
+                    <Route path=path!("/me/records/:id") view=RecordPage ssr=ssr.clone() />
+                    <Route path=path!("/me/records/:id/edit") view=DeclarePage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
@@ -206,6 +210,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />
                         <Route path=path!("/unit/staff") view=StaffPage ssr=ssr.clone() />
                         <Route path=path!("/unit/hours") view=UnitHoursPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/records") view=UnitRecordsPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/records/:id") view=UnitRecordPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/declare/:category") view=UnitDeclarePage ssr=ssr.clone() />
                         <Route path=path!("/unit/imports/:id") view=ImportReportPage ssr=ssr.clone() />
                         <Route path=path!("/unit/departments") view=DepartmentsPage ssr=ssr.clone() />
                         <Route path=path!("/unit/managers") view=ManagersPage ssr=ssr.clone() />

@@ -73,3 +73,87 @@ test('the authority saves a year’s requirement as a new version, and bad input
   await expect(saved).toContainText('专业科目不少于 60 学时');
   await expect(saved).toContainText('单位申报每年最多计入 30 学时，超出部分不计。');
 });
+
+const DEMO_UNIT_ADMIN = '13800000003';
+
+async function fillDeclaration(page: import('@playwright/test').Page, title: string, remark: string) {
+  await page.getByLabel('会议名称').fill(title);
+  await page.getByLabel('主办单位').fill('四川省水利学会');
+  await page.getByLabel('会议日期').fill(`${thisYear}-05-20`);
+  await page.getByLabel('参会形式').selectOption('交流发言');
+  await page.getByLabel('计入年度').selectOption(String(thisYear));
+  await page.getByLabel('学时类别').selectOption({ label: '专业' });
+  await page.getByLabel('申报学时').fill('4');
+  await page.getByLabel('附件材料').setInputFiles({
+    name: '参会证明.pdf',
+    mimeType: 'application/pdf',
+    buffer: Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n'),
+  });
+  await page.getByLabel('备注').fill(remark);
+}
+
+async function professionalEarned(page: import('@playwright/test').Page) {
+  await page.goto('/me/hours');
+  const row = page.getByRole('region', { name: `${thisYear}年度` }).getByRole('row', { name: /^专业/ });
+  return Number((await row.getByRole('cell').first().textContent()) ?? 'NaN');
+}
+
+test('a trainee declares a record with an attachment, the unit approves it, and 学时完成情况 changes at once', async ({
+  page,
+  browser,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  // Each project its own trainee, so the two runs never share a figure.
+  const nojs = testInfo.project.use.javaScriptEnabled === false;
+  const title = `水利学术交流会-${testInfo.project.name}-${Date.now()}`;
+  await login(page, testInfo, nojs ? TRAINEE : OTHER_TRAINEE);
+  const before = await professionalEarned(page);
+
+  await page.goto('/me');
+  await page.getByRole('link', { name: '继续教育记录' }).click();
+  await page.getByRole('link', { name: '学时记录添加' }).click();
+  await page.getByLabel('继续教育类型').selectOption({ label: '学术会议' });
+  await page.getByRole('button', { name: '下一步' }).click();
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { name: '继续教育类型：学术会议' })).toBeVisible();
+
+  // A 1,001-character 备注 is refused, and nothing is kept.
+  await fillDeclaration(page, title, '字'.repeat(1001));
+  await page.getByRole('button', { name: '确认送审' }).click();
+  await expect(page.getByText('备注不能超过 1000 字').first()).toBeVisible();
+  await ready(page, testInfo);
+
+  await fillDeclaration(page, title, '在分会场作交流发言。');
+  await page.getByRole('button', { name: '确认送审' }).click();
+  await expect(page.getByRole('status')).toHaveText('已送审，请等待单位审核');
+  await expect(page.getByRole('heading', { name: title })).toBeVisible();
+  await expect(page.getByText('待单位审核', { exact: true })).toBeVisible();
+  await expect(page.getByRole('list', { name: '附件材料' }).getByRole('link', { name: '参会证明.pdf' })).toBeVisible();
+  await page.goto('/me/records');
+  await expect(page.getByRole('list', { name: '继续教育记录' }).getByRole('listitem').filter({ hasText: title })).toContainText(
+    '待单位审核',
+  );
+
+  // The unit admin approves it with 3 of the 4 hours.
+  const admin = await (await browser.newContext({ javaScriptEnabled: !nojs })).newPage();
+  await login(admin, testInfo, DEMO_UNIT_ADMIN);
+  await admin.goto('/admin');
+  await admin.getByRole('link', { name: '继续教育信息管理' }).click();
+  await ready(admin, testInfo);
+  await admin.getByRole('listitem').filter({ hasText: title }).getByRole('link', { name: '审核' }).click();
+  await ready(admin, testInfo);
+  await expect(admin.getByRole('heading', { name: title })).toBeVisible();
+  await expect(admin.getByRole('link', { name: '参会证明.pdf' })).toBeVisible();
+  await admin.getByLabel('核定学时').fill('3');
+  await admin.getByLabel('审核意见').fill('按实际参会时间核定');
+  await admin.getByRole('button', { name: '通过', exact: true }).click();
+  await expect(admin.getByRole('status')).toHaveText('审核结果已保存，已通知本人');
+  await admin.close();
+
+  // Counted at once.
+  expect(await professionalEarned(page)).toBe(before + 3);
+  await page.goto(`/me/hours/${thisYear}`);
+  const record = page.getByRole('list', { name: '学时记录' }).getByRole('listitem').filter({ hasText: title });
+  await expect(record).toContainText('+3 学时');
+  await expect(record).toContainText('个人申报');
+});

@@ -26,6 +26,10 @@ engine_tests!(
     hours_are_judged_against_the_regions_requirement,
     requirements_are_versioned_by_their_authority,
     the_unit_admin_sees_its_staff_against_the_requirement,
+    a_declaration_is_saved_sent_reviewed_and_credited,
+    bad_declarations_change_nothing,
+    a_unit_reviews_only_what_its_own_staff_sent,
+    the_unit_declares_hours_for_its_own_staff_only,
 );
 
 const AUTHORITY_PHONE: &str = "13800000002";
@@ -307,4 +311,371 @@ async fn the_unit_admin_sees_its_staff_against_the_requirement(app: &TestApp) {
         app.call("/api/unit/hours", &[("year", "2001")], Some(&admin)).await.status,
         StatusCode::NOT_FOUND
     );
+}
+
+fn declaration_parts<'a>(title: &'a str, remark: &'a str, year: &'a str, action: &'a str) -> Vec<Part<'a>> {
+    vec![
+        Part::Text("type", "conference"),
+        Part::Text("f_name", title),
+        Part::Text("f_organizer", "四川省水利学会"),
+        Part::Text("f_date", "2026-05-20"),
+        Part::Text("f_role", "参会"),
+        Part::Text("year", year),
+        Part::Text("category", "professional"),
+        Part::Text("hours", "6"),
+        Part::Text("remark", remark),
+        Part::Text("action", action),
+        Part::File {
+            name: "attachments",
+            filename: "参会证明.pdf",
+            content_type: "application/pdf",
+            bytes: PDF,
+        },
+    ]
+}
+
+fn id_in(redirect: &str) -> i64 {
+    let rest = redirect.trim_start_matches("/me/records/");
+    rest.split('?').next().unwrap().parse().unwrap()
+}
+
+/// 保存 keeps a draft; 确认送审 sends it to the trainee's unit; the unit's 通过 (with
+/// fewer hours than claimed) enters the ledger, tells the trainee, and cannot happen
+/// twice; the same record declared again is refused by name.
+async fn a_declaration_is_saved_sent_reviewed_and_credited(app: &TestApp) {
+    let this_year = year_of(now_ms()).to_string();
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    let saved = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("水利青年论坛", "", &this_year, "save"),
+            Some(&li),
+        )
+        .await;
+    let id = id_in(&redirect_of(&saved));
+    let status = |id: i64| async move {
+        sqlx::query_scalar::<_, String>("SELECT status FROM declarations WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap()
+    };
+    assert_eq!(status(id).await, "draft");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM declaration_files WHERE declaration_id = {id}")).await,
+        1
+    );
+    let detail = app.call("/api/me/records/one", &[("id", &id.to_string())], Some(&li)).await.json();
+    assert_eq!(detail["fields"][0]["value"], "水利青年论坛");
+    let attachment = detail["attachments"][0]["href"].as_str().unwrap().to_owned();
+    // Not yet the unit's to see: a draft.
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    assert_eq!(
+        app.call("/api/unit/records/one", &[("id", &id.to_string())], Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get(&attachment, Some(&admin)).await.status, StatusCode::NOT_FOUND, "hidden, not refused");
+
+    let sent = app.call("/api/me/records/send", &[("id", &id.to_string())], Some(&li)).await;
+    assert!(redirect_of(&sent).ends_with("?sent=1"));
+    assert_eq!(status(id).await, "pending");
+    assert_eq!(
+        app.call("/api/me/records/send", &[("id", &id.to_string())], Some(&li)).await.status,
+        StatusCode::CONFLICT
+    );
+    // A pending record no longer changes.
+    let mut change = declaration_parts("水利青年论坛", "", &this_year, "save");
+    change.push(Part::Text("id", Box::leak(id.to_string().into_boxed_str())));
+    assert_eq!(app.upload("/api/me/records/upload", &change, Some(&li)).await.status, StatusCode::CONFLICT);
+
+    let queue = app.call("/api/unit/records", &[], Some(&admin)).await.json();
+    assert!(queue["page"]["items"].as_array().unwrap().iter().any(|l| l["id"] == id), "{queue}");
+    assert_eq!(
+        app.get(&attachment, Some(&admin)).await.status,
+        StatusCode::OK,
+        "the unit reads the evidence"
+    );
+    let too_many = app
+        .call(
+            "/api/unit/records/review",
+            &[("id", &id.to_string()), ("decision", "approve"), ("granted", "7")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(too_many.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status(id).await, "pending", "a refused review changes nothing");
+    let approved = app
+        .call(
+            "/api/unit/records/review",
+            &[
+                ("id", &id.to_string()),
+                ("decision", "approve"),
+                ("granted", "5"),
+                ("note", "按实际参会天数核定"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert!(approved.status.is_success() || approved.status.is_redirection(), "{}", approved.body);
+    assert_eq!(status(id).await, "approved");
+    let again = app
+        .call("/api/unit/records/review", &[("id", &id.to_string()), ("decision", "approve")], Some(&admin))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let credited: (i64, String, String) = sqlx::query_as(
+        "SELECT tenths, category, kind FROM credit_ledger WHERE source = 'declaration' AND source_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.state.db.reader())
+    .await
+    .unwrap();
+    assert_eq!(credited, (50, "professional".to_owned(), "conference".to_owned()));
+    let overview = app.call("/api/me/hours", &[], Some(&li)).await.json();
+    assert_eq!(overview["years"][0]["categories"][1]["earned"], 50, "{}", overview["years"][0]);
+    assert!(app.last_message(OTHER_TRAINEE_PHONE).await.unwrap().contains("审核通过"));
+
+    // The same meeting again: refused, naming the record that holds it.
+    let twice = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("水利青年论坛", "", &this_year, "send"),
+            Some(&li),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT, "{}", twice.body);
+    assert!(twice.body.contains("《水利青年论坛》已计入"), "{}", twice.body);
+    let records = app.call("/api/me/records", &[("source", "declaration")], Some(&li)).await.json();
+    assert!(records["lines"].as_array().unwrap().iter().all(|l| l["source_code"] == "declaration"));
+    let credited_only = app.call("/api/me/records", &[("status", "credited")], Some(&li)).await.json();
+    assert!(credited_only["lines"].as_array().unwrap().iter().all(|l| l["declaration_id"].is_null()));
+
+    // Refused with a reason; changed and sent again.
+    let second = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("水利科普讲座", "", &this_year, "send"),
+            Some(&li),
+        )
+        .await;
+    let second = id_in(&redirect_of(&second));
+    assert_eq!(status(second).await, "pending");
+    let no_reason = app
+        .call(
+            "/api/unit/records/review",
+            &[("id", &second.to_string()), ("decision", "reject")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(no_reason.field_names(), ["note"]);
+    app.call(
+        "/api/unit/records/review",
+        &[("id", &second.to_string()), ("decision", "reject"), ("note", "缺少参会证明")],
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status(second).await, "rejected");
+    let detail = app.call("/api/me/records/one", &[("id", &second.to_string())], Some(&li)).await.json();
+    assert_eq!(detail["review_note"], "缺少参会证明");
+    let mut resend = declaration_parts("水利科普讲座", "补充证明", &this_year, "send");
+    resend.push(Part::Text("id", Box::leak(second.to_string().into_boxed_str())));
+    let resent = app.upload("/api/me/records/upload", &resend, Some(&li)).await;
+    assert!(redirect_of(&resent).ends_with("?sent=1"));
+    assert_eq!(status(second).await, "pending");
+    assert_eq!(
+        app.count(&format!("SELECT COUNT(*) FROM declaration_files WHERE declaration_id = {second}")).await,
+        2
+    );
+}
+
+/// A 1,001-character 备注, a wrong year, a text file posing as a PDF: each refused with
+/// its field's message, nothing stored; a trainee without a unit may save, not send.
+async fn bad_declarations_change_nothing(app: &TestApp) {
+    let this_year = year_of(now_ms()).to_string();
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    let before = app.count("SELECT COUNT(*) FROM declarations").await;
+    let files_before = app.count("SELECT COUNT(*) FROM files").await;
+    let long = "字".repeat(1001);
+    let refused = app
+        .upload("/api/me/records/upload", &declaration_parts("长备注", &long, &this_year, "save"), Some(&li))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.field_names(), ["remark"]);
+    assert!(refused.body.contains("备注不能超过 1000 字"));
+    let fine = "字".repeat(1000);
+    let saved = app
+        .upload("/api/me/records/upload", &declaration_parts("长备注", &fine, &this_year, "save"), Some(&li))
+        .await;
+    assert!(redirect_of(&saved).contains("?saved=1"));
+    let old = (year_of(now_ms()) - 3).to_string();
+    let refused =
+        app.upload("/api/me/records/upload", &declaration_parts("旧会议", "", &old, "save"), Some(&li)).await;
+    assert_eq!(refused.field_names(), ["year"]);
+    let mut fake = declaration_parts("假附件", "", &this_year, "save");
+    fake.pop();
+    fake.push(Part::File {
+        name: "attachments",
+        filename: "证明.pdf",
+        content_type: "application/pdf",
+        bytes: b"just text",
+    });
+    let refused = app.upload("/api/me/records/upload", &fake, Some(&li)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.field_names(), ["attachments"]);
+    let mut unknown = declaration_parts("未知类型", "", &this_year, "save");
+    unknown[0] = Part::Text("type", "séance");
+    assert_eq!(app.upload("/api/me/records/upload", &unknown, Some(&li)).await.field_names(), ["type"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM declarations").await, before + 1, "only the valid one");
+    assert_eq!(app.count("SELECT COUNT(*) FROM files").await, files_before + 1);
+
+    // Someone without a unit: saved, never sent.
+    app.register_quick("13900001234", "Quiet Harbour 2031").await;
+    let loner = app.login_with("13900001234", "Quiet Harbour 2031").await;
+    let refused = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("独立会议", "", &this_year, "send"),
+            Some(&loner),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("还没有加入工作单位"), "{}", refused.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM declarations").await,
+        before + 1,
+        "the send failed, so nothing was kept"
+    );
+    // Another trainee's record answers like one that does not exist.
+    let mine = id_in(&redirect_of(&saved));
+    assert_eq!(
+        app.call("/api/me/records/one", &[("id", &mine.to_string())], Some(&loner)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.call("/api/me/records/delete", &[("id", &mine.to_string())], Some(&loner)).await.status,
+        StatusCode::CONFLICT
+    );
+    let deleted = app.call("/api/me/records/delete", &[("id", &mine.to_string())], Some(&li)).await;
+    assert!(redirect_of(&deleted).contains("deleted=1"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM declarations").await, before);
+}
+
+/// An admin of another unit: the demo unit's queue is empty to them, its records not
+/// found, and their review refused.
+async fn a_unit_reviews_only_what_its_own_staff_sent(app: &TestApp) {
+    let pending: i64 = sqlx::query_scalar("SELECT id FROM declarations WHERE status = 'pending' LIMIT 1")
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    let other_admin = other_unit_admin(app).await;
+    let queue = app.call("/api/unit/records", &[("status", "all")], Some(&other_admin)).await.json();
+    assert_eq!(queue["page"]["total"], 0, "{queue}");
+    assert_eq!(
+        app.call("/api/unit/records/one", &[("id", &pending.to_string())], Some(&other_admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let review = app
+        .call(
+            "/api/unit/records/review",
+            &[("id", &pending.to_string()), ("decision", "approve")],
+            Some(&other_admin),
+        )
+        .await;
+    assert_eq!(review.status, StatusCode::CONFLICT);
+    let batch =
+        app.call("/api/unit/records/approve", &[(&format!("pick_{pending}"), "1")], Some(&other_admin)).await;
+    assert!(redirect_of(&batch).contains("approved=0"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'declaration'").await, 0);
+    // The demo unit's own admin approves it in a batch.
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let batch =
+        app.call("/api/unit/records/approve", &[(&format!("pick_{pending}"), "1")], Some(&admin)).await;
+    assert!(redirect_of(&batch).contains("approved=1"), "{}", batch.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'declaration'").await, 1);
+    // A trainee is no unit admin.
+    let trainee = app.login(TRAINEE_PHONE).await;
+    assert_eq!(app.call("/api/unit/records", &[], Some(&trainee)).await.status, StatusCode::FORBIDDEN);
+}
+
+/// A unit and its admin beside the demo unit (the admin signs in with the demo password).
+async fn other_unit_admin(app: &TestApp) -> String {
+    let db = app.state.db.writer();
+    let unit_id: i64 = sqlx::query_scalar(
+        "INSERT INTO units (name, credit_code, region_code, status, created_at)
+         VALUES ('另一家设计院', '91510100MA6CX0002X', '510100', 'approved', 0) RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (phone, id_number, name, password_hash, status, real_name_verified, must_change_password,
+                            unit_id, unit_status, created_at, updated_at)
+         SELECT '13900009999', '11010519491231002X', '周八', password_hash, status, 1, 0, $1, 'approved', 0, 0
+         FROM users WHERE phone = $2 RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(TRAINEE_PHONE)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'unit_admin', $2), ($1, 'trainee', 0)",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .execute(db)
+    .await
+    .unwrap();
+    app.login("13900009999").await
+}
+
+/// 其它继续教育形式申报: counted at once for the chosen staff; someone of another unit
+/// refuses the whole declaration.
+async fn the_unit_declares_hours_for_its_own_staff_only(app: &TestApp) {
+    let this_year = year_of(now_ms()).to_string();
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let zhang = user_id(app, TRAINEE_PHONE).await;
+    let form = app.call("/api/unit/declare/form", &[("category", "public")], Some(&admin)).await.json();
+    assert!(form["staff"].as_array().unwrap().iter().any(|s| s["id"] == zhang));
+    assert_eq!(
+        app.call("/api/unit/declare/form", &[("category", "elective")], Some(&admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let pick = format!("pick_{zhang}");
+    let missing =
+        app.call("/api/unit/declare", &[("category", "public"), ("year", &this_year)], Some(&admin)).await;
+    assert_eq!(missing.field_names(), ["title", "hours", "user_ids"]);
+    let declared = app
+        .call(
+            "/api/unit/declare",
+            &[
+                ("category", "public"),
+                ("year", &this_year),
+                ("title", "单位安全生产培训"),
+                ("hours", "3"),
+                (&pick, "1"),
+            ],
+            Some(&admin),
+        )
+        .await;
+    assert!(redirect_of(&declared).contains("declared=1"), "{}", declared.body);
+    let zhang_cookie = app.login(TRAINEE_PHONE).await;
+    let overview = app.call("/api/me/hours", &[], Some(&zhang_cookie)).await.json();
+    assert_eq!(overview["years"][0]["categories"][0]["earned"], 30);
+
+    let other_admin = other_unit_admin(app).await;
+    let foreign = app
+        .call(
+            "/api/unit/declare",
+            &[
+                ("category", "public"),
+                ("year", &this_year),
+                ("title", "外单位"),
+                ("hours", "3"),
+                (&pick, "1"),
+            ],
+            Some(&other_admin),
+        )
+        .await;
+    assert_eq!(foreign.field_names(), ["user_ids"]);
+    assert_eq!(app.count("SELECT COUNT(*) FROM unit_declarations").await, 1, "the refused one left nothing");
 }

@@ -47,7 +47,7 @@ pub fn AdminLayout() -> impl IntoView {
     }
 }
 
-const SIDE_LINK: &str = "block whitespace-nowrap rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:font-medium aria-[current=page]:text-blue-700";
+const SIDE_LINK: &str = "block whitespace-nowrap md:whitespace-normal rounded-md px-3 py-2 text-sm text-slate-600 hover:bg-slate-100 aria-[current=page]:bg-blue-50 aria-[current=page]:font-medium aria-[current=page]:text-blue-700";
 
 #[component]
 fn AdminNav(user: CurrentUser) -> impl IntoView {
@@ -77,6 +77,9 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>
                 <A href="/admin/unit/reviews" attr:class=SIDE_LINK>"审核注册账号"</A>
                 <A href="/admin/unit/staff" attr:class=SIDE_LINK>"人员管理"</A>
+                <A href="/admin/unit/records" attr:class=SIDE_LINK>"继续教育信息管理"</A>
+                <A href="/admin/unit/declare/public" attr:class=SIDE_LINK>"其它继续教育形式申报(公需)"</A>
+                <A href="/admin/unit/declare/professional" attr:class=SIDE_LINK>"其它继续教育形式申报(专业)"</A>
                 <A href="/admin/unit/hours" attr:class=SIDE_LINK>"学时完成情况"</A>
                 <A href="/admin/unit/departments" attr:class=SIDE_LINK>"部门管理"</A>
                 <A href="/admin/unit/managers" attr:class=SIDE_LINK>"单位管理员"</A>

@@ -1,18 +1,33 @@
 //! Server functions for 学时: the trainee's 学时完成情况 and its ledger rows, and the
 //! authority's yearly requirements.
 
-use super::domain::{Completion, Requirement, RequirementForm};
-use crate::{catalogue::domain::Category, error::AppResult, platform::paging::Page};
+use super::domain::{
+    Completion, Requirement, RequirementForm,
+    declarations::{DeclarationStatus, DeclarationType},
+};
+use crate::{
+    catalogue::domain::{Category, Hours},
+    error::AppResult,
+    platform::paging::Page,
+};
 use leptos::prelude::*;
+use leptos::server_fn::codec::{MultipartData, MultipartFormData};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use {
-    super::server::{repo, service},
+    super::{
+        domain::{declarable_years, declarations::FieldKind},
+        server::{declarations, repo, service},
+    },
     crate::{
         accounts::domain::{identity::IdNumber, roles::Role},
-        error::AppError,
-        platform::{paging::clamp_page, server::respond, time::year_of},
+        error::{AppError, FieldError},
+        platform::{
+            paging::clamp_page,
+            server::{multipart::MultipartForm, respond},
+            time::year_of,
+        },
         state::Ctx,
     },
 };
@@ -207,6 +222,520 @@ pub async fn save_requirement(#[server(flatten)] form: RequirementForm) -> AppRe
         let new = form.parse().map_err(|(field, message)| AppError::invalid_field(field, message))?;
         let version = service::save_requirement(&cx, &new).await?;
         leptos_axum::redirect(&format!("/admin/credit-requirements?saved={}-{version}", new.year));
+        Ok(())
+    })
+    .await
+}
+
+// ---- 继续教育记录申报 ----
+
+/// One line of 继续教育记录: a declaration (with its status) or a ledger row from
+/// elsewhere (a course, an import…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordLine {
+    /// The declaration's id, for 详细; None for a ledger row.
+    pub declaration_id: Option<i64>,
+    pub title: String,
+    pub year: i64,
+    pub category: Category,
+    pub tenths: i64,
+    /// 在线学习, 个人申报 …
+    pub source: String,
+    /// 草稿, 待单位审核 … for a declaration; 已计入 or 已冲销 for a ledger row.
+    pub status: String,
+    /// What the filters match: the status's code ("credited" for a ledger row) and
+    /// the source's.
+    pub status_code: String,
+    pub source_code: String,
+    pub at: i64,
+}
+
+/// 继续教育记录 with its filters.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordsView {
+    pub this_year: i64,
+    pub years: Vec<i64>,
+    pub lines: Vec<RecordLine>,
+}
+
+/// 继续教育记录's filters, as the GET form sends them ('' for any).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RecordFilter {
+    pub year: String,
+    pub category: String,
+    pub source: String,
+    pub status: String,
+}
+
+/// A field of a record as it is shown: its label and value, or the file it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldValue {
+    pub label: String,
+    pub value: String,
+    /// `/files/<id>` for a file field.
+    pub file: Option<String>,
+}
+
+/// An attachment: its name and where to read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentLink {
+    pub name: String,
+    pub href: String,
+}
+
+/// One declaration, whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclarationDetail {
+    pub id: i64,
+    pub user_name: String,
+    pub department: String,
+    pub type_code: String,
+    pub type_name: String,
+    pub year: i64,
+    pub category: Category,
+    pub title: String,
+    pub claimed: Hours,
+    pub granted: Option<Hours>,
+    pub fields: Vec<FieldValue>,
+    /// The values as stored, by key (to fill the form again).
+    pub values: std::collections::BTreeMap<String, String>,
+    pub remark: String,
+    pub status: DeclarationStatus,
+    pub review_note: String,
+    pub reviewer: Option<String>,
+    pub reviewed_at: Option<i64>,
+    pub submitted_at: Option<i64>,
+    pub attachments: Vec<AttachmentLink>,
+}
+
+/// What the 申报 page needs: the kinds, the chosen one, the years allowed, and the
+/// record being changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeclareView {
+    pub types: Vec<DeclarationType>,
+    pub chosen: Option<DeclarationType>,
+    pub years: Vec<i64>,
+    pub existing: Option<DeclarationDetail>,
+    /// The caller belongs to an approved unit (else 确认送审 is refused).
+    pub has_unit: bool,
+}
+
+#[cfg(feature = "ssr")]
+fn detail_of(
+    row: declarations::DeclarationRow,
+    kind: &DeclarationType,
+    files: Vec<declarations::AttachmentRow>,
+) -> AppResult<DeclarationDetail> {
+    let values = row.values()?;
+    let fields = kind
+        .fields
+        .iter()
+        .filter_map(|spec| {
+            let value = values.get(&spec.key)?;
+            Some(match spec.kind {
+                FieldKind::File => FieldValue {
+                    label: spec.label.clone(),
+                    value: "查看".to_owned(),
+                    file: Some(format!("/files/{value}")),
+                },
+                _ => FieldValue { label: spec.label.clone(), value: value.clone(), file: None },
+            })
+        })
+        .collect();
+    Ok(DeclarationDetail {
+        id: row.id,
+        user_name: row.user_name,
+        department: row.department,
+        type_code: row.type_code,
+        type_name: row.type_name,
+        year: row.year,
+        category: row.category,
+        title: row.title,
+        claimed: Hours(row.claimed_tenths),
+        granted: row.granted_tenths.map(Hours),
+        fields,
+        values,
+        remark: row.remark,
+        status: row.status,
+        review_note: row.review_note,
+        reviewer: row.reviewer,
+        reviewed_at: row.reviewed_at,
+        submitted_at: row.submitted_at,
+        attachments: files
+            .into_iter()
+            .map(|f| AttachmentLink { name: f.filename, href: format!("/files/{}", f.file_id) })
+            .collect(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+async fn load_detail(
+    db: &crate::platform::server::db::Db,
+    row: declarations::DeclarationRow,
+) -> AppResult<DeclarationDetail> {
+    let kind = declarations::find_type(db.reader(), &row.type_code).await?;
+    let files = declarations::attachments(db.reader(), row.id).await?;
+    detail_of(row, &kind, files)
+}
+
+#[server(prefix = "/api", endpoint = "me/records")]
+pub async fn my_records(#[server(flatten)] filter: RecordFilter) -> AppResult<RecordsView> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        let this_year = year_of(cx.now);
+        let lines = service::records(&cx.state.db, cx.user.id, &filter).await?;
+        let mut years: Vec<i64> = lines.iter().map(|l| l.year).chain([this_year, this_year - 1]).collect();
+        years.sort_unstable_by(|a, b| b.cmp(a));
+        years.dedup();
+        Ok(RecordsView { this_year, years, lines })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "me/records/one")]
+pub async fn my_record(id: i64) -> AppResult<DeclarationDetail> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        let row = declarations::own(&cx.state.db, cx.user.id, id).await?;
+        load_detail(&cx.state.db, row).await
+    })
+    .await
+}
+
+/// The 申报 page: `kind` chosen (or not yet), `id` when changing a record.
+#[server(prefix = "/api", endpoint = "me/records/form")]
+pub async fn declare_form(kind: Option<String>, id: Option<i64>) -> AppResult<DeclareView> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        let db = &cx.state.db;
+        let existing = match id {
+            Some(id) => {
+                let detail = load_detail(db, declarations::own(db, cx.user.id, id).await?).await?;
+                if !detail.status.editable() {
+                    return Err(AppError::conflict("这条记录已送审或已审核，不能再修改"));
+                }
+                Some(detail)
+            }
+            None => None,
+        };
+        let types = declarations::types(db.reader()).await?;
+        let wanted =
+            kind.filter(|k| !k.is_empty()).or_else(|| existing.as_ref().map(|e| e.type_code.clone()));
+        let chosen = wanted.and_then(|code| types.iter().find(|t| t.code == code).cloned());
+        let has_unit = !repo::region_of(db.reader(), cx.user.id).await?.is_empty();
+        Ok(DeclareView {
+            types,
+            chosen,
+            years: declarable_years(year_of(cx.now)).to_vec(),
+            existing,
+            has_unit,
+        })
+    })
+    .await
+}
+
+/// 保存 (a draft) or 确认送审, with the attachments.
+#[server(prefix = "/api", endpoint = "me/records/upload", input = MultipartFormData)]
+pub async fn save_declaration(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        let file_inputs = declarations::file_inputs(&cx.state.db).await?;
+        let names: Vec<&str> = file_inputs.iter().map(String::as_str).collect();
+        let form = MultipartForm::read(data, &names).await?;
+        let (id, sent) = declarations::save_form(&cx, form).await?;
+        leptos_axum::redirect(&format!("/me/records/{id}?{}=1", if sent { "sent" } else { "saved" }));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "me/records/send")]
+pub async fn send_declaration(id: i64) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        declarations::send(&cx, id).await?;
+        leptos_axum::redirect(&format!("/me/records/{id}?sent=1"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "me/records/delete")]
+pub async fn delete_declaration(id: i64) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_user().await?;
+        declarations::delete(&cx, id).await?;
+        leptos_axum::redirect("/me/records?deleted=1");
+        Ok(())
+    })
+    .await
+}
+
+// ---- the unit's 继续教育信息管理 and 其它继续教育形式申报 ----
+
+/// One record in the unit's queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueLine {
+    pub id: i64,
+    pub user_name: String,
+    pub department: String,
+    pub type_name: String,
+    pub title: String,
+    pub year: i64,
+    pub category: Category,
+    pub claimed: Hours,
+    pub status: DeclarationStatus,
+    pub submitted_at: Option<i64>,
+}
+
+/// The queue's filters as the GET form sends them ('' for any; the status defaults
+/// to 待单位审核).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct QueueFilterForm {
+    pub status: String,
+    pub year: String,
+    pub kind: String,
+    pub department: String,
+    pub page: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitRecordsView {
+    pub filter: QueueFilterForm,
+    /// The years to filter by: this year and the two before.
+    pub years: Vec<i64>,
+    pub types: Vec<(String, String)>,
+    pub departments: Vec<(String, String)>,
+    pub page: Page<QueueLine>,
+}
+
+#[cfg(feature = "ssr")]
+const QUEUE_PER_PAGE: u32 = 20;
+
+#[server(prefix = "/api", endpoint = "unit/records")]
+pub async fn unit_records(#[server(flatten)] filter: QueueFilterForm) -> AppResult<UnitRecordsView> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let db = &cx.state.db;
+        let status = match filter.status.as_str() {
+            "" => Some(DeclarationStatus::Pending),
+            "all" => None,
+            code => Some(
+                DeclarationStatus::from_code(code).ok_or_else(|| AppError::bad_request("没有这个状态"))?,
+            ),
+        };
+        let query = declarations::QueueFilter {
+            status,
+            year: filter.year.trim().parse().ok(),
+            type_code: Some(filter.kind.trim().to_owned()).filter(|k| !k.is_empty()),
+            department_id: filter.department.trim().parse().ok(),
+        };
+        let page = clamp_page(filter.page.trim().parse().ok(), u32::MAX);
+        let found = declarations::unit_queue(db, unit_id, &query, page, QUEUE_PER_PAGE).await?;
+        let types = declarations::types(db.reader()).await?.into_iter().map(|t| (t.code, t.name)).collect();
+        let departments = service::department_options(db, unit_id).await?;
+        let items = found
+            .items
+            .into_iter()
+            .map(|r| QueueLine {
+                id: r.id,
+                user_name: r.user_name,
+                department: r.department,
+                type_name: r.type_name,
+                title: r.title,
+                year: r.year,
+                category: r.category,
+                claimed: Hours(r.claimed_tenths),
+                status: r.status,
+                submitted_at: r.submitted_at,
+            })
+            .collect();
+        let this_year = year_of(cx.now);
+        Ok(UnitRecordsView {
+            filter,
+            years: vec![this_year, this_year - 1, this_year - 2],
+            types,
+            departments,
+            page: Page { items, page: found.page, per_page: found.per_page, total: found.total },
+        })
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "unit/records/one")]
+pub async fn unit_record(id: i64) -> AppResult<DeclarationDetail> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let row = declarations::of_unit(&cx.state.db, unit_id, id).await?;
+        load_detail(&cx.state.db, row).await
+    })
+    .await
+}
+
+/// 通过 (`decision` = "approve", with 核定学时 and a note) or 不通过 ("reject", with the reason).
+#[server(prefix = "/api", endpoint = "unit/records/review")]
+pub async fn review_declaration(
+    id: i64,
+    decision: String,
+    granted: Option<String>,
+    note: Option<String>,
+) -> AppResult<()> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let note = note.unwrap_or_default().trim().to_owned();
+        if note.chars().count() > 200 {
+            return Err(AppError::invalid_field("note", "审核意见不能超过 200 字"));
+        }
+        let decision = match decision.as_str() {
+            "approve" => {
+                let granted = match granted.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(text) => {
+                        Some(Hours::parse(text).map_err(|m| AppError::invalid_field("granted", m))?)
+                    }
+                };
+                declarations::Decision::Approve { granted, note }
+            }
+            "reject" if note.is_empty() => return Err(AppError::invalid_field("note", "请填写不通过的原因")),
+            "reject" => declarations::Decision::Reject { reason: note },
+            _ => return Err(AppError::bad_request("请选择审核结果")),
+        };
+        declarations::review(&cx, unit_id, id, &decision).await?;
+        leptos_axum::redirect("/admin/unit/records?reviewed=1");
+        Ok(())
+    })
+    .await
+}
+
+/// 批量通过: every ticked record (`pick_<id>`) approved with the hours claimed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickedForm {
+    #[serde(flatten)]
+    pub ticked: std::collections::HashMap<String, String>,
+}
+
+#[server(prefix = "/api", endpoint = "unit/records/approve")]
+pub async fn approve_declarations(#[server(flatten)] form: TickedForm) -> AppResult<()> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let ids = crate::platform::text::ticked_ids(form.ticked.keys(), "pick_");
+        if ids.is_empty() {
+            return Err(AppError::bad_request("请先勾选要通过的记录"));
+        }
+        let approved = service::approve_all(&cx, unit_id, &ids).await?;
+        leptos_axum::redirect(&format!("/admin/unit/records?approved={approved}&of={}", ids.len()));
+        Ok(())
+    })
+    .await
+}
+
+/// The staff a unit may declare hours for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffChoice {
+    pub id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub department: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDeclareView {
+    pub category: Category,
+    pub years: Vec<i64>,
+    pub staff: Vec<StaffChoice>,
+}
+
+/// 其它继续教育形式申报(公需) or (专业): the unit's staff to choose from.
+#[server(prefix = "/api", endpoint = "unit/declare/form")]
+pub async fn unit_declare_form(category: String) -> AppResult<UnitDeclareView> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let category = unit_category(&category)?;
+        let masked = |n: Option<String>| n.and_then(|n| IdNumber::parse(&n).ok()).map(|n| n.masked());
+        let staff = repo::unit_staff(cx.state.db.reader(), unit_id)
+            .await?
+            .into_iter()
+            .map(|s| StaffChoice {
+                id: s.id,
+                name: s.name,
+                id_number: masked(s.id_number).unwrap_or_default(),
+                department: s.department,
+            })
+            .collect();
+        Ok(UnitDeclareView { category, years: declarable_years(year_of(cx.now)).to_vec(), staff })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn unit_category(code: &str) -> AppResult<Category> {
+    match Category::from_code(code) {
+        Some(category @ (Category::Public | Category::Professional)) => Ok(category),
+        _ => Err(AppError::not_found("单位只能申报公需或专业学时")),
+    }
+}
+
+/// The unit's declaration for chosen staff (`pick_<id>`): approved at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StaffDeclarationForm {
+    pub category: String,
+    pub year: String,
+    pub title: String,
+    pub hours: String,
+    #[serde(flatten)]
+    pub ticked: std::collections::HashMap<String, String>,
+}
+
+#[server(prefix = "/api", endpoint = "unit/declare")]
+pub async fn declare_for_staff(#[server(flatten)] form: StaffDeclarationForm) -> AppResult<()> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let category = unit_category(&form.category)?;
+        let mut errors = Vec::new();
+        let years = declarable_years(year_of(cx.now));
+        let year = form.year.trim().parse::<i64>().ok().filter(|y| years.contains(y));
+        if year.is_none() {
+            errors.push(("year", format!("计入年度只能选择 {} 或 {} 年", years[0], years[1])));
+        }
+        let title = form.title.trim();
+        if title.is_empty() || title.chars().count() > 100 || title.chars().any(char::is_control) {
+            errors.push(("title", "请填写培训内容（不超过 100 字）".to_owned()));
+        }
+        let hours = match Hours::parse(&form.hours) {
+            Ok(Hours(0)) => {
+                errors.push(("hours", "请填写学时".to_owned()));
+                Hours(0)
+            }
+            Ok(hours) => hours,
+            Err(message) => {
+                errors.push(("hours", message.to_owned()));
+                Hours(0)
+            }
+        };
+        let user_ids = crate::platform::text::ticked_ids(form.ticked.keys(), "pick_");
+        if user_ids.is_empty() {
+            errors.push(("user_ids", "请选择人员".to_owned()));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::invalid_fields(
+                errors
+                    .into_iter()
+                    .map(|(field, message)| FieldError { field: field.to_owned(), message })
+                    .collect(),
+            ));
+        }
+        let declaration = declarations::UnitDeclaration {
+            year: year.unwrap_or_default(),
+            category,
+            title,
+            hours,
+            user_ids: &user_ids,
+        };
+        let credited = declarations::declare_for_staff(&cx, unit_id, &declaration).await?;
+        leptos_axum::redirect(&format!("/admin/unit/declare/{}?declared={credited}", category.code()));
         Ok(())
     })
     .await

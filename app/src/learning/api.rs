@@ -275,14 +275,7 @@ pub struct SelectionForm {
 
 impl SelectionForm {
     pub fn course_ids(&self) -> Vec<i64> {
-        let mut ids: Vec<i64> = self
-            .ticked
-            .keys()
-            .filter_map(|k| k.strip_prefix("course_"))
-            .filter_map(|id| id.parse().ok())
-            .collect();
-        ids.sort_unstable();
-        ids
+        crate::platform::text::ticked_ids(self.ticked.keys(), "course_")
     }
 }
 

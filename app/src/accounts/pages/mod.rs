@@ -265,6 +265,7 @@ fn Profile(user: CurrentUser) -> impl IntoView {
             })}
             <nav aria-label="我的报名" class="divide-y divide-slate-100 overflow-hidden rounded-xl border border-slate-200 bg-white shadow-sm">
                 <a href="/me/exams" class=link>"我的考试" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/records" class=link>"继续教育记录" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/hours" class=link>"学时完成情况" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/orders" class=link>"我的订单" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/fapiao" class=link>"发票下载" <span aria-hidden="true">"›"</span></a>

@@ -210,6 +210,7 @@ pub async fn unit_region<'e>(executor: impl Executor<'e, Database = Any>, unit_i
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LedgerRow {
     pub id: i64,
+    pub year: i64,
     #[sqlx(try_from = "String")]
     pub category: Category,
     pub tenths: i64,
@@ -230,7 +231,7 @@ pub async fn rows<'e>(
     year: i64,
 ) -> AppResult<Vec<LedgerRow>> {
     Ok(sqlx::query_as(
-        "SELECT l.id, l.category, l.tenths, l.source, l.title, l.evidence, l.note, l.reverses_id,
+        "SELECT l.id, l.year, l.category, l.tenths, l.source, l.title, l.evidence, l.note, l.reverses_id,
                 u.name AS approver, l.created_at
          FROM credit_ledger l LEFT JOIN users u ON u.id = l.approved_by
          WHERE l.user_id = $1 AND l.year = $2 ORDER BY l.created_at DESC, l.id DESC",
@@ -239,6 +240,42 @@ pub async fn rows<'e>(
     .bind(year)
     .fetch_all(executor)
     .await?)
+}
+
+/// Every row of one person that did not come from a declaration (those show as the
+/// declaration itself), newest first; with the ids of the rows that were reversed.
+pub async fn rows_not_declared<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> AppResult<Vec<LedgerRow>> {
+    Ok(sqlx::query_as(
+        "SELECT l.id, l.year, l.category, l.tenths, l.source, l.title, l.evidence, l.note, l.reverses_id,
+                u.name AS approver, l.created_at
+         FROM credit_ledger l LEFT JOIN users u ON u.id = l.approved_by
+         WHERE l.user_id = $1 AND l.source <> 'declaration' ORDER BY l.created_at DESC, l.id DESC",
+    )
+    .bind(user_id)
+    .fetch_all(executor)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct DepartmentRow {
+    id: i64,
+    name: String,
+}
+
+/// A unit's departments as (id, name) options, by name.
+pub async fn departments<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    unit_id: i64,
+) -> AppResult<Vec<(String, String)>> {
+    let rows: Vec<DepartmentRow> =
+        sqlx::query_as("SELECT id, name FROM departments WHERE unit_id = $1 ORDER BY name, id")
+            .bind(unit_id)
+            .fetch_all(executor)
+            .await?;
+    Ok(rows.into_iter().map(|d| (d.id.to_string(), d.name)).collect())
 }
 
 /// The region whose requirements apply to a person: their approved unit's, else none.

@@ -1,5 +1,6 @@
 //! Demo 学时: Sichuan's requirement for this year and last (set by the demo authority),
-//! one trainee who met last year's in every category (张三) and one who did not (李四).
+//! one trainee who met last year's in every category (张三) and one who did not (李四),
+//! and a 学术会议 李四 sent to the demo unit, waiting for 陈静 in 继续教育信息管理.
 //! Idempotent: a second run adds nothing (the requirement once per year, the ledger
 //! rows by their claims).
 
@@ -7,7 +8,7 @@ use super::repo::{self, NewEntry};
 use crate::{
     accounts::server::seed::{DEMO_ACCOUNTS, DEMO_AUTHORITY_REGION},
     catalogue::domain::{Category, Hours},
-    credits::domain::{Cap, NewRequirement, Source},
+    credits::domain::{Cap, NewRequirement, Source, declarations::DeclarationStatus},
     platform::{server::db::Tx, time::year_of},
 };
 
@@ -85,5 +86,52 @@ pub async fn seed(tx: &mut Tx, now: i64) -> Result<(), crate::error::AppError> {
         };
         repo::credit(tx, &entry).await?;
     }
+    seed_pending_declaration(tx, this_year, now).await
+}
+
+const DEMO_DECLARATION_TITLE: &str = "四川省水利学会学术年会";
+
+async fn seed_pending_declaration(tx: &mut Tx, year: i64, now: i64) -> Result<(), crate::error::AppError> {
+    let user: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE phone = $1 AND unit_status = 'approved'")
+            .bind("13800000012")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(user_id) = user else { return Ok(()) };
+    let unit_id: Option<i64> = sqlx::query_scalar("SELECT unit_id FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    let exists: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM declarations WHERE user_id = $1 AND title = $2")
+            .bind(user_id)
+            .bind(DEMO_DECLARATION_TITLE)
+            .fetch_one(&mut **tx)
+            .await?;
+    if exists > 0 {
+        return Ok(());
+    }
+    let values = serde_json::json!({
+        "name": DEMO_DECLARATION_TITLE,
+        "organizer": "四川省水利学会",
+        "date": format!("{year}-05-20"),
+        "role": "交流发言",
+    });
+    sqlx::query(
+        "INSERT INTO declarations (user_id, unit_id, type_code, year, category, title, claimed_tenths, field_values,
+                                   remark, status, submitted_at, created_at, updated_at)
+         VALUES ($1, $2, 'conference', $3, $4, $5, 80, $6, $7, $8, $9, $9, $9)",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .bind(year)
+    .bind(Category::Professional.code())
+    .bind(DEMO_DECLARATION_TITLE)
+    .bind(values.to_string())
+    .bind("在年会水资源分会场作交流发言。")
+    .bind(DeclarationStatus::Pending.code())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

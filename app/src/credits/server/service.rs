@@ -1,7 +1,14 @@
 //! 学时 steps above the SQL: a person's years judged against their requirements (the
 //! one evaluation every view reads), and a new requirement version with its audit.
 
-use super::repo::{self, LedgerRow};
+use super::{
+    declarations,
+    repo::{self, LedgerRow},
+};
+use crate::credits::{
+    api::{RecordFilter, RecordLine},
+    domain::Source,
+};
 use crate::{
     credits::domain::{Completion, NewRequirement, evaluate},
     error::{AppError, AppResult},
@@ -134,4 +141,73 @@ pub async fn unit_completions(db: &Db, unit_id: i64, year: i64) -> AppResult<Vec
             StaffCompletion { staff, completion }
         })
         .collect())
+}
+
+/// 继续教育记录: the person's declarations and the ledger rows from elsewhere, newest
+/// first, filtered.
+pub async fn records(db: &Db, user_id: i64, filter: &RecordFilter) -> AppResult<Vec<RecordLine>> {
+    let mut lines: Vec<RecordLine> = declarations::list_own(db, user_id)
+        .await?
+        .into_iter()
+        .map(|d| RecordLine {
+            declaration_id: Some(d.id),
+            title: d.title,
+            year: d.year,
+            category: d.category,
+            tenths: d.granted_tenths.unwrap_or(d.claimed_tenths),
+            source: Source::Declaration.label().to_owned(),
+            status: d.status.label().to_owned(),
+            status_code: d.status.code().to_owned(),
+            source_code: Source::Declaration.code().to_owned(),
+            at: d.submitted_at.unwrap_or(d.created_at),
+        })
+        .collect();
+    let rows = repo::rows_not_declared(db.reader(), user_id).await?;
+    let reversed: BTreeSet<i64> = rows.iter().filter_map(|r| r.reverses_id).collect();
+    lines.extend(rows.into_iter().map(|r| RecordLine {
+        declaration_id: None,
+        status:
+            if r.reverses_id.is_some() || reversed.contains(&r.id) { "已冲销" } else { "已计入" }.to_owned(),
+        status_code: CREDITED.to_owned(),
+        source_code: r.source.code().to_owned(),
+        title: r.title,
+        year: r.year,
+        category: r.category,
+        tenths: r.tenths,
+        source: r.source.label().to_owned(),
+        at: r.created_at,
+    }));
+    lines.sort_by_key(|l| std::cmp::Reverse(l.at));
+    let year: Option<i64> = filter.year.trim().parse().ok();
+    Ok(lines
+        .into_iter()
+        .filter(|l| year.is_none_or(|y| l.year == y))
+        .filter(|l| filter.category.is_empty() || l.category.code() == filter.category)
+        .filter(|l| filter.source.is_empty() || l.source_code == filter.source)
+        .filter(|l| filter.status.is_empty() || l.status_code == filter.status)
+        .collect())
+}
+
+/// The status filter's value for ledger rows (已计入 or 已冲销).
+pub const CREDITED: &str = "credited";
+
+/// A unit's departments, for the queue's filter.
+pub async fn department_options(db: &Db, unit_id: i64) -> AppResult<Vec<(String, String)>> {
+    repo::departments(db.reader(), unit_id).await
+}
+
+/// 批量通过: each record approved with the hours claimed, each in its own transaction
+/// (one already reviewed, or refused as counted twice, does not hold up the rest).
+/// Returns how many were approved.
+pub async fn approve_all(cx: &Ctx, unit_id: i64, ids: &[i64]) -> AppResult<usize> {
+    let mut approved = 0;
+    let decision = declarations::Decision::Approve { granted: None, note: String::new() };
+    for id in ids {
+        match declarations::review(cx, unit_id, *id, &decision).await {
+            Ok(()) => approved += 1,
+            Err(error) if error.kind != crate::error::ErrorKind::Internal => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(approved)
 }

@@ -48,8 +48,16 @@ pub struct StreamUpload<'a> {
 
 /// Every folder uploads are stored under (the `purpose` of an upload); the orphan sweep
 /// looks in these.
-pub const PURPOSES: [&str; 7] =
-    ["announcement", "chapter_video", "course_cover", "id_card", "invoice", "licence", "registration_photo"];
+pub const PURPOSES: [&str; 8] = [
+    "announcement",
+    "chapter_video",
+    "course_cover",
+    "declaration",
+    "id_card",
+    "invoice",
+    "licence",
+    "registration_photo",
+];
 
 /// How long a stored object may go without its `files` row before the sweep deletes it:
 /// longer than any upload takes between storing the object and committing the row.

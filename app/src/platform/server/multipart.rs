@@ -67,6 +67,13 @@ impl MultipartForm {
         self.texts.iter().find(|(field, _)| field == name).and_then(|(_, text)| text.trim().parse().ok())
     }
 
+    /// Every file of a field (taken out of the form), in form order.
+    pub fn take_files(&mut self, name: &str) -> Vec<Upload> {
+        let (taken, kept) = std::mem::take(&mut self.files).into_iter().partition(|(field, _)| field == name);
+        self.files = kept;
+        taken.into_iter().map(|(_, upload)| upload).collect()
+    }
+
     /// The file of a field (taken out of the form), with `default_name` when the
     /// browser sent none; `None` when no file was chosen.
     pub fn take_file(&mut self, name: &str, default_name: &str) -> Option<Upload> {

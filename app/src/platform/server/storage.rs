@@ -35,6 +35,8 @@ pub enum FileKind {
     Png,
     Webm,
     Mp4,
+    /// Several scans in one archive (a 继续教育记录's evidence).
+    Zip,
 }
 
 impl FileKind {
@@ -45,6 +47,7 @@ impl FileKind {
             Self::Png => "image/png",
             Self::Webm => "video/webm",
             Self::Mp4 => "video/mp4",
+            Self::Zip => "application/zip",
         }
     }
 
@@ -55,6 +58,7 @@ impl FileKind {
             Self::Png => "png",
             Self::Webm => "webm",
             Self::Mp4 => "mp4",
+            Self::Zip => "zip",
         }
     }
 
@@ -65,6 +69,7 @@ impl FileKind {
             Self::Png => "PNG",
             Self::Webm => "WebM",
             Self::Mp4 => "MP4",
+            Self::Zip => "ZIP",
         }
     }
 
@@ -76,6 +81,7 @@ impl FileKind {
             "image/png" => Some(Self::Png),
             "video/webm" => Some(Self::Webm),
             "video/mp4" => Some(Self::Mp4),
+            "application/zip" => Some(Self::Zip),
             _ => None,
         }
     }

@@ -18,6 +18,9 @@ use crate::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+pub mod records;
+pub use records::{DeclarePage, RecordPage, RecordsPage};
+
 #[component]
 pub fn HoursPage() -> impl IntoView {
     let data = PageData::new(my_hours());

@@ -5,6 +5,8 @@
 use crate::catalogue::domain::{Category, Hours};
 use serde::{Deserialize, Serialize};
 
+pub mod declarations;
+
 /// Where a ledger row's hours came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

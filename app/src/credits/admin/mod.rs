@@ -16,6 +16,9 @@ use crate::shell::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+pub mod records;
+pub use records::{UnitDeclarePage, UnitRecordPage, UnitRecordsPage};
+
 #[component]
 pub fn RequirementsPage() -> impl IntoView {
     let save = ServerAction::<SaveRequirement>::new();
