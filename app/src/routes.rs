@@ -62,7 +62,10 @@ use crate::{
 };
 
 use crate::credits::{
-    admin::{RequirementsPage, UnitDeclarePage, UnitHoursPage, UnitRecordPage, UnitRecordsPage},
+    admin::{
+        CreditsManagementPage, RequirementsPage, UnitDeclarationsPage, UnitDeclarePage, UnitHoursPage,
+        UnitRecordPage, UnitRecordsPage,
+    },
     pages::{DeclarePage, HoursPage, HoursYearPage, RecordPage, RecordsPage},
 };
 use leptos::prelude::*;
@@ -205,6 +208,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/units/:id") view=UnitReviewDetail ssr=ssr.clone() />
                         <Route path=path!("/identity") view=IdentityReviewList ssr=ssr.clone() />
                         <Route path=path!("/credit-requirements") view=RequirementsPage ssr=ssr.clone() />
+                        <Route path=path!("/credits") view=CreditsManagementPage ssr=ssr.clone() />
+                        <Route path=path!("/unit-declarations") view=UnitDeclarationsPage ssr=ssr.clone() />
                         <Route path=path!("/identity/:id") view=IdentityReviewDetailPage ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />

@@ -157,3 +157,47 @@ test('a trainee declares a record with an attachment, the unit approves it, and 
   await expect(record).toContainText('+3 学时');
   await expect(record).toContainText('个人申报');
 });
+
+test('the unit declares hours for its staff, and the authority revokes them with a reason', async ({
+  page,
+  browser,
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const nojs = testInfo.project.use.javaScriptEnabled === false;
+  const title = `单位安全生产培训-${testInfo.project.name}-${Date.now()}`;
+  // 陈静 is the unit admin and one of its staff.
+  await login(page, testInfo, DEMO_UNIT_ADMIN);
+  await page.goto('/admin');
+  await page.getByRole('link', { name: '其它继续教育形式申报(公需)' }).click();
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { level: 1, name: '其它继续教育形式申报(公需)' })).toBeVisible();
+  await page.getByRole('button', { name: '提交申报' }).click();
+  await expect(page.getByText('请选择人员').first()).toBeVisible();
+  await page.getByLabel('计入年度').selectOption(String(thisYear));
+  await page.getByLabel('培训内容').fill(title);
+  await page.getByLabel('学时', { exact: true }).fill('2');
+  await page.getByRole('checkbox', { name: /陈静/ }).check();
+  await page.getByRole('button', { name: '提交申报' }).click();
+  await expect(page.getByRole('status')).toHaveText('已为 1 人申报学时，即时计入学时完成情况');
+  await page.goto(`/me/hours/${thisYear}`);
+  await expect(page.getByRole('list', { name: '学时记录' }).getByRole('listitem').filter({ hasText: title })).toContainText(
+    '+2 学时',
+  );
+
+  const authority = await (await browser.newContext({ javaScriptEnabled: !nojs })).newPage();
+  await login(authority, testInfo, AUTHORITY);
+  await authority.goto('/admin');
+  await authority.getByRole('link', { name: '单位申报学时' }).click();
+  await ready(authority, testInfo);
+  const item = authority.getByRole('listitem').filter({ hasText: title });
+  await item.getByLabel('撤销原因').fill('培训未实际开展');
+  await item.getByRole('button', { name: '撤销' }).click();
+  await expect(authority.getByRole('status')).toHaveText('已撤销，1 人的学时已冲销并通知本人');
+  await expect(authority.getByRole('listitem').filter({ hasText: title })).toContainText('撤销原因：培训未实际开展');
+  await authority.close();
+
+  await page.goto(`/me/hours/${thisYear}`);
+  const rows = page.getByRole('list', { name: '学时记录' }).getByRole('listitem').filter({ hasText: title });
+  await expect(rows).toHaveCount(2);
+  await expect(rows.filter({ hasText: '冲销' })).toContainText('−2 学时');
+});

@@ -1,5 +1,6 @@
 -- 继续教育记录申报 (SQLite): the kinds of record a trainee may declare, the declarations
--- and their attachments, and the hours a unit declares for its staff.
+-- and their attachments, the hours a unit declares for its staff, and the authority's
+-- adjustments.
 -- Keep in step with migrations/postgres/0020_declarations.sql.
 
 -- Each kind asks its own fields (JSON: key, label, kind text/date/number/choice/file,
@@ -80,6 +81,22 @@ CREATE TABLE unit_declarations (
     tenths     INTEGER NOT NULL CHECK (tenths > 0),
     people     INTEGER NOT NULL,
     created_by INTEGER NOT NULL REFERENCES users (id),
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    -- The authority's revocation: every row it credited is reversed.
+    revoked_at    INTEGER,
+    revoked_by    INTEGER REFERENCES users (id),
+    revoke_reason TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX unit_declarations_by_unit ON unit_declarations (unit_id, year);
+
+-- 学时调整 by the authority, with its reason: one ledger row each.
+CREATE TABLE credit_adjustments (
+    id         INTEGER PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users (id),
+    year       INTEGER NOT NULL,
+    category   TEXT    NOT NULL,
+    tenths     INTEGER NOT NULL CHECK (tenths > 0),
+    reason     TEXT    NOT NULL,
+    created_by INTEGER NOT NULL REFERENCES users (id),
+    created_at INTEGER NOT NULL
+);

@@ -30,6 +30,7 @@ engine_tests!(
     bad_declarations_change_nothing,
     a_unit_reviews_only_what_its_own_staff_sent,
     the_unit_declares_hours_for_its_own_staff_only,
+    the_authority_reverses_adjusts_and_revokes_within_its_region,
 );
 
 const AUTHORITY_PHONE: &str = "13800000002";
@@ -678,4 +679,158 @@ async fn the_unit_declares_hours_for_its_own_staff_only(app: &TestApp) {
         .await;
     assert_eq!(foreign.field_names(), ["user_ids"]);
     assert_eq!(app.count("SELECT COUNT(*) FROM unit_declarations").await, 1, "the refused one left nothing");
+}
+
+/// 学时管理 and 单位申报学时: the authority corrects by a reversing row plus an
+/// adjustment (nothing edited in place), revokes a unit's declaration once, and sees
+/// no one outside its region.
+async fn the_authority_reverses_adjusts_and_revokes_within_its_region(app: &TestApp) {
+    let this_year = year_of(now_ms());
+    let last_year = (this_year - 1).to_string();
+    let authority = app.login(AUTHORITY_PHONE).await;
+    let person = app
+        .call(
+            "/api/admin/credits/person",
+            &[("id_number", TRAINEE_ID_NUMBER), ("year", &last_year)],
+            Some(&authority),
+        )
+        .await;
+    assert_eq!(person.status, StatusCode::OK, "{}", person.body);
+    let person = person.json();
+    assert_eq!(person["rows"].as_array().unwrap().len(), 3);
+    let row =
+        person["rows"].as_array().unwrap().iter().find(|r| r["title"] == "水工建筑物安全监测技术").unwrap();
+    let row_id = row["id"].as_i64().unwrap().to_string();
+    let rows_before = app.count("SELECT COUNT(*) FROM credit_ledger").await;
+
+    let no_reason = app
+        .call(
+            "/api/admin/credits/reverse",
+            &[
+                ("id_number", TRAINEE_ID_NUMBER),
+                ("year", &last_year),
+                ("ledger_id", &row_id),
+                ("reason", " "),
+            ],
+            Some(&authority),
+        )
+        .await;
+    assert_eq!(no_reason.field_names(), ["reason"]);
+    let reverse = [
+        ("id_number", TRAINEE_ID_NUMBER),
+        ("year", last_year.as_str()),
+        ("ledger_id", row_id.as_str()),
+        ("reason", "重复登记"),
+    ];
+    let reversed = app.call("/api/admin/credits/reverse", &reverse, Some(&authority)).await;
+    assert!(redirect_of(&reversed).contains("reversed=1"), "{}", reversed.body);
+    assert_eq!(
+        app.call("/api/admin/credits/reverse", &reverse, Some(&authority)).await.status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM credit_ledger").await,
+        rows_before + 1,
+        "one reversing row, nothing edited"
+    );
+    let zhang = app.login(TRAINEE_PHONE).await;
+    let overview = app.call("/api/me/hours", &[], Some(&zhang)).await.json();
+    let last =
+        overview["years"].as_array().unwrap().iter().find(|y| y["year"] == this_year - 1).unwrap().clone();
+    assert_eq!(last["earned"], 780);
+    assert_eq!(last["met"], false, "16 专业 taken back: 48 < 60");
+    assert!(app.last_message(TRAINEE_PHONE).await.unwrap().contains("冲销"));
+
+    let adjusted = app
+        .call(
+            "/api/admin/credits/adjust",
+            &[
+                ("id_number", TRAINEE_ID_NUMBER),
+                ("year", &last_year),
+                ("category", "professional"),
+                ("hours", "12"),
+                ("reason", "补录专题研修"),
+            ],
+            Some(&authority),
+        )
+        .await;
+    assert!(redirect_of(&adjusted).contains("adjusted=1"), "{}", adjusted.body);
+    let overview = app.call("/api/me/hours", &[], Some(&zhang)).await.json();
+    let last =
+        overview["years"].as_array().unwrap().iter().find(|y| y["year"] == this_year - 1).unwrap().clone();
+    assert_eq!(last["met"], true, "{last}");
+    let ten_years_ago = (this_year - 10).to_string();
+    let too_old = app
+        .call(
+            "/api/admin/credits/adjust",
+            &[
+                ("id_number", TRAINEE_ID_NUMBER),
+                ("year", &ten_years_ago),
+                ("category", "public"),
+                ("hours", "1"),
+                ("reason", "x"),
+            ],
+            Some(&authority),
+        )
+        .await;
+    assert_eq!(too_old.field_names(), ["year"]);
+
+    // A unit's declaration, revoked once: every row it credited reversed.
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let (zhang_id, li_id) = (user_id(app, TRAINEE_PHONE).await, user_id(app, OTHER_TRAINEE_PHONE).await);
+    let (pick_zhang, pick_li) = (format!("pick_{zhang_id}"), format!("pick_{li_id}"));
+    let this_year_text = this_year.to_string();
+    app.call(
+        "/api/unit/declare",
+        &[
+            ("category", "professional"),
+            ("year", &this_year_text),
+            ("title", "单位技术交流"),
+            ("hours", "2"),
+            (&pick_zhang, "1"),
+            (&pick_li, "1"),
+        ],
+        Some(&admin),
+    )
+    .await;
+    let list = app.call("/api/admin/unit-declarations", &[], Some(&authority)).await.json();
+    let declaration = list["items"][0]["id"].as_i64().unwrap().to_string();
+    assert_eq!(list["items"][0]["people"], 2);
+    let revoked = app
+        .call(
+            "/api/admin/unit-declarations/revoke",
+            &[("id", &declaration), ("reason", "培训未实际开展")],
+            Some(&authority),
+        )
+        .await;
+    assert!(redirect_of(&revoked).contains("revoked=2"), "{}", revoked.body);
+    let again = app
+        .call(
+            "/api/admin/unit-declarations/revoke",
+            &[("id", &declaration), ("reason", "再次")],
+            Some(&authority),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.count("SELECT CAST(SUM(tenths) AS BIGINT) FROM credit_ledger WHERE source = 'unit_declared'")
+            .await,
+        0,
+        "every credited row reversed"
+    );
+
+    // Outside the region: another province's authority finds no one and revokes nothing.
+    sqlx::query("UPDATE user_roles SET scope_id = 110000 WHERE role = 'authority'")
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let elsewhere = app.login(AUTHORITY_PHONE).await;
+    let hidden =
+        app.call("/api/admin/credits/person", &[("id_number", TRAINEE_ID_NUMBER)], Some(&elsewhere)).await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.call("/api/admin/unit-declarations", &[], Some(&elsewhere)).await.json()["total"], 0);
+    assert_eq!(
+        app.call("/api/admin/credits/person", &[("id_number", TRAINEE_ID_NUMBER)], Some(&zhang)).await.status,
+        StatusCode::FORBIDDEN
+    );
 }

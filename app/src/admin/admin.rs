@@ -72,6 +72,8 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/units" attr:class=SIDE_LINK>"单位注册审核"</A>
                 <A href="/admin/identity" attr:class=SIDE_LINK>"实名审核"</A>
                 <A href="/admin/credit-requirements" attr:class=SIDE_LINK>"学时要求"</A>
+                <A href="/admin/credits" attr:class=SIDE_LINK>"学时管理"</A>
+                <A href="/admin/unit-declarations" attr:class=SIDE_LINK>"单位申报学时"</A>
             })}
             {user.has_role(Role::UnitAdmin).then(|| view! {
                 <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>

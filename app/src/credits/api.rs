@@ -102,20 +102,7 @@ pub async fn my_hours_year(year: i64) -> AppResult<HoursYear> {
             return Err(AppError::not_found("没有这个年度"));
         }
         let (completion, rows) = service::year(&cx.state.db, cx.user.id, year).await?;
-        let rows = rows
-            .into_iter()
-            .map(|r| LedgerLine {
-                id: r.id,
-                category: r.category,
-                tenths: r.tenths,
-                source: r.source.label().to_owned(),
-                title: r.title,
-                note: r.note,
-                reverses: r.reverses_id,
-                approver: r.approver,
-                created_at: r.created_at,
-            })
-            .collect();
+        let rows = ledger_lines(rows);
         Ok(HoursYear { completion, rows })
     })
     .await
@@ -736,6 +723,193 @@ pub async fn declare_for_staff(#[server(flatten)] form: StaffDeclarationForm) ->
         };
         let credited = declarations::declare_for_staff(&cx, unit_id, &declaration).await?;
         leptos_axum::redirect(&format!("/admin/unit/declare/{}?declared={credited}", category.code()));
+        Ok(())
+    })
+    .await
+}
+
+// ---- the authority's 学时管理 and 单位申报学时 ----
+
+/// One person as the authority sees them: their years and one year's rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonHours {
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub unit_name: String,
+    pub years: Vec<Completion>,
+    pub year: i64,
+    pub rows: Vec<LedgerLine>,
+    /// The years an adjustment may name.
+    pub adjustable_years: Vec<i64>,
+}
+
+#[cfg(feature = "ssr")]
+fn parse_id_number(text: &str) -> AppResult<IdNumber> {
+    IdNumber::parse(text).map_err(|e| AppError::invalid_field("id_number", e.message()))
+}
+
+#[cfg(feature = "ssr")]
+fn ledger_lines(rows: Vec<repo::LedgerRow>) -> Vec<LedgerLine> {
+    rows.into_iter()
+        .map(|r| LedgerLine {
+            id: r.id,
+            category: r.category,
+            tenths: r.tenths,
+            source: r.source.label().to_owned(),
+            title: r.title,
+            note: r.note,
+            reverses: r.reverses_id,
+            approver: r.approver,
+            created_at: r.created_at,
+        })
+        .collect()
+}
+
+/// 学时管理: a person of the caller's region by ID number, and one year of their ledger.
+#[server(prefix = "/api", endpoint = "admin/credits/person")]
+pub async fn authority_person(id_number: String, year: Option<i64>) -> AppResult<PersonHours> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let person = service::person_in_scope(&cx, &parse_id_number(&id_number)?).await?;
+        let this_year = year_of(cx.now);
+        let year = year
+            .filter(|y| (super::domain::YEAR_MIN..=super::domain::YEAR_MAX).contains(y))
+            .unwrap_or(this_year);
+        let years = service::completions(&cx.state.db, person.id, this_year).await?;
+        let (_, rows) = service::year(&cx.state.db, person.id, year).await?;
+        let masked = person.id_number.as_deref().and_then(|n| IdNumber::parse(n).ok()).map(|n| n.masked());
+        Ok(PersonHours {
+            name: person.name,
+            id_number: masked.unwrap_or_default(),
+            unit_name: person.unit_name,
+            years,
+            year,
+            rows: ledger_lines(rows),
+            adjustable_years: (0..5).map(|back| this_year - back).collect(),
+        })
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn reason_of(reason: &str) -> AppResult<String> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > 200 || reason.chars().any(char::is_control) {
+        return Err(AppError::invalid_field("reason", "请填写原因（不超过 200 字）"));
+    }
+    Ok(reason.to_owned())
+}
+
+#[cfg(feature = "ssr")]
+fn back_to_person(id_number: &IdNumber, year: i64, flag: &str) {
+    leptos_axum::redirect(&format!("/admin/credits?id_number={}&year={year}&{flag}=1", id_number.as_str()));
+}
+
+/// 学时调整: hours added to a person, with the reason.
+#[server(prefix = "/api", endpoint = "admin/credits/adjust")]
+pub async fn adjust_hours(
+    id_number: String,
+    year: String,
+    category: String,
+    hours: String,
+    reason: String,
+) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let id_number = parse_id_number(&id_number)?;
+        let person = service::person_in_scope(&cx, &id_number).await?;
+        let this_year = year_of(cx.now);
+        let year = year
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|y| (this_year - 4..=this_year).contains(y))
+            .ok_or_else(|| AppError::invalid_field("year", "请选择近五年内的年度"))?;
+        let category = Category::from_code(category.trim())
+            .ok_or_else(|| AppError::invalid_field("category", "请选择学时类别"))?;
+        let hours = match Hours::parse(&hours) {
+            Ok(Hours(0)) => return Err(AppError::invalid_field("hours", "请填写学时")),
+            Ok(hours) => hours,
+            Err(message) => return Err(AppError::invalid_field("hours", message)),
+        };
+        let reason = reason_of(&reason)?;
+        service::adjust(&cx, &person, year, category, hours, &reason).await?;
+        back_to_person(&id_number, year, "adjusted");
+        Ok(())
+    })
+    .await
+}
+
+/// 冲销 of one ledger row of a person, with the reason.
+#[server(prefix = "/api", endpoint = "admin/credits/reverse")]
+pub async fn reverse_ledger_row(
+    id_number: String,
+    year: i64,
+    ledger_id: i64,
+    reason: String,
+) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let id_number = parse_id_number(&id_number)?;
+        let person = service::person_in_scope(&cx, &id_number).await?;
+        let reason = reason_of(&reason)?;
+        service::reverse_row(&cx, &person, ledger_id, &reason).await?;
+        back_to_person(&id_number, year, "reversed");
+        Ok(())
+    })
+    .await
+}
+
+/// A unit's declaration in the authority's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitDeclarationLine {
+    pub id: i64,
+    pub unit_name: String,
+    pub year: i64,
+    pub category: Category,
+    pub title: String,
+    pub hours: Hours,
+    pub people: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: String,
+}
+
+#[server(prefix = "/api", endpoint = "admin/unit-declarations")]
+pub async fn list_unit_declarations(page: Option<u32>) -> AppResult<Page<UnitDeclarationLine>> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let found = service::unit_declarations(&cx, clamp_page(page, u32::MAX), 20).await?;
+        let items = found
+            .items
+            .into_iter()
+            .map(|d| UnitDeclarationLine {
+                id: d.id,
+                unit_name: d.unit_name,
+                year: d.year,
+                category: d.category,
+                title: d.title,
+                hours: Hours(d.tenths),
+                people: d.people,
+                created_at: d.created_at,
+                revoked_at: d.revoked_at,
+                revoke_reason: d.revoke_reason,
+            })
+            .collect();
+        Ok(Page { items, page: found.page, per_page: found.per_page, total: found.total })
+    })
+    .await
+}
+
+/// 撤销 of a unit's declaration: the hours it credited are taken back.
+#[server(prefix = "/api", endpoint = "admin/unit-declarations/revoke")]
+pub async fn revoke_unit_declaration(id: i64, reason: String) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let reason = reason_of(&reason)?;
+        let reversed = service::revoke_unit_declaration(&cx, id, &reason).await?;
+        leptos_axum::redirect(&format!("/admin/unit-declarations?revoked={reversed}"));
         Ok(())
     })
     .await

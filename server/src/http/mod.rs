@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod captcha;
+pub mod exports;
 pub mod files;
 pub mod health;
 pub mod payments;

@@ -16,7 +16,9 @@ use crate::shell::{
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+pub mod authority;
 pub mod records;
+pub use authority::{CreditsManagementPage, UnitDeclarationsPage};
 pub use records::{UnitDeclarePage, UnitRecordPage, UnitRecordsPage};
 
 #[component]
@@ -113,7 +115,10 @@ pub fn UnitHoursPage() -> impl IntoView {
                         </label>
                         <button type="submit" class=SECONDARY_BUTTON>"查询"</button>
                     </form>
-                    <p class="mt-2 text-sm text-slate-600">{format!("{year}年度未达标 {} 人", view.unmet)}</p>
+                    <p class="mt-2 flex flex-wrap items-center gap-3 text-sm text-slate-600">
+                        {format!("{year}年度未达标 {} 人", view.unmet)}
+                        <a href=format!("/exports/unit-hours.csv?year={year}&unmet={}", u8::from(unmet_only)) class="text-blue-700 hover:underline" download="">"导出"</a>
+                    </p>
                 </Card>
                 <PagedList page=view.page empty="没有符合条件的人员" href row={move |line: StaffHoursLine| view! { <StaffHoursItem line /> }} />
             }

@@ -51,7 +51,7 @@ pub fn HoursYearPage() -> impl IntoView {
 
 /// One year: verdict, the requirement in words, chart and table.
 #[component]
-fn YearCard(completion: Completion, link: bool) -> impl IntoView {
+pub fn YearCard(completion: Completion, link: bool) -> impl IntoView {
     let year = completion.year;
     let verdict = completion.verdict();
     let badge = if completion.met {

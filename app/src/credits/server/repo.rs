@@ -108,6 +108,58 @@ async fn held(tx: &mut Tx, user_id: i64, source: Source, source_id: i64) -> AppR
 }
 
 #[derive(sqlx::FromRow)]
+struct ReversedRow {
+    user_id: i64,
+    year: i64,
+    category: String,
+    tenths: i64,
+    source: String,
+    source_id: i64,
+    kind: String,
+    title: String,
+}
+
+/// Reverses a live row: a row of the opposite hours pointing at it (never an edit),
+/// and its claim given up, so the thing may be credited again. Returns the person, or
+/// None when the row was reversed already or is itself a reversal.
+pub async fn reverse(tx: &mut Tx, ledger_id: i64, by: i64, note: &str, now: i64) -> AppResult<Option<i64>> {
+    let row: Option<ReversedRow> = sqlx::query_as(
+        "SELECT user_id, year, category, tenths, source, source_id, kind, title FROM credit_ledger
+         WHERE id = $1 AND reverses_id IS NULL",
+    )
+    .bind(ledger_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    // The unique index on reverses_id lets a row be reversed once, whatever runs at once.
+    let inserted = sqlx::query(
+        "INSERT INTO credit_ledger (user_id, year, category, tenths, source, source_id, kind, title, note, reverses_id,
+                                    approved_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (reverses_id) WHERE reverses_id IS NOT NULL DO NOTHING",
+    )
+    .bind(row.user_id)
+    .bind(row.year)
+    .bind(&row.category)
+    .bind(-row.tenths)
+    .bind(&row.source)
+    .bind(row.source_id)
+    .bind(&row.kind)
+    .bind(&row.title)
+    .bind(note)
+    .bind(ledger_id)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    if inserted.rows_affected() != 1 {
+        return Ok(None);
+    }
+    sqlx::query("DELETE FROM credit_claims WHERE ledger_id = $1").bind(ledger_id).execute(&mut **tx).await?;
+    Ok(Some(row.user_id))
+}
+
+#[derive(sqlx::FromRow)]
 struct SumRow {
     year: i64,
     #[sqlx(try_from = "String")]

@@ -5,9 +5,16 @@ use super::{
     declarations,
     repo::{self, LedgerRow},
 };
-use crate::credits::{
-    api::{RecordFilter, RecordLine},
-    domain::Source,
+use crate::{
+    accounts::domain::{identity::IdNumber, roles::Role},
+    catalogue::domain::{Category, Hours},
+    credits::{
+        api::{RecordFilter, RecordLine},
+        domain::Source,
+        server::repo::NewEntry,
+    },
+    messages::{domain::Outgoing, server::service as messages},
+    units::domain::{region_covers, region_prefix},
 };
 use crate::{
     credits::domain::{Completion, NewRequirement, evaluate},
@@ -210,4 +217,255 @@ pub async fn approve_all(cx: &Ctx, unit_id: i64, ids: &[i64]) -> AppResult<usize
         }
     }
     Ok(approved)
+}
+
+/// Whether the caller answers for `region`: the platform admin everywhere, an
+/// authority inside its own region.
+pub fn covers(cx: &Ctx, region: &str) -> bool {
+    cx.user.has_role(Role::PlatformAdmin)
+        || cx.user.authority_region().is_some_and(|scope| region_covers(&scope, region))
+}
+
+/// A person the authority looks up by ID number.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PersonRow {
+    pub id: i64,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub unit_name: String,
+    pub region_code: String,
+}
+
+/// The person with this ID number, if the caller answers for their unit's region; any
+/// other answers like one that does not exist.
+pub async fn person_in_scope(cx: &Ctx, id_number: &IdNumber) -> AppResult<PersonRow> {
+    let person: Option<PersonRow> = sqlx::query_as(
+        "SELECT u.id, u.name, u.id_number, COALESCE(n.name, '') AS unit_name, COALESCE(n.region_code, '') AS region_code
+         FROM users u LEFT JOIN units n ON n.id = u.unit_id AND u.unit_status = 'approved'
+         WHERE u.id_number = $1",
+    )
+    .bind(id_number.as_str())
+    .fetch_optional(cx.state.db.reader())
+    .await?;
+    person
+        .filter(|p| covers(cx, &p.region_code))
+        .ok_or_else(|| AppError::not_found("本辖区没有这个身份证号的人员"))
+}
+
+/// 学时调整: hours the authority adds, with its reason (a correction of a wrong row is
+/// 冲销 of that row plus an adjustment).
+pub async fn adjust(
+    cx: &Ctx,
+    person: &PersonRow,
+    year: i64,
+    category: Category,
+    hours: Hours,
+    reason: &str,
+) -> AppResult<()> {
+    let mut tx = cx.state.db.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO credit_adjustments (user_id, year, category, tenths, reason, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(person.id)
+    .bind(year)
+    .bind(category.code())
+    .bind(hours.0)
+    .bind(reason)
+    .bind(cx.user.id)
+    .bind(cx.now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let entry = NewEntry {
+        user_id: person.id,
+        year,
+        category,
+        tenths: hours.0,
+        source: Source::Adjustment,
+        source_id: id,
+        kind: String::new(),
+        title: "学时调整".to_owned(),
+        evidence: String::new(),
+        note: reason.to_owned(),
+        approved_by: Some(cx.user.id),
+        created_at: cx.now,
+    };
+    repo::credit(&mut tx, &entry).await?;
+    audit::record(
+        &mut tx,
+        cx.audit(
+            "credit.adjust",
+            "user",
+            person.id.to_string(),
+            format!("{year} {} {hours} {reason}", category.code()),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 冲销 of one of the person's rows, with the reason; the person is told.
+pub async fn reverse_row(cx: &Ctx, person: &PersonRow, ledger_id: i64, reason: &str) -> AppResult<()> {
+    let mut tx = cx.state.db.begin().await?;
+    let owner: Option<i64> = sqlx::query_scalar("SELECT user_id FROM credit_ledger WHERE id = $1")
+        .bind(ledger_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if owner != Some(person.id) {
+        return Err(AppError::not_found("没有这条学时记录"));
+    }
+    if repo::reverse(&mut tx, ledger_id, cx.user.id, &format!("冲销：{reason}"), cx.now).await?.is_none() {
+        return Err(AppError::conflict("这条学时记录已冲销"));
+    }
+    tell(&mut tx, cx, person.id, &format!("您的一条学时记录已被人社部门冲销：{reason}。")).await?;
+    audit::record(&mut tx, cx.audit("credit.reverse", "credit_ledger", ledger_id.to_string(), reason))
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn tell(tx: &mut crate::platform::server::db::Tx, cx: &Ctx, user_id: i64, body: &str) -> AppResult<()> {
+    let phone: Option<String> = sqlx::query_scalar("SELECT phone FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+    messages::send(
+        tx,
+        &cx.state,
+        Outgoing {
+            user_id, phone: phone.as_deref(), title: "学时变更", body, link: "/me/hours", at: cx.now
+        },
+    )
+    .await
+}
+
+/// A unit's declaration, as the authority lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitDeclarationRow {
+    pub id: i64,
+    pub unit_name: String,
+    pub year: i64,
+    #[sqlx(try_from = "String")]
+    pub category: Category,
+    pub title: String,
+    pub tenths: i64,
+    pub people: i64,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: String,
+}
+
+/// The declarations of the units in the caller's region, newest first.
+pub async fn unit_declarations(cx: &Ctx, page: u32, per_page: u32) -> AppResult<Page<UnitDeclarationRow>> {
+    let pattern = match cx.user.authority_region() {
+        Some(scope) => format!("{}%", region_prefix(&scope)),
+        None if cx.user.has_role(Role::PlatformAdmin) => "%".to_owned(),
+        None => return Err(AppError::forbidden()),
+    };
+    let pool = cx.state.db.reader();
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM unit_declarations d JOIN units n ON n.id = d.unit_id WHERE n.region_code LIKE $1",
+    )
+    .bind(&pattern)
+    .fetch_one(pool)
+    .await?;
+    let (limit, offset) = limit_offset(page, per_page);
+    let items: Vec<UnitDeclarationRow> = sqlx::query_as(
+        "SELECT d.id, n.name AS unit_name, d.year, d.category, d.title, d.tenths, d.people, d.created_at, d.revoked_at,
+                d.revoke_reason
+         FROM unit_declarations d JOIN units n ON n.id = d.unit_id WHERE n.region_code LIKE $1
+         ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(&pattern)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(pool)
+    .await?;
+    Ok(Page { items, page, per_page, total })
+}
+
+/// 撤销 of a unit's declaration: every row it credited is reversed, each person told,
+/// in one transaction; a second revocation is refused. Returns how many rows.
+pub async fn revoke_unit_declaration(cx: &Ctx, id: i64, reason: &str) -> AppResult<usize> {
+    let mut tx = cx.state.db.begin().await?;
+    let region: Option<String> = sqlx::query_scalar(
+        "SELECT n.region_code FROM unit_declarations d JOIN units n ON n.id = d.unit_id WHERE d.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if !region.is_some_and(|region| covers(cx, &region)) {
+        return Err(AppError::not_found("没有这条单位申报"));
+    }
+    let revoked = sqlx::query(
+        "UPDATE unit_declarations SET revoked_at = $1, revoked_by = $2, revoke_reason = $3
+         WHERE id = $4 AND revoked_at IS NULL",
+    )
+    .bind(cx.now)
+    .bind(cx.user.id)
+    .bind(reason)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    if revoked.rows_affected() != 1 {
+        return Err(AppError::conflict("这条单位申报已撤销"));
+    }
+    let rows: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM credit_ledger WHERE source = $1 AND source_id = $2 AND reverses_id IS NULL ORDER BY id",
+    )
+    .bind(Source::UnitDeclared.code())
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut reversed = 0;
+    for ledger_id in rows {
+        if let Some(user_id) =
+            repo::reverse(&mut tx, ledger_id, cx.user.id, &format!("撤销：{reason}"), cx.now).await?
+        {
+            tell(&mut tx, cx, user_id, &format!("单位为您申报的学时已被人社部门撤销：{reason}。")).await?;
+            reversed += 1;
+        }
+    }
+    audit::record(&mut tx, cx.audit("unit_declaration.revoke", "unit_declaration", id.to_string(), reason))
+        .await?;
+    tx.commit().await?;
+    Ok(reversed)
+}
+
+/// The unit's 学时完成情况 for `year` as CSV (with a BOM, for Excel): one line per
+/// member, the same figures as the page.
+pub async fn unit_hours_csv(db: &Db, unit_id: i64, year: i64, unmet_only: bool) -> AppResult<Vec<u8>> {
+    let staff = unit_completions(db, unit_id, year).await?;
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut writer = csv::Writer::from_writer(&mut out);
+        let header =
+            ["姓名", "身份证号", "部门", "公需", "专业", "选修", "合计", "要求", "还差", "状态", "还需"];
+        writer.write_record(header).map_err(AppError::internal)?;
+        for s in staff.iter().filter(|s| !unmet_only || !s.completion.met) {
+            let c = &s.completion;
+            let earned = |category| c.category(category).map(|p| p.earned.to_string()).unwrap_or_default();
+            let masked =
+                s.staff.id_number.as_deref().and_then(|n| IdNumber::parse(n).ok()).map(|n| n.masked());
+            writer
+                .write_record([
+                    s.staff.name.clone(),
+                    masked.unwrap_or_default(),
+                    s.staff.department.clone(),
+                    earned(Category::Public),
+                    earned(Category::Professional),
+                    earned(Category::Elective),
+                    c.earned.to_string(),
+                    c.required.to_string(),
+                    c.missing.to_string(),
+                    c.verdict().to_owned(),
+                    c.shortfall(),
+                ])
+                .map_err(AppError::internal)?;
+        }
+        writer.flush().map_err(AppError::internal)?;
+    }
+    Ok(out)
 }
