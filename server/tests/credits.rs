@@ -637,6 +637,26 @@ async fn the_unit_declares_hours_for_its_own_staff_only(app: &TestApp) {
     let zhang = user_id(app, TRAINEE_PHONE).await;
     let form = app.call("/api/unit/declare/form", &[("category", "public")], Some(&admin)).await.json();
     assert!(form["staff"].as_array().unwrap().iter().any(|s| s["id"] == zhang));
+    let found = app
+        .call("/api/unit/declare/form", &[("category", "public"), ("search", "张三")], Some(&admin))
+        .await
+        .json();
+    assert_eq!(found["staff"].as_array().unwrap().len(), 1, "{found}");
+    let by_number = app
+        .call(
+            "/api/unit/declare/form",
+            &[("category", "public"), ("search", TRAINEE_ID_NUMBER)],
+            Some(&admin),
+        )
+        .await
+        .json();
+    assert_eq!(by_number["staff"][0]["id"], zhang);
+    let department = form["departments"][0][0].as_str().unwrap().to_owned();
+    let nobody = app
+        .call("/api/unit/declare/form", &[("category", "public"), ("department", &department)], Some(&admin))
+        .await
+        .json();
+    assert_eq!(nobody["staff"].as_array().unwrap().len(), 0, "no demo staff has a department yet");
     assert_eq!(
         app.call("/api/unit/declare/form", &[("category", "elective")], Some(&admin)).await.status,
         StatusCode::NOT_FOUND

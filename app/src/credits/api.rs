@@ -631,19 +631,39 @@ pub struct StaffChoice {
 pub struct UnitDeclareView {
     pub category: Category,
     pub years: Vec<i64>,
+    /// The unit's departments, to pick people by.
+    pub departments: Vec<(String, String)>,
+    /// The filter as given: a department's id and a name or ID number ('' for any).
+    pub department: String,
+    pub search: String,
     pub staff: Vec<StaffChoice>,
 }
 
 /// 其它继续教育形式申报(公需) or (专业): the unit's staff to choose from.
 #[server(prefix = "/api", endpoint = "unit/declare/form")]
-pub async fn unit_declare_form(category: String) -> AppResult<UnitDeclareView> {
+pub async fn unit_declare_form(
+    category: String,
+    department: Option<String>,
+    search: Option<String>,
+) -> AppResult<UnitDeclareView> {
     respond(async move {
         let (cx, unit_id) = Ctx::require_unit_admin().await?;
         let category = unit_category(&category)?;
+        let department = department.unwrap_or_default().trim().to_owned();
+        let search = search.unwrap_or_default().trim().to_owned();
         let masked = |n: Option<String>| n.and_then(|n| IdNumber::parse(&n).ok()).map(|n| n.masked());
+        let departments = service::department_options(&cx.state.db, unit_id).await?;
+        let department_name =
+            departments.iter().find(|(id, _)| *id == department).map(|(_, name)| name.clone());
         let staff = repo::unit_staff(cx.state.db.reader(), unit_id)
             .await?
             .into_iter()
+            .filter(|s| department_name.as_ref().is_none_or(|name| &s.department == name))
+            .filter(|s| {
+                search.is_empty()
+                    || s.name.contains(search.as_str())
+                    || s.id_number.as_deref() == Some(search.as_str())
+            })
             .map(|s| StaffChoice {
                 id: s.id,
                 name: s.name,
@@ -651,7 +671,14 @@ pub async fn unit_declare_form(category: String) -> AppResult<UnitDeclareView> {
                 department: s.department,
             })
             .collect();
-        Ok(UnitDeclareView { category, years: declarable_years(year_of(cx.now)).to_vec(), staff })
+        Ok(UnitDeclareView {
+            category,
+            years: declarable_years(year_of(cx.now)).to_vec(),
+            departments,
+            department,
+            search,
+            staff,
+        })
     })
     .await
 }

@@ -210,7 +210,8 @@ pub fn UnitDeclarePage() -> impl IntoView {
         Some(c) => format!("其它继续教育形式申报({})", c.label()),
         None => "其它继续教育形式申报".to_owned(),
     };
-    let data = PageData::new(unit_declare_form(category));
+    let (department, search) = use_query_map().with_untracked(|q| (q.get("department"), q.get("search")));
+    let data = PageData::new(unit_declare_form(category, department, search));
     let declare = ServerAction::<DeclareForStaff>::new();
     let error = Signal::derive(move || declare.value().get().and_then(Result::err));
     let query = use_query_map();
@@ -226,7 +227,27 @@ pub fn UnitDeclarePage() -> impl IntoView {
 fn UnitDeclareForm(view: UnitDeclareView, declare: ServerAction<DeclareForStaff>) -> impl IntoView {
     let error = Signal::derive(move || declare.value().get().and_then(Result::err));
     let staff_error = move || error.get().and_then(|e| e.field("user_ids").map(str::to_owned));
+    let chosen_department = view.department.clone();
     view! {
+        <Card>
+            <form method="get" class="grid gap-3 sm:grid-cols-3 sm:items-end" aria-label="查找人员">
+                <div>
+                    <label for="department" class=LABEL>"部门"</label>
+                    <select id="department" name="department" class=INPUT>
+                        <option value="">"全部"</option>
+                        {view.departments.iter().map(|(id, name)| {
+                            let selected = *id == chosen_department;
+                            view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div>
+                    <label for="search" class=LABEL>"姓名或身份证号"</label>
+                    <input id="search" name="search" value=view.search.clone() class=INPUT />
+                </div>
+                <button type="submit" class=SECONDARY_BUTTON>"查找人员"</button>
+            </form>
+        </Card>
         <ActionForm action=declare attr:class="space-y-4" attr:novalidate="">
             <input type="hidden" name="category" value=view.category.code() />
             <Card title="申报内容">

@@ -438,30 +438,85 @@ async fn with_caps(pool: &sqlx::AnyPool, rows: Vec<RequirementRow>) -> AppResult
         .collect())
 }
 
+#[derive(sqlx::FromRow)]
+struct RequirementCapRow {
+    #[sqlx(flatten)]
+    requirement: RequirementRow,
+    cap_kind: Option<String>,
+    cap_label: Option<String>,
+    cap_max: Option<i64>,
+}
+
+const IN_FORCE_SELECT: &str =
+    "SELECT q.id, q.region_code, '' AS region_name, q.year, q.version, q.total_tenths,
+        q.public_tenths, q.professional_tenths, q.elective_tenths, q.professional_two_thirds,
+        c.kind AS cap_kind, c.label AS cap_label, c.max_tenths AS cap_max
+     FROM credit_requirements q LEFT JOIN credit_caps c ON c.requirement_id = q.id";
+/// Per year, the narrowest region first ('' is the shortest code), then the newest version.
+const IN_FORCE_ORDER: &str = "ORDER BY q.year, LENGTH(q.region_code) DESC, q.version DESC, c.kind";
+
+/// Per year, the first requirement of the ordered rows, with its caps.
+fn first_per_year(rows: Vec<RequirementCapRow>) -> Vec<Requirement> {
+    let mut chosen: Vec<(i64, Requirement)> = Vec::new();
+    for row in rows {
+        let r = row.requirement;
+        match chosen.last_mut() {
+            Some((id, _)) if *id == r.id => {}
+            Some((_, last)) if last.year == r.year => continue,
+            _ => chosen.push((
+                r.id,
+                Requirement {
+                    year: r.year,
+                    version: r.version,
+                    total: Hours(r.total_tenths),
+                    public: Hours(r.public_tenths),
+                    professional: Hours(r.professional_tenths),
+                    elective: Hours(r.elective_tenths),
+                    professional_two_thirds: r.professional_two_thirds != 0,
+                    caps: Vec::new(),
+                },
+            )),
+        }
+        if let (Some((_, requirement)), Some(kind), Some(label), Some(max)) =
+            (chosen.last_mut(), row.cap_kind, row.cap_label, row.cap_max)
+        {
+            requirement.caps.push(Cap { kind, label, max: Hours(max) });
+        }
+    }
+    chosen.into_iter().map(|(_, requirement)| requirement).collect()
+}
+
 /// The requirement in force for each year in `region`: the narrowest region that has
-/// one, its newest version.
+/// one, its newest version, with its caps; one query.
 pub async fn in_force(pool: &sqlx::AnyPool, region: &str) -> AppResult<Vec<Requirement>> {
     let regions = covering_regions(region);
     let placeholders: Vec<String> = (1..=regions.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT {REQUIREMENT_COLUMNS} FROM {REQUIREMENT_FROM} WHERE q.region_code IN ({})
-         ORDER BY q.year, LENGTH(q.region_code) DESC, q.version DESC",
-        placeholders.join(",")
-    );
-    let mut query = sqlx::query_as::<_, RequirementRow>(&sql);
+    let sql =
+        format!("{IN_FORCE_SELECT} WHERE q.region_code IN ({}) {IN_FORCE_ORDER}", placeholders.join(","));
+    let mut query = sqlx::query_as::<_, RequirementCapRow>(&sql);
     for region in &regions {
         query = query.bind(region);
     }
-    let rows = query.fetch_all(pool).await?;
-    // Per year, the first row is the narrowest region's newest version ('' sorts
-    // last: it is the shortest code).
-    let mut chosen: Vec<RequirementRow> = Vec::new();
-    for row in rows {
-        if chosen.last().is_none_or(|last| last.year != row.year) {
-            chosen.push(row);
-        }
-    }
-    Ok(with_caps(pool, chosen).await?.into_iter().map(|s| s.requirement).collect())
+    Ok(first_per_year(query.fetch_all(pool).await?))
+}
+
+/// [`in_force`] for a person's region (their approved unit's; none: only what applies
+/// everywhere), found in the same query.
+pub async fn in_force_for<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    user_id: i64,
+) -> AppResult<Vec<Requirement>> {
+    let rows: Vec<RequirementCapRow> = sqlx::query_as(&format!(
+        "{IN_FORCE_SELECT} WHERE q.region_code = '' OR EXISTS (
+             SELECT 1 FROM users u JOIN units n ON n.id = u.unit_id
+             WHERE u.id = $1 AND u.unit_status = 'approved' AND LENGTH(n.region_code) = 6
+               AND q.region_code IN (n.region_code, SUBSTR(n.region_code, 1, 4) || '00', SUBSTR(n.region_code, 1, 2) || '0000'))
+         {IN_FORCE_ORDER}"
+    ))
+    .bind(user_id)
+    .fetch_all(executor)
+    .await?;
+    Ok(first_per_year(rows))
 }
 
 /// Every version stored for regions under `prefix` ('' for all), newest first.

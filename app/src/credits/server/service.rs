@@ -32,8 +32,8 @@ use std::collections::BTreeSet;
 /// Exact at every moment: it reads the ledger itself, no batch.
 pub async fn completions(db: &Db, user_id: i64, this_year: i64) -> AppResult<Vec<Completion>> {
     let pool = db.reader();
-    let region = repo::region_of(pool, user_id).await?;
-    let requirements = repo::in_force(pool, &region).await?;
+    // Two queries: the requirements (region found inside), the ledger's sums.
+    let requirements = repo::in_force_for(pool, user_id).await?;
     let sums = repo::sums(pool, user_id).await?;
     let years: BTreeSet<i64> = sums.iter().map(|(year, _)| *year).chain([this_year]).collect();
     Ok(years
@@ -49,8 +49,7 @@ pub async fn completions(db: &Db, user_id: i64, this_year: i64) -> AppResult<Vec
 /// One year of a person: its evaluation and the ledger rows behind it.
 pub async fn year(db: &Db, user_id: i64, year: i64) -> AppResult<(Completion, Vec<LedgerRow>)> {
     let pool = db.reader();
-    let region = repo::region_of(pool, user_id).await?;
-    let requirements = repo::in_force(pool, &region).await?;
+    let requirements = repo::in_force_for(pool, user_id).await?;
     let sums: Vec<_> =
         repo::sums(pool, user_id).await?.into_iter().filter(|(y, _)| *y == year).map(|(_, s)| s).collect();
     let rows = repo::rows(pool, user_id, year).await?;
