@@ -683,6 +683,15 @@ pub async fn unit_declare_form(
     .await
 }
 
+/// Hours that must be given: more than zero, at most one decimal.
+#[cfg(feature = "ssr")]
+fn required_hours(text: &str) -> Result<Hours, &'static str> {
+    match Hours::parse(text)? {
+        Hours(0) => Err("请填写学时"),
+        hours => Ok(hours),
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn unit_category(code: &str) -> AppResult<Category> {
     match Category::from_code(code) {
@@ -718,17 +727,10 @@ pub async fn declare_for_staff(#[server(flatten)] form: StaffDeclarationForm) ->
         if title.is_empty() || title.chars().count() > 100 || title.chars().any(char::is_control) {
             errors.push(("title", "请填写培训内容（不超过 100 字）".to_owned()));
         }
-        let hours = match Hours::parse(&form.hours) {
-            Ok(Hours(0)) => {
-                errors.push(("hours", "请填写学时".to_owned()));
-                Hours(0)
-            }
-            Ok(hours) => hours,
-            Err(message) => {
-                errors.push(("hours", message.to_owned()));
-                Hours(0)
-            }
-        };
+        let hours = required_hours(&form.hours).unwrap_or_else(|message| {
+            errors.push(("hours", message.to_owned()));
+            Hours(0)
+        });
         let user_ids = crate::platform::text::ticked_ids(form.ticked.keys(), "pick_");
         if user_ids.is_empty() {
             errors.push(("user_ids", "请选择人员".to_owned()));
@@ -855,11 +857,7 @@ pub async fn adjust_hours(
             .ok_or_else(|| AppError::invalid_field("year", "请选择近五年内的年度"))?;
         let category = Category::from_code(category.trim())
             .ok_or_else(|| AppError::invalid_field("category", "请选择学时类别"))?;
-        let hours = match Hours::parse(&hours) {
-            Ok(Hours(0)) => return Err(AppError::invalid_field("hours", "请填写学时")),
-            Ok(hours) => hours,
-            Err(message) => return Err(AppError::invalid_field("hours", message)),
-        };
+        let hours = required_hours(&hours).map_err(|message| AppError::invalid_field("hours", message))?;
         let reason = reason_of(&reason)?;
         service::adjust(&cx, &person, year, category, hours, &reason).await?;
         back_to_person(&id_number, year, "adjusted");

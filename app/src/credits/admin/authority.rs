@@ -3,13 +3,13 @@
 //! 撤销).
 
 use crate::{
-    catalogue::domain::{Category, Hours},
+    catalogue::domain::Category,
     credits::{
         api::{
             AdjustHours, LedgerLine, PersonHours, ReverseLedgerRow, RevokeUnitDeclaration,
             UnitDeclarationLine, authority_person, list_unit_declarations,
         },
-        pages::YearCard,
+        pages::{LedgerItem, YearCard},
     },
     platform::{paging::Page as ListPage, time::format_date},
     shell::{
@@ -142,22 +142,10 @@ fn AuthorityRow(
     year: i64,
     reverse: ServerAction<ReverseLedgerRow>,
 ) -> impl IntoView {
-    let hours = if row.tenths < 0 {
-        format!("−{} 学时", Hours(-row.tenths))
-    } else {
-        format!("+{} 学时", Hours(row.tenths))
-    };
     let live = row.reverses.is_none() && row.tenths > 0;
     let reason_id = format!("reason-{}", row.id);
     view! {
-        <li class="py-3">
-            <div class="flex flex-wrap items-baseline gap-2">
-                <span class="font-medium text-slate-900">{row.title.clone()}</span>
-                {row.reverses.map(|_| view! { <span class="rounded bg-slate-100 px-1.5 text-xs text-slate-600">"冲销"</span> })}
-                <span class="ml-auto shrink-0 font-medium">{hours}</span>
-            </div>
-            <p class="mt-1 text-sm text-slate-600">{format!("{} · {} · {}", row.source, row.category.label(), format_date(row.created_at))}</p>
-            {(!row.note.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-500">{row.note.clone()}</p> })}
+        <LedgerItem row=row.clone()>
             {live.then(|| view! {
                 <ActionForm action=reverse attr:class="mt-2 flex flex-wrap items-center gap-2">
                     <input type="hidden" name="id_number" value=id_number.clone() />
@@ -168,7 +156,7 @@ fn AuthorityRow(
                     <button type="submit" class=SECONDARY_BUTTON>"冲销"</button>
                 </ActionForm>
             })}
-        </li>
+        </LedgerItem>
     }
 }
 

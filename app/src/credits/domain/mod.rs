@@ -343,6 +343,11 @@ impl RequirementForm {
     }
 }
 
+/// Hours with their sign, as a ledger row shows them: "+12 学时", "−1.5 学时".
+pub fn signed_hours(tenths: i64) -> String {
+    if tenths < 0 { format!("−{} 学时", Hours(-tenths)) } else { format!("+{} 学时", Hours(tenths)) }
+}
+
 /// The years a 计入年度 may name at `this_year`: this year or last.
 pub fn declarable_years(this_year: i64) -> [i64; 2] {
     [this_year, this_year - 1]
@@ -497,6 +502,12 @@ mod tests {
         assert_eq!(bad(|f| f.public = "91".into()), "total");
         assert_eq!(bad(|f| f.elective = "1.55".into()), "elective");
         assert_eq!(bad(|f| f.unit_declared_cap = "𝟘".into()), "unit_declared_cap");
+    }
+
+    #[test]
+    fn ledger_hours_show_their_sign() {
+        assert_eq!(signed_hours(120), "+12 学时");
+        assert_eq!(signed_hours(-15), "−1.5 学时");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::{
     api::{HoursOverview, HoursYear, LedgerLine, my_hours, my_hours_year},
-    domain::Completion,
+    domain::{Completion, signed_hours},
 };
 use crate::{
     catalogue::domain::Hours,
@@ -173,30 +173,31 @@ fn LedgerList(rows: Vec<LedgerLine>) -> impl IntoView {
             } else {
                 view! {
                     <ul class="divide-y divide-slate-100" aria-label="学时记录">
-                        {rows.into_iter().map(|row| {
-                            let hours = if row.tenths < 0 {
-                                format!("−{} 学时", Hours(-row.tenths))
-                            } else {
-                                format!("+{} 学时", Hours(row.tenths))
-                            };
-                            view! {
-                                <li class="py-3">
-                                    <div class="flex flex-wrap items-baseline gap-2">
-                                        <span class="font-medium text-slate-900">{row.title.clone()}</span>
-                                        {row.reverses.map(|_| view! { <span class="rounded bg-slate-100 px-1.5 text-xs text-slate-600">"冲销"</span> })}
-                                        <span class="ml-auto shrink-0 font-medium">{hours}</span>
-                                    </div>
-                                    <p class="mt-1 text-sm text-slate-600">
-                                        {format!("{} · {} · {}", row.source, row.category.label(), format_date(row.created_at))}
-                                        {row.approver.clone().map(|name| format!(" · 审核人 {name}"))}
-                                    </p>
-                                    {(!row.note.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-500">{row.note.clone()}</p> })}
-                                </li>
-                            }
-                        }).collect_view()}
+                        {rows.into_iter().map(|row| view! { <LedgerItem row /> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
         </Card>
+    }
+}
+
+/// One ledger row: what, from where, the hours with their sign, who approved it, its
+/// note; `children` adds what the viewer may do with it (the authority's 冲销).
+#[component]
+pub fn LedgerItem(row: LedgerLine, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <li class="py-3">
+            <div class="flex flex-wrap items-baseline gap-2">
+                <span class="font-medium text-slate-900">{row.title.clone()}</span>
+                {row.reverses.map(|_| view! { <span class="rounded bg-slate-100 px-1.5 text-xs text-slate-600">"冲销"</span> })}
+                <span class="ml-auto shrink-0 font-medium">{signed_hours(row.tenths)}</span>
+            </div>
+            <p class="mt-1 text-sm text-slate-600">
+                {format!("{} · {} · {}", row.source, row.category.label(), format_date(row.created_at))}
+                {row.approver.clone().map(|name| format!(" · 审核人 {name}"))}
+            </p>
+            {(!row.note.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-500">{row.note.clone()}</p> })}
+            {children.map(|children| children())}
+        </li>
     }
 }

@@ -3,7 +3,7 @@
 //! 保存 keeps a draft, 确认送审 sends it to the unit), and 详细 of one record.
 
 use crate::{
-    catalogue::domain::{Category, Hours},
+    catalogue::domain::Category,
     credits::{
         api::{
             DeclarationDetail, DeclareView, DeleteDeclaration, RecordFilter, RecordLine, RecordsView,
@@ -12,6 +12,7 @@ use crate::{
         domain::{
             Source,
             declarations::{DeclarationStatus, FieldKind, FieldSpec, REMARK_MAX_CHARS},
+            signed_hours,
         },
     },
     error::AppError,
@@ -111,9 +112,13 @@ fn RecordFilterForm(view: RecordsView, filter: RecordFilter) -> impl IntoView {
 
 #[component]
 fn RecordItem(line: RecordLine) -> impl IntoView {
-    let hours =
-        if line.tenths < 0 { format!("−{}", Hours(-line.tenths)) } else { Hours(line.tenths).to_string() };
-    let facts = format!("{} · {} · {}年度 · {hours} 学时", line.source, line.category.label(), line.year);
+    let facts = format!(
+        "{} · {} · {}年度 · {}",
+        line.source,
+        line.category.label(),
+        line.year,
+        signed_hours(line.tenths)
+    );
     view! {
         <li class="py-3">
             <div class="flex flex-wrap items-baseline gap-2">

@@ -276,18 +276,20 @@ pub struct LedgerRow {
     pub created_at: i64,
 }
 
+const LEDGER_ROW_SELECT: &str =
+    "SELECT l.id, l.year, l.category, l.tenths, l.source, l.title, l.evidence, l.note,
+        l.reverses_id, u.name AS approver, l.created_at
+     FROM credit_ledger l LEFT JOIN users u ON u.id = l.approved_by";
+
 /// The rows of one person's year, newest first.
 pub async fn rows<'e>(
     executor: impl Executor<'e, Database = Any>,
     user_id: i64,
     year: i64,
 ) -> AppResult<Vec<LedgerRow>> {
-    Ok(sqlx::query_as(
-        "SELECT l.id, l.year, l.category, l.tenths, l.source, l.title, l.evidence, l.note, l.reverses_id,
-                u.name AS approver, l.created_at
-         FROM credit_ledger l LEFT JOIN users u ON u.id = l.approved_by
-         WHERE l.user_id = $1 AND l.year = $2 ORDER BY l.created_at DESC, l.id DESC",
-    )
+    Ok(sqlx::query_as(&format!(
+        "{LEDGER_ROW_SELECT} WHERE l.user_id = $1 AND l.year = $2 ORDER BY l.created_at DESC, l.id DESC"
+    ))
     .bind(user_id)
     .bind(year)
     .fetch_all(executor)
@@ -301,10 +303,9 @@ pub async fn rows_not_declared<'e>(
     user_id: i64,
 ) -> AppResult<Vec<LedgerRow>> {
     Ok(sqlx::query_as(
-        "SELECT l.id, l.year, l.category, l.tenths, l.source, l.title, l.evidence, l.note, l.reverses_id,
-                u.name AS approver, l.created_at
-         FROM credit_ledger l LEFT JOIN users u ON u.id = l.approved_by
-         WHERE l.user_id = $1 AND l.source <> 'declaration' ORDER BY l.created_at DESC, l.id DESC",
+        &format!(
+            "{LEDGER_ROW_SELECT} WHERE l.user_id = $1 AND l.source <> 'declaration' ORDER BY l.created_at DESC, l.id DESC"
+        ),
     )
     .bind(user_id)
     .fetch_all(executor)
