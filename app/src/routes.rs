@@ -63,8 +63,8 @@ use crate::{
 
 use crate::credits::{
     admin::{
-        CreditsManagementPage, RequirementsPage, UnitDeclarationsPage, UnitDeclarePage, UnitHoursPage,
-        UnitRecordPage, UnitRecordsPage,
+        CreditsManagementPage, DeclarationTypesPage, RequirementsPage, UnitDeclarationsPage, UnitDeclarePage,
+        UnitHoursPage, UnitRecordPage, UnitRecordsPage,
     },
     pages::{DeclarePage, HoursPage, HoursYearPage, RecordPage, RecordsPage},
 };
@@ -209,6 +209,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/identity") view=IdentityReviewList ssr=ssr.clone() />
                         <Route path=path!("/credit-requirements") view=RequirementsPage ssr=ssr.clone() />
                         <Route path=path!("/credits") view=CreditsManagementPage ssr=ssr.clone() />
+                        <Route path=path!("/declaration-types") view=DeclarationTypesPage ssr=ssr.clone() />
                         <Route path=path!("/unit-declarations") view=UnitDeclarationsPage ssr=ssr.clone() />
                         <Route path=path!("/identity/:id") view=IdentityReviewDetailPage ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />

@@ -31,6 +31,7 @@ engine_tests!(
     a_unit_reviews_only_what_its_own_staff_sent,
     the_unit_declares_hours_for_its_own_staff_only,
     the_authority_reverses_adjusts_and_revokes_within_its_region,
+    the_authority_edits_the_kinds_and_their_fields,
 );
 
 const AUTHORITY_PHONE: &str = "13800000002";
@@ -853,4 +854,83 @@ async fn the_authority_reverses_adjusts_and_revokes_within_its_region(app: &Test
         app.call("/api/admin/credits/person", &[("id_number", TRAINEE_ID_NUMBER)], Some(&zhang)).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// 继续教育类型 are data: a field the authority adds shows in the 申报 form at once and
+/// is checked by its kind; a broken kind is refused and changes nothing.
+async fn the_authority_edits_the_kinds_and_their_fields(app: &TestApp) {
+    let authority = app.login(AUTHORITY_PHONE).await;
+    let kinds = app.call("/api/admin/declaration-types", &[], Some(&authority)).await.json();
+    let conference = kinds.as_array().unwrap().iter().find(|k| k["kind"]["code"] == "conference").unwrap();
+    let mut pairs: Vec<(String, String)> = vec![
+        ("code".into(), "conference".into()),
+        ("name".into(), "学术会议".into()),
+        ("per_item".into(), "".into()),
+        ("active".into(), "on".into()),
+    ];
+    let existing = conference["kind"]["fields"].as_array().unwrap();
+    for (i, field) in existing.iter().enumerate() {
+        for (what, value) in [
+            ("key", field["key"].as_str().unwrap().to_owned()),
+            ("label", field["label"].as_str().unwrap().to_owned()),
+            ("kind", field["kind"].as_str().unwrap().to_owned()),
+            ("required", if field["required"] == true { "on".to_owned() } else { String::new() }),
+            (
+                "options",
+                field["options"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|o| o.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+            ),
+            ("max", field["max"].as_i64().map(|m| m.to_string()).unwrap_or_default()),
+        ] {
+            pairs.push((format!("field_{i}_{what}"), value));
+        }
+    }
+    let new_row = existing.len();
+    for (what, value) in [
+        ("key", ""),
+        ("label", "会议级别"),
+        ("kind", "choice"),
+        ("required", "on"),
+        ("options", "国际、全国、省级"),
+        ("max", ""),
+    ] {
+        pairs.push((format!("field_{new_row}_{what}"), value.to_owned()));
+    }
+    fn as_refs(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+    let trainee = app.login(OTHER_TRAINEE_PHONE).await;
+    assert_eq!(
+        app.call("/api/admin/declaration-types/save", &as_refs(&pairs), Some(&trainee)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let mut broken = pairs.clone();
+    broken[1].1 = String::new();
+    let refused = app.call("/api/admin/declaration-types/save", &as_refs(&broken), Some(&authority)).await;
+    assert_eq!(refused.field_names(), ["name"]);
+    let saved = app.call("/api/admin/declaration-types/save", &as_refs(&pairs), Some(&authority)).await;
+    assert!(redirect_of(&saved).contains("saved=conference"), "{}", saved.body);
+
+    let form = app.call("/api/me/records/form", &[("kind", "conference")], Some(&trainee)).await.json();
+    let fields = form["chosen"]["fields"].as_array().unwrap();
+    let added = fields.last().unwrap();
+    assert_eq!((added["label"].as_str(), added["key"].as_str()), (Some("会议级别"), Some("f1")));
+    let this_year = year_of(now_ms()).to_string();
+    let missing = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("新字段会议", "", &this_year, "save"),
+            Some(&trainee),
+        )
+        .await;
+    assert_eq!(missing.field_names(), ["f_f1"]);
+    let mut with_level = declaration_parts("新字段会议", "", &this_year, "save");
+    with_level.push(Part::Text("f_f1", "全国"));
+    let saved = app.upload("/api/me/records/upload", &with_level, Some(&trainee)).await;
+    assert!(redirect_of(&saved).contains("saved=1"));
 }

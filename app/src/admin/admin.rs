@@ -73,6 +73,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/identity" attr:class=SIDE_LINK>"实名审核"</A>
                 <A href="/admin/credit-requirements" attr:class=SIDE_LINK>"学时要求"</A>
                 <A href="/admin/credits" attr:class=SIDE_LINK>"学时管理"</A>
+                <A href="/admin/declaration-types" attr:class=SIDE_LINK>"继续教育类型"</A>
                 <A href="/admin/unit-declarations" attr:class=SIDE_LINK>"单位申报学时"</A>
             })}
             {user.has_role(Role::UnitAdmin).then(|| view! {

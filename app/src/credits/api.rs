@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use {
     super::{
-        domain::{declarable_years, declarations::FieldKind},
+        domain::{
+            declarable_years,
+            declarations::{FieldKind, TypeForm, check_type},
+        },
         server::{declarations, repo, service},
     },
     crate::{
@@ -935,6 +938,48 @@ pub async fn revoke_unit_declaration(id: i64, reason: String) -> AppResult<()> {
         let reason = reason_of(&reason)?;
         let reversed = service::revoke_unit_declaration(&cx, id, &reason).await?;
         leptos_axum::redirect(&format!("/admin/unit-declarations?revoked={reversed}"));
+        Ok(())
+    })
+    .await
+}
+
+// ---- 继续教育类型, the kinds of record and their fields ----
+
+/// A kind in the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypeLine {
+    pub kind: DeclarationType,
+    pub active: bool,
+}
+
+#[server(prefix = "/api", endpoint = "admin/declaration-types")]
+pub async fn admin_declaration_types() -> AppResult<Vec<TypeLine>> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        Ok(declarations::all_types(cx.state.db.reader())
+            .await?
+            .into_iter()
+            .map(|(kind, active)| TypeLine { kind, active })
+            .collect())
+    })
+    .await
+}
+
+/// The editor's form, as pairs (see `TypeForm::from_pairs`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypePairs {
+    #[serde(flatten)]
+    pub pairs: std::collections::HashMap<String, String>,
+}
+
+#[server(prefix = "/api", endpoint = "admin/declaration-types/save")]
+pub async fn save_declaration_type(#[server(flatten)] form: TypePairs) -> AppResult<()> {
+    respond(async move {
+        let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
+        let (kind, active) =
+            check_type(&TypeForm::from_pairs(&form.pairs)).map_err(AppError::invalid_fields)?;
+        let code = declarations::save_type(&cx, &kind, active).await?;
+        leptos_axum::redirect(&format!("/admin/declaration-types?saved={code}"));
         Ok(())
     })
     .await

@@ -18,8 +18,10 @@ use leptos_router::hooks::use_query_map;
 
 pub mod authority;
 pub mod records;
+pub mod types;
 pub use authority::{CreditsManagementPage, UnitDeclarationsPage};
 pub use records::{UnitDeclarePage, UnitRecordPage, UnitRecordsPage};
+pub use types::DeclarationTypesPage;
 
 #[component]
 pub fn RequirementsPage() -> impl IntoView {

@@ -233,6 +233,185 @@ fn check_value(spec: &FieldSpec, value: &str) -> Result<(), String> {
     }
 }
 
+/// The most fields one kind asks.
+pub const MAX_FIELDS: usize = 12;
+
+impl FieldKind {
+    pub const ALL: [FieldKind; 5] = [Self::Text, Self::Date, Self::Number, Self::Choice, Self::File];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Date => "date",
+            Self::Number => "number",
+            Self::Choice => "choice",
+            Self::File => "file",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Text => "文本",
+            Self::Date => "日期",
+            Self::Number => "数字",
+            Self::Choice => "选项",
+            Self::File => "文件",
+        }
+    }
+}
+
+/// One row of the kind editor, as posted: `key` is empty for a new field.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FieldRow {
+    pub key: String,
+    pub label: String,
+    pub kind: String,
+    /// "on" when ticked.
+    pub required: String,
+    /// Choices separated by "、" or ",".
+    pub options: String,
+    pub max: String,
+}
+
+/// A kind as the editor posts it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TypeForm {
+    pub code: String,
+    pub name: String,
+    pub per_item: String,
+    pub active: bool,
+    /// Rows with an empty label are left out (the editor offers blank rows).
+    pub fields: Vec<FieldRow>,
+}
+
+impl TypeForm {
+    /// The form from the posted pairs: `code`, `name`, `per_item`, `active`, and per
+    /// row `field_<i>_key`, `_label`, `_kind`, `_required`, `_options`, `_max`.
+    pub fn from_pairs(pairs: &std::collections::HashMap<String, String>) -> Self {
+        let get = |name: &str| pairs.get(name).cloned().unwrap_or_default();
+        let rows = (0..MAX_FIELDS + 4)
+            .take_while(|i| pairs.contains_key(&format!("field_{i}_label")))
+            .map(|i| FieldRow {
+                key: get(&format!("field_{i}_key")),
+                label: get(&format!("field_{i}_label")),
+                kind: get(&format!("field_{i}_kind")),
+                required: get(&format!("field_{i}_required")),
+                options: get(&format!("field_{i}_options")),
+                max: get(&format!("field_{i}_max")),
+            })
+            .collect();
+        Self {
+            code: get("code"),
+            name: get("name"),
+            per_item: get("per_item"),
+            active: get("active") == "on",
+            fields: rows,
+        }
+    }
+}
+
+/// Checks the editor's form; a new field gets the first free key `f1`, `f2` …, an
+/// existing one keeps its key, so what was declared under it still shows.
+pub fn check_type(form: &TypeForm) -> Result<(DeclarationType, bool), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let name = form.name.trim();
+    if name.is_empty() || name.chars().count() > 20 || name.chars().any(char::is_control) {
+        errors.push(field_error("name", "请填写类型名称（不超过 20 字）"));
+    }
+    let per_item = match form.per_item.trim() {
+        "" => None,
+        text => match Hours::parse(text) {
+            Ok(Hours(0)) | Err(_) => {
+                errors.push(field_error("per_item", "每项折算学时应为大于 0 的数，最多一位小数"));
+                None
+            }
+            Ok(hours) => Some(hours),
+        },
+    };
+    let rows: Vec<(usize, &FieldRow)> =
+        form.fields.iter().enumerate().filter(|(_, r)| !r.label.trim().is_empty()).collect();
+    if rows.is_empty() {
+        errors.push(field_error("fields", "至少需要一个字段"));
+    }
+    if rows.len() > MAX_FIELDS {
+        errors.push(field_error("fields", format!("最多 {MAX_FIELDS} 个字段")));
+    }
+    let used: Vec<String> =
+        rows.iter().map(|(_, r)| r.key.trim().to_owned()).filter(|k| !k.is_empty()).collect();
+    let mut next = 1;
+    let mut fields = Vec::new();
+    for (i, row) in rows {
+        let at = |what: &str| format!("field_{i}_{what}");
+        let label = row.label.trim().to_owned();
+        if label.chars().count() > 20 || label.chars().any(char::is_control) {
+            errors.push(field_error(at("label"), "字段名称不超过 20 字"));
+        }
+        if fields.iter().any(|f: &FieldSpec| f.label == label) {
+            errors.push(field_error(at("label"), format!("字段“{label}”重复")));
+        }
+        let Some(kind) = FieldKind::from_code(row.kind.trim()) else {
+            errors.push(field_error(at("kind"), "请选择字段类型"));
+            continue;
+        };
+        let options: Vec<String> = row
+            .options
+            .split(['、', ',', '，'])
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if kind == FieldKind::Choice && options.len() < 2 {
+            errors.push(field_error(at("options"), "选项类字段至少需要两个选项，用顿号分隔"));
+        }
+        let max = match row.max.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(max) if (1..=1_000_000).contains(&max) => Some(max),
+                _ => {
+                    errors.push(field_error(at("max"), "上限应为 1 到 1000000 的整数"));
+                    None
+                }
+            },
+        };
+        let key = match row.key.trim() {
+            "" => loop {
+                let candidate = format!("f{next}");
+                next += 1;
+                if !used.contains(&candidate) && !fields.iter().any(|f: &FieldSpec| f.key == candidate) {
+                    break candidate;
+                }
+            },
+            key if key.len() <= 20 && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => {
+                key.to_owned()
+            }
+            _ => {
+                errors.push(field_error(at("label"), "字段标识不正确"));
+                continue;
+            }
+        };
+        fields.push(FieldSpec {
+            key,
+            label,
+            kind,
+            required: row.required == "on",
+            options: if kind == FieldKind::Choice { options } else { Vec::new() },
+            max: if matches!(kind, FieldKind::Text | FieldKind::Number) { max } else { None },
+        });
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        DeclarationType { code: form.code.trim().to_owned(), name: name.to_owned(), fields, per_item },
+        form.active,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,6 +536,70 @@ mod tests {
         typed.hours = "".into();
         assert_eq!(check(&paper, &typed, 2026).unwrap().claimed, Hours(100));
         assert_eq!(paper.conversion().unwrap(), "学术会议按规定折算，每项计 10 学时。");
+    }
+
+    fn row(key: &str, label: &str, kind: &str, options: &str) -> FieldRow {
+        FieldRow {
+            key: key.into(),
+            label: label.into(),
+            kind: kind.into(),
+            required: "on".into(),
+            options: options.into(),
+            max: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_kind_editor_keeps_keys_and_gives_new_fields_free_ones() {
+        let form = TypeForm {
+            code: "conference".into(),
+            name: "学术会议".into(),
+            per_item: "".into(),
+            active: true,
+            fields: vec![
+                row("name", "会议名称", "text", ""),
+                row("", "会议级别", "choice", "国际、全国，省级"),
+                row("", "", "text", ""),
+                row("", "会议日期", "date", "ignored"),
+            ],
+        };
+        let (kind, active) = check_type(&form).unwrap();
+        assert!(active);
+        let keys: Vec<&str> = kind.fields.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["name", "f1", "f2"], "the blank row is left out");
+        assert_eq!(kind.fields[1].options, ["国际", "全国", "省级"]);
+        assert!(kind.fields[2].options.is_empty());
+    }
+
+    #[test]
+    fn the_kind_editor_refuses_what_would_break_the_form() {
+        let bad = TypeForm {
+            code: "x".into(),
+            name: "".into(),
+            per_item: "0".into(),
+            active: false,
+            fields: vec![
+                row("", "级别", "choice", "只有一个"),
+                row("", "级别", "text", ""),
+                row("", "名称", "colour", ""),
+                FieldRow { max: "0".into(), ..row("bad key!", "标识", "text", "") },
+            ],
+        };
+        let fields: Vec<String> = check_type(&bad).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "per_item",
+                "field_0_options",
+                "field_1_label",
+                "field_2_kind",
+                "field_3_max",
+                "field_3_label"
+            ]
+        );
+        let empty = TypeForm { name: "其他".into(), ..TypeForm::default() };
+        assert_eq!(check_type(&empty).unwrap_err()[0].field, "fields");
     }
 
     #[test]

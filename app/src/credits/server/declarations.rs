@@ -80,6 +80,72 @@ pub async fn find_type<'e>(
     row.ok_or_else(|| AppError::invalid_field("type", "请选择继续教育类型"))?.into_type()
 }
 
+#[derive(sqlx::FromRow)]
+struct TypeAdminRow {
+    #[sqlx(flatten)]
+    kind: TypeRow,
+    active: i64,
+}
+
+/// Every kind, active or not, for the editor.
+pub async fn all_types<'e>(
+    executor: impl Executor<'e, Database = Any>,
+) -> AppResult<Vec<(DeclarationType, bool)>> {
+    let rows: Vec<TypeAdminRow> = sqlx::query_as(
+        "SELECT code, name, fields, per_item_tenths, active FROM declaration_types ORDER BY position, code",
+    )
+    .fetch_all(executor)
+    .await?;
+    rows.into_iter().map(|r| Ok((r.kind.into_type()?, r.active != 0))).collect()
+}
+
+/// Saves a kind: an existing one by its code, a new one (empty code) under the next
+/// free `custom_<n>`. Records already declared keep their values by field key.
+pub async fn save_type(cx: &Ctx, kind: &DeclarationType, active: bool) -> AppResult<String> {
+    let fields = serde_json::to_string(&kind.fields).map_err(AppError::internal)?;
+    let mut tx = cx.state.db.begin().await?;
+    let code = if kind.code.is_empty() {
+        let count: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM declaration_types").fetch_one(&mut *tx).await?;
+        let code = format!("custom_{}", count + 1);
+        sqlx::query(
+            "INSERT INTO declaration_types (code, name, fields, per_item_tenths, position, active)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&code)
+        .bind(&kind.name)
+        .bind(&fields)
+        .bind(kind.per_item.map(|h| h.0))
+        .bind(count + 1)
+        .bind(i64::from(active))
+        .execute(&mut *tx)
+        .await?;
+        code
+    } else {
+        let changed = sqlx::query(
+            "UPDATE declaration_types SET name = $1, fields = $2, per_item_tenths = $3, active = $4 WHERE code = $5",
+        )
+        .bind(&kind.name)
+        .bind(&fields)
+        .bind(kind.per_item.map(|h| h.0))
+        .bind(i64::from(active))
+        .bind(&kind.code)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            return Err(AppError::not_found("没有这个继续教育类型"));
+        }
+        kind.code.clone()
+    };
+    audit::record(
+        &mut tx,
+        cx.audit("declaration_type.save", "declaration_type", code.clone(), kind.name.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
 /// A declaration with its type's name and its attachments' ids.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DeclarationRow {
