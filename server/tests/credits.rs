@@ -255,7 +255,9 @@ async fn requirements_are_versioned_by_their_authority(app: &TestApp) {
     let trainee = app.login(TRAINEE_PHONE).await;
     assert_eq!(call(trainee.clone(), form("120", "40")).await.status, StatusCode::FORBIDDEN);
 
-    let saved = call(authority.clone(), form("120", "40")).await;
+    let mut with_cap = form("120", "40");
+    with_cap.push(("cap_conference", "10".to_owned()));
+    let saved = call(authority.clone(), with_cap).await;
     assert!(saved.status.is_success() || saved.status.is_redirection(), "{}", saved.body);
     assert_eq!(app.count(versions).await, before + 1);
     let version: i64 = sqlx::query_scalar(
@@ -279,6 +281,16 @@ async fn requirements_are_versioned_by_their_authority(app: &TestApp) {
     assert_eq!(overview["years"][0]["required"], 1200);
     let list = app.call("/api/admin/credit-requirements", &[], Some(&authority)).await.json();
     assert!(list["lines"].as_array().unwrap().iter().all(|l| l["region_code"] == "510000"), "{list}");
+    let newest = &list["lines"][0]["requirement"];
+    assert_eq!(newest["version"], 2, "{newest}");
+    assert!(
+        newest["caps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "conference" && c["label"] == "学术会议" && c["max"] == 100),
+        "a cap per 继续教育类型: {newest}"
+    );
     let list = app.call("/api/admin/credit-requirements", &[], Some(&admin)).await.json();
     assert!(list["lines"].as_array().unwrap().iter().any(|l| l["region_code"] == ""), "{list}");
 }

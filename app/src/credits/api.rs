@@ -83,6 +83,8 @@ pub struct RequirementsView {
     /// '' for the platform admin (everywhere).
     pub region_code: String,
     pub region_name: String,
+    /// The 继续教育类型 (code, name) a cap may be set for.
+    pub kinds: Vec<(String, String)>,
     pub lines: Vec<RequirementLine>,
 }
 
@@ -200,7 +202,9 @@ pub async fn list_requirements() -> AppResult<RequirementsView> {
             })
             .collect();
         let region_name = repo::region_name(cx.state.db.reader(), &region_code).await?;
-        Ok(RequirementsView { region_code, region_name, lines })
+        let kinds =
+            declarations::types(cx.state.db.reader()).await?.into_iter().map(|t| (t.code, t.name)).collect();
+        Ok(RequirementsView { region_code, region_name, kinds, lines })
     })
     .await
 }
@@ -209,7 +213,9 @@ pub async fn list_requirements() -> AppResult<RequirementsView> {
 pub async fn save_requirement(#[server(flatten)] form: RequirementForm) -> AppResult<()> {
     respond(async move {
         let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
-        let new = form.parse().map_err(|(field, message)| AppError::invalid_field(field, message))?;
+        let kinds: Vec<(String, String)> =
+            declarations::types(cx.state.db.reader()).await?.into_iter().map(|t| (t.code, t.name)).collect();
+        let new = form.parse(&kinds).map_err(|(field, message)| AppError::invalid_field(&field, message))?;
         let version = service::save_requirement(&cx, &new).await?;
         leptos_axum::redirect(&format!("/admin/credit-requirements?saved={}-{version}", new.year));
         Ok(())

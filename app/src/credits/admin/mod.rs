@@ -54,6 +54,20 @@ pub fn RequirementsPage() -> impl IntoView {
                         <Field label="选修科目最低学时" name="elective" error inputmode="decimal" />
                         <Field label="单位申报每年上限" name="unit_declared_cap" error inputmode="decimal" hint="留空为不设上限" />
                         <Field label="个人申报每年上限" name="declaration_cap" error inputmode="decimal" hint="留空为不设上限" />
+                        {view.kinds.iter().map(|(code, name)| {
+                            let field = format!("cap_{code}");
+                            let message = {
+                                let field = field.clone();
+                                move || error.get().and_then(|e| e.field(&field).map(str::to_owned))
+                            };
+                            view! {
+                                <div>
+                                    <label for=field.clone() class=LABEL>{format!("{name}每年上限")}</label>
+                                    <input id=field.clone() name=field.clone() inputmode="decimal" placeholder="留空为不设上限" class=INPUT />
+                                    <p class="mt-1 text-sm text-red-600">{message}</p>
+                                </div>
+                            }
+                        }).collect_view()}
                         <label class="inline-flex items-center gap-2 self-end text-sm text-slate-700">
                             <input type="checkbox" name="professional_two_thirds" class="h-4 w-4" />
                             "专业科目不少于总学时的三分之二"

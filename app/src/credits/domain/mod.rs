@@ -286,6 +286,9 @@ pub struct RequirementForm {
     pub unit_declared_cap: String,
     /// At most this many hours a year from 个人申报 (empty: no cap).
     pub declaration_cap: String,
+    /// `cap_<kind>`: at most this many hours a year from one 继续教育类型.
+    #[serde(flatten)]
+    pub kind_caps: std::collections::BTreeMap<String, String>,
 }
 
 /// A checked requirement, ready to be stored as a new version.
@@ -301,22 +304,25 @@ pub struct NewRequirement {
 }
 
 impl RequirementForm {
-    /// Checks every field; the error names the field and says what is wrong.
-    pub fn parse(&self) -> Result<NewRequirement, (&'static str, String)> {
-        let year: i64 = self.year.trim().parse().map_err(|_| ("year", "请输入年度，如 2026".to_owned()))?;
+    /// Checks every field; the error names the field and says what is wrong. `kinds`
+    /// are the 继续教育类型 (code, name) a cap may name.
+    pub fn parse(&self, kinds: &[(String, String)]) -> Result<NewRequirement, (String, String)> {
+        let year: i64 =
+            self.year.trim().parse().map_err(|_| ("year".to_owned(), "请输入年度，如 2026".to_owned()))?;
         if !(YEAR_MIN..=YEAR_MAX).contains(&year) {
-            return Err(("year", format!("年度应在 {YEAR_MIN} 到 {YEAR_MAX} 之间")));
+            return Err(("year".to_owned(), format!("年度应在 {YEAR_MIN} 到 {YEAR_MAX} 之间")));
         }
-        let hours = |field: &'static str, text: &str| Hours::parse(text).map_err(|e| (field, e.to_owned()));
+        let hours =
+            |field: &str, text: &str| Hours::parse(text).map_err(|e| (field.to_owned(), e.to_owned()));
         let total = hours("total", &self.total)?;
         if total.0 == 0 {
-            return Err(("total", "请输入总学时".to_owned()));
+            return Err(("total".to_owned(), "请输入总学时".to_owned()));
         }
         let public = hours("public", &self.public)?;
         let professional = hours("professional", &self.professional)?;
         let elective = hours("elective", &self.elective)?;
         if public.0 + professional.0 + elective.0 > total.0 {
-            return Err(("total", "总学时不能少于各类别最低学时之和".to_owned()));
+            return Err(("total".to_owned(), "总学时不能少于各类别最低学时之和".to_owned()));
         }
         let mut caps = Vec::new();
         for (field, text, source) in [
@@ -329,6 +335,12 @@ impl RequirementForm {
                     label: source.label().to_owned(),
                     max: hours(field, text)?,
                 });
+            }
+        }
+        for (code, name) in kinds {
+            let field = format!("cap_{code}");
+            if let Some(text) = self.kind_caps.get(&field).filter(|t| !t.trim().is_empty()) {
+                caps.push(Cap { kind: code.clone(), label: name.clone(), max: hours(&field, text)? });
             }
         }
         Ok(NewRequirement {
@@ -485,16 +497,24 @@ mod tests {
             professional_two_thirds: "on".into(),
             unit_declared_cap: "30".into(),
             declaration_cap: "".into(),
+            kind_caps: [
+                ("cap_conference".to_owned(), "30".to_owned()),
+                ("cap_unknown".to_owned(), "5".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
         };
-        let parsed = form.parse().unwrap();
+        let kinds = [("conference".to_owned(), "学术会议".to_owned())];
+        let parsed = form.parse(&kinds).unwrap();
         assert_eq!((parsed.year, parsed.total, parsed.public), (2026, Hours(900), Hours(300)));
         assert!(parsed.professional_two_thirds);
-        assert_eq!(parsed.caps.len(), 1);
+        assert_eq!(parsed.caps.len(), 2, "a cap of no known kind is left out");
         assert_eq!(parsed.caps[0].kind, "unit_declared");
+        assert_eq!((parsed.caps[1].kind.as_str(), parsed.caps[1].max), ("conference", Hours(300)));
         let bad = |change: fn(&mut RequirementForm)| {
             let mut f = form.clone();
             change(&mut f);
-            f.parse().unwrap_err().0
+            f.parse(&[("conference".to_owned(), "学术会议".to_owned())]).unwrap_err().0
         };
         assert_eq!(bad(|f| f.year = "二〇二六".into()), "year");
         assert_eq!(bad(|f| f.year = "1999".into()), "year");
@@ -502,6 +522,10 @@ mod tests {
         assert_eq!(bad(|f| f.public = "91".into()), "total");
         assert_eq!(bad(|f| f.elective = "1.55".into()), "elective");
         assert_eq!(bad(|f| f.unit_declared_cap = "𝟘".into()), "unit_declared_cap");
+        assert_eq!(
+            bad(|f| f.kind_caps.insert("cap_conference".into(), "三十".into()).map(drop).unwrap_or(())),
+            "cap_conference"
+        );
     }
 
     #[test]
