@@ -605,18 +605,20 @@ pub async fn review_declaration(
     .await
 }
 
-/// 批量通过: every ticked record (`pick_<id>`) approved with the hours claimed.
+/// A form whose field names carry data (`pick_<id>` checkboxes, the kind editor's
+/// `field_<i>_…` rows), as its name/value pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TickedForm {
+pub struct FormPairs {
     #[serde(flatten)]
-    pub ticked: std::collections::HashMap<String, String>,
+    pub pairs: std::collections::HashMap<String, String>,
 }
 
+/// 批量通过: every ticked record (`pick_<id>`) approved with the hours claimed.
 #[server(prefix = "/api", endpoint = "unit/records/approve")]
-pub async fn approve_declarations(#[server(flatten)] form: TickedForm) -> AppResult<()> {
+pub async fn approve_declarations(#[server(flatten)] form: FormPairs) -> AppResult<()> {
     respond(async move {
         let (cx, unit_id) = Ctx::require_unit_admin().await?;
-        let ids = crate::platform::text::ticked_ids(form.ticked.keys(), "pick_");
+        let ids = crate::platform::text::ticked_ids(form.pairs.keys(), "pick_");
         if ids.is_empty() {
             return Err(AppError::bad_request("请先勾选要通过的记录"));
         }
@@ -815,7 +817,8 @@ pub async fn authority_person(id_number: String, year: Option<i64>) -> AppResult
             .filter(|y| (super::domain::YEAR_MIN..=super::domain::YEAR_MAX).contains(y))
             .unwrap_or(this_year);
         let years = service::completions(&cx.state.db, person.id, this_year).await?;
-        let (_, rows) = service::year(&cx.state.db, person.id, year).await?;
+        // The year's evaluation is among `years`; only its rows are still needed.
+        let rows = repo::rows(cx.state.db.reader(), person.id, year).await?;
         let masked = person.id_number.as_deref().and_then(|n| IdNumber::parse(n).ok()).map(|n| n.masked());
         Ok(PersonHours {
             name: person.name,
@@ -971,15 +974,9 @@ pub async fn admin_declaration_types() -> AppResult<Vec<TypeLine>> {
     .await
 }
 
-/// The editor's form, as pairs (see `TypeForm::from_pairs`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TypePairs {
-    #[serde(flatten)]
-    pub pairs: std::collections::HashMap<String, String>,
-}
-
+/// The kind editor's form (see `TypeForm::from_pairs`).
 #[server(prefix = "/api", endpoint = "admin/declaration-types/save")]
-pub async fn save_declaration_type(#[server(flatten)] form: TypePairs) -> AppResult<()> {
+pub async fn save_declaration_type(#[server(flatten)] form: FormPairs) -> AppResult<()> {
     respond(async move {
         let cx = Ctx::require_any(REQUIREMENT_MAKERS).await?;
         let (kind, active) =

@@ -159,9 +159,10 @@ pub async fn reverse(tx: &mut Tx, ledger_id: i64, by: i64, note: &str, now: i64)
     Ok(Some(row.user_id))
 }
 
+/// A ledger sum under its key: the year (one person's years) or the person (a unit's year).
 #[derive(sqlx::FromRow)]
-struct SumRow {
-    year: i64,
+struct KeyedSumRow {
+    grouped_by: i64,
     #[sqlx(try_from = "String")]
     category: Category,
     #[sqlx(try_from = "String")]
@@ -170,45 +171,40 @@ struct SumRow {
     tenths: i64,
 }
 
-/// Every year's sums of one person: one query on the ledger's (user, year) index.
+fn keyed(rows: Vec<KeyedSumRow>) -> Vec<(i64, LedgerSum)> {
+    rows.into_iter()
+        .map(|r| {
+            (
+                r.grouped_by,
+                LedgerSum { category: r.category, source: r.source, kind: r.kind, tenths: r.tenths },
+            )
+        })
+        .collect()
+}
+
+/// Every year's sums of one person, by year: one query on the ledger's (user, year) index.
 pub async fn sums<'e>(
     executor: impl Executor<'e, Database = Any>,
     user_id: i64,
 ) -> AppResult<Vec<(i64, LedgerSum)>> {
-    let rows: Vec<SumRow> = sqlx::query_as(
-        "SELECT year, category, source, kind, CAST(SUM(tenths) AS BIGINT) AS tenths FROM credit_ledger
+    let rows: Vec<KeyedSumRow> = sqlx::query_as(
+        "SELECT year AS grouped_by, category, source, kind, CAST(SUM(tenths) AS BIGINT) AS tenths FROM credit_ledger
          WHERE user_id = $1 GROUP BY year, category, source, kind ORDER BY year DESC",
     )
     .bind(user_id)
     .fetch_all(executor)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (r.year, LedgerSum { category: r.category, source: r.source, kind: r.kind, tenths: r.tenths })
-        })
-        .collect())
+    Ok(keyed(rows))
 }
 
-#[derive(sqlx::FromRow)]
-struct StaffSumRow {
-    user_id: i64,
-    #[sqlx(try_from = "String")]
-    category: Category,
-    #[sqlx(try_from = "String")]
-    source: Source,
-    kind: String,
-    tenths: i64,
-}
-
-/// One year's sums of every approved member of a unit, in one query.
+/// One year's sums of every approved member of a unit, by person, in one query.
 pub async fn unit_sums<'e>(
     executor: impl Executor<'e, Database = Any>,
     unit_id: i64,
     year: i64,
 ) -> AppResult<Vec<(i64, LedgerSum)>> {
-    let rows: Vec<StaffSumRow> = sqlx::query_as(
-        "SELECT l.user_id, l.category, l.source, l.kind, CAST(SUM(l.tenths) AS BIGINT) AS tenths
+    let rows: Vec<KeyedSumRow> = sqlx::query_as(
+        "SELECT l.user_id AS grouped_by, l.category, l.source, l.kind, CAST(SUM(l.tenths) AS BIGINT) AS tenths
          FROM users u JOIN credit_ledger l ON l.user_id = u.id AND l.year = $2
          WHERE u.unit_id = $1 AND u.unit_status = 'approved'
          GROUP BY l.user_id, l.category, l.source, l.kind",
@@ -217,12 +213,7 @@ pub async fn unit_sums<'e>(
     .bind(year)
     .fetch_all(executor)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            (r.user_id, LedgerSum { category: r.category, source: r.source, kind: r.kind, tenths: r.tenths })
-        })
-        .collect())
+    Ok(keyed(rows))
 }
 
 /// An approved member of a unit.
@@ -373,14 +364,6 @@ struct RequirementRow {
     professional_two_thirds: i64,
 }
 
-#[derive(sqlx::FromRow)]
-struct CapRow {
-    requirement_id: i64,
-    kind: String,
-    label: String,
-    max_tenths: i64,
-}
-
 /// A region's name, '' when unknown or for everywhere.
 pub async fn region_name<'e>(executor: impl Executor<'e, Database = Any>, code: &str) -> AppResult<String> {
     let name: Option<String> = sqlx::query_scalar("SELECT name FROM regions WHERE code = $1")
@@ -393,50 +376,9 @@ pub async fn region_name<'e>(executor: impl Executor<'e, Database = Any>, code: 
 /// A stored requirement version and where it applies.
 #[derive(Debug, Clone)]
 pub struct StoredRequirement {
-    pub id: i64,
     pub region_code: String,
     pub region_name: String,
     pub requirement: Requirement,
-}
-
-const REQUIREMENT_COLUMNS: &str = "q.id, q.region_code, COALESCE(g.name, '') AS region_name, q.year, q.version, \
-     q.total_tenths, q.public_tenths, q.professional_tenths, q.elective_tenths, q.professional_two_thirds";
-const REQUIREMENT_FROM: &str = "credit_requirements q LEFT JOIN regions g ON g.code = q.region_code";
-
-async fn with_caps(pool: &sqlx::AnyPool, rows: Vec<RequirementRow>) -> AppResult<Vec<StoredRequirement>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<String> = rows.iter().map(|r| r.id.to_string()).collect();
-    // The ids are our own integers, never text from a request.
-    let caps: Vec<CapRow> = sqlx::query_as(&format!(
-        "SELECT requirement_id, kind, label, max_tenths FROM credit_caps WHERE requirement_id IN ({}) ORDER BY kind",
-        ids.join(",")
-    ))
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredRequirement {
-            id: r.id,
-            region_code: r.region_code,
-            region_name: r.region_name,
-            requirement: Requirement {
-                year: r.year,
-                version: r.version,
-                total: Hours(r.total_tenths),
-                public: Hours(r.public_tenths),
-                professional: Hours(r.professional_tenths),
-                elective: Hours(r.elective_tenths),
-                professional_two_thirds: r.professional_two_thirds != 0,
-                caps: caps
-                    .iter()
-                    .filter(|c| c.requirement_id == r.id)
-                    .map(|c| Cap { kind: c.kind.clone(), label: c.label.clone(), max: Hours(c.max_tenths) })
-                    .collect(),
-            },
-        })
-        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -448,43 +390,55 @@ struct RequirementCapRow {
     cap_max: Option<i64>,
 }
 
-const IN_FORCE_SELECT: &str =
-    "SELECT q.id, q.region_code, '' AS region_name, q.year, q.version, q.total_tenths,
-        q.public_tenths, q.professional_tenths, q.elective_tenths, q.professional_two_thirds,
+/// Every version with its caps (one row per cap, none: one row), and its region's name.
+const VERSIONS_SELECT: &str =
+    "SELECT q.id, q.region_code, COALESCE(g.name, '') AS region_name, q.year, q.version,
+        q.total_tenths, q.public_tenths, q.professional_tenths, q.elective_tenths, q.professional_two_thirds,
         c.kind AS cap_kind, c.label AS cap_label, c.max_tenths AS cap_max
-     FROM credit_requirements q LEFT JOIN credit_caps c ON c.requirement_id = q.id";
+     FROM credit_requirements q LEFT JOIN regions g ON g.code = q.region_code
+     LEFT JOIN credit_caps c ON c.requirement_id = q.id";
 /// Per year, the narrowest region first ('' is the shortest code), then the newest version.
 const IN_FORCE_ORDER: &str = "ORDER BY q.year, LENGTH(q.region_code) DESC, q.version DESC, c.kind";
 
-/// Per year, the first requirement of the ordered rows, with its caps.
-fn first_per_year(rows: Vec<RequirementCapRow>) -> Vec<Requirement> {
-    let mut chosen: Vec<(i64, Requirement)> = Vec::new();
+/// The versions of rows that keep a version's caps together.
+fn versions(rows: Vec<RequirementCapRow>) -> Vec<StoredRequirement> {
+    let mut versions: Vec<(i64, StoredRequirement)> = Vec::new();
     for row in rows {
         let r = row.requirement;
-        match chosen.last_mut() {
-            Some((id, _)) if *id == r.id => {}
-            Some((_, last)) if last.year == r.year => continue,
-            _ => chosen.push((
+        if versions.last().is_none_or(|(id, _)| *id != r.id) {
+            let requirement = Requirement {
+                year: r.year,
+                version: r.version,
+                total: Hours(r.total_tenths),
+                public: Hours(r.public_tenths),
+                professional: Hours(r.professional_tenths),
+                elective: Hours(r.elective_tenths),
+                professional_two_thirds: r.professional_two_thirds != 0,
+                caps: Vec::new(),
+            };
+            versions.push((
                 r.id,
-                Requirement {
-                    year: r.year,
-                    version: r.version,
-                    total: Hours(r.total_tenths),
-                    public: Hours(r.public_tenths),
-                    professional: Hours(r.professional_tenths),
-                    elective: Hours(r.elective_tenths),
-                    professional_two_thirds: r.professional_two_thirds != 0,
-                    caps: Vec::new(),
-                },
-            )),
+                StoredRequirement { region_code: r.region_code, region_name: r.region_name, requirement },
+            ));
         }
-        if let (Some((_, requirement)), Some(kind), Some(label), Some(max)) =
-            (chosen.last_mut(), row.cap_kind, row.cap_label, row.cap_max)
+        if let (Some((_, stored)), Some(kind), Some(label), Some(max)) =
+            (versions.last_mut(), row.cap_kind, row.cap_label, row.cap_max)
         {
-            requirement.caps.push(Cap { kind, label, max: Hours(max) });
+            stored.requirement.caps.push(Cap { kind, label, max: Hours(max) });
         }
     }
-    chosen.into_iter().map(|(_, requirement)| requirement).collect()
+    versions.into_iter().map(|(_, stored)| stored).collect()
+}
+
+/// Per year, the first version of rows in [`IN_FORCE_ORDER`].
+fn first_per_year(rows: Vec<RequirementCapRow>) -> Vec<Requirement> {
+    let mut chosen: Vec<Requirement> = Vec::new();
+    for stored in versions(rows) {
+        if chosen.last().is_none_or(|last| last.year != stored.requirement.year) {
+            chosen.push(stored.requirement);
+        }
+    }
+    chosen
 }
 
 /// The requirement in force for each year in `region`: the narrowest region that has
@@ -493,7 +447,7 @@ pub async fn in_force(pool: &sqlx::AnyPool, region: &str) -> AppResult<Vec<Requi
     let regions = covering_regions(region);
     let placeholders: Vec<String> = (1..=regions.len()).map(|i| format!("${i}")).collect();
     let sql =
-        format!("{IN_FORCE_SELECT} WHERE q.region_code IN ({}) {IN_FORCE_ORDER}", placeholders.join(","));
+        format!("{VERSIONS_SELECT} WHERE q.region_code IN ({}) {IN_FORCE_ORDER}", placeholders.join(","));
     let mut query = sqlx::query_as::<_, RequirementCapRow>(&sql);
     for region in &regions {
         query = query.bind(region);
@@ -508,7 +462,7 @@ pub async fn in_force_for<'e>(
     user_id: i64,
 ) -> AppResult<Vec<Requirement>> {
     let rows: Vec<RequirementCapRow> = sqlx::query_as(&format!(
-        "{IN_FORCE_SELECT} WHERE q.region_code = '' OR EXISTS (
+        "{VERSIONS_SELECT} WHERE q.region_code = '' OR EXISTS (
              SELECT 1 FROM users u JOIN units n ON n.id = u.unit_id
              WHERE u.id = $1 AND u.unit_status = 'approved' AND LENGTH(n.region_code) = 6
                AND q.region_code IN (n.region_code, SUBSTR(n.region_code, 1, 4) || '00', SUBSTR(n.region_code, 1, 2) || '0000'))
@@ -522,14 +476,13 @@ pub async fn in_force_for<'e>(
 
 /// Every version stored for regions under `prefix` ('' for all), newest first.
 pub async fn list(pool: &sqlx::AnyPool, region_pattern: &str) -> AppResult<Vec<StoredRequirement>> {
-    let rows: Vec<RequirementRow> = sqlx::query_as(&format!(
-        "SELECT {REQUIREMENT_COLUMNS} FROM {REQUIREMENT_FROM} WHERE q.region_code LIKE $1
-         ORDER BY q.year DESC, q.region_code, q.version DESC"
+    let rows: Vec<RequirementCapRow> = sqlx::query_as(&format!(
+        "{VERSIONS_SELECT} WHERE q.region_code LIKE $1 ORDER BY q.year DESC, q.region_code, q.version DESC, c.kind"
     ))
     .bind(region_pattern)
     .fetch_all(pool)
     .await?;
-    with_caps(pool, rows).await
+    Ok(versions(rows))
 }
 
 /// Stores `new` as the next version of its year in `region`; returns the version.
