@@ -605,6 +605,25 @@ async fn a_unit_reviews_only_what_its_own_staff_sent(app: &TestApp) {
         app.call("/api/unit/records/approve", &[(&format!("pick_{pending}"), "1")], Some(&admin)).await;
     assert!(redirect_of(&batch).contains("approved=1"), "{}", batch.body);
     assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'declaration'").await, 1);
+    // The unit admin is staff too, yet cannot approve their own record.
+    let this_year = year_of(now_ms()).to_string();
+    let own = app
+        .upload(
+            "/api/me/records/upload",
+            &declaration_parts("管理员本人的会议", "", &this_year, "send"),
+            Some(&admin),
+        )
+        .await;
+    let own = id_in(&redirect_of(&own));
+    let refused = app
+        .call("/api/unit/records/review", &[("id", &own.to_string()), ("decision", "approve")], Some(&admin))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.body.contains("不能审核本人的申报"), "{}", refused.body);
+    let batch = app.call("/api/unit/records/approve", &[(&format!("pick_{own}"), "1")], Some(&admin)).await;
+    assert!(redirect_of(&batch).contains("approved=0"), "{}", batch.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM credit_ledger WHERE source = 'declaration'").await, 1);
+
     // A trainee is no unit admin.
     let trainee = app.login(TRAINEE_PHONE).await;
     assert_eq!(app.call("/api/unit/records", &[], Some(&trainee)).await.status, StatusCode::FORBIDDEN);

@@ -498,26 +498,24 @@ async fn send_in(tx: &mut Tx, cx: &Ctx, id: i64) -> AppResult<()> {
 
 /// Deletes a draft or a refused record of the caller's.
 pub async fn delete(cx: &Ctx, id: i64) -> AppResult<()> {
+    let deletable = [DeclarationStatus::Draft.code(), DeclarationStatus::Rejected.code()];
     let mut tx = cx.state.db.begin().await?;
-    let owned: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM declarations WHERE id = $1 AND user_id = $2 AND status IN ($3, $4)",
+    sqlx::query(
+        "DELETE FROM declaration_files WHERE declaration_id IN
+             (SELECT id FROM declarations WHERE id = $1 AND user_id = $2 AND status IN ($3, $4))",
     )
     .bind(id)
     .bind(cx.user.id)
-    .bind(DeclarationStatus::Draft.code())
-    .bind(DeclarationStatus::Rejected.code())
-    .fetch_optional(&mut *tx)
+    .bind(deletable[0])
+    .bind(deletable[1])
+    .execute(&mut *tx)
     .await?;
-    if owned.is_none() {
-        return Err(AppError::conflict("只能删除草稿或审核不通过的记录"));
-    }
-    sqlx::query("DELETE FROM declaration_files WHERE declaration_id = $1").bind(id).execute(&mut *tx).await?;
     let deleted =
         sqlx::query("DELETE FROM declarations WHERE id = $1 AND user_id = $2 AND status IN ($3, $4)")
             .bind(id)
             .bind(cx.user.id)
-            .bind(DeclarationStatus::Draft.code())
-            .bind(DeclarationStatus::Rejected.code())
+            .bind(deletable[0])
+            .bind(deletable[1])
             .execute(&mut *tx)
             .await?;
     if deleted.rows_affected() != 1 {
@@ -563,6 +561,10 @@ pub async fn review(cx: &Ctx, unit_id: i64, id: i64, decision: &Decision) -> App
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| AppError::conflict("这条记录已审核或不在本单位的待审列表中"))?;
+    // A unit admin is staff too: their own record is for another admin of the unit.
+    if row.user_id == cx.user.id {
+        return Err(AppError::conflict("不能审核本人的申报，请由本单位其他管理员审核"));
+    }
     let category = Category::try_from(row.category.as_str()).map_err(AppError::internal)?;
     let (status, granted, note) = match decision {
         Decision::Approve { granted, note } => {
@@ -770,19 +772,18 @@ pub async fn save_form(cx: &Ctx, mut form: MultipartForm) -> AppResult<(i64, boo
         }
     }
     let uploads = form.take_files("attachments");
-    let mut errors = match check(&kind, &input, year_of(cx.now)) {
-        Ok(_) => Vec::new(),
-        Err(errors) => errors,
-    };
+    let checked = check(&kind, &input, year_of(cx.now));
+    let mut errors = checked.as_ref().err().cloned().unwrap_or_default();
     if uploads.len() > MAX_ATTACHMENTS {
         errors.push(FieldError {
             field: "attachments".into(),
             message: format!("附件最多 {MAX_ATTACHMENTS} 个，多个文件可打包为一个 zip"),
         });
     }
-    if !errors.is_empty() {
-        return Err(AppError::invalid_fields(errors));
-    }
+    let checked = match checked {
+        Ok(checked) if errors.is_empty() => checked,
+        _ => return Err(AppError::invalid_fields(errors)),
+    };
     let send = form.text("action") == "send";
     // Cheap checks passed: now store the files.
     let mut stored: Vec<NewFile> = Vec::new();
@@ -799,11 +800,7 @@ pub async fn save_form(cx: &Ctx, mut form: MultipartForm) -> AppResult<(i64, boo
             stored.push(file.clone());
             attachments.push(file);
         }
-        let mut checked_input = input.clone();
-        for (key, file) in &field_files {
-            checked_input.values.insert(key.clone(), file.record.id.clone());
-        }
-        let checked = check(&kind, &checked_input, year_of(cx.now)).map_err(AppError::invalid_fields)?;
+        // `save` puts the stored files' ids in place of the "new" stand-ins.
         let draft = Draft { id, kind: &kind, checked: &checked, attachments, field_files, send };
         save(cx, draft).await
     }
