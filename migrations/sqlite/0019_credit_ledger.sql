@@ -60,6 +60,9 @@ CREATE TABLE credit_claims (
     ledger_id INTEGER NOT NULL REFERENCES credit_ledger (id),
     PRIMARY KEY (user_id, source, source_id)
 );
+-- A reversal gives up its row's claim; a revocation finds the rows of one thing.
+CREATE INDEX credit_claims_by_ledger ON credit_claims (ledger_id);
+CREATE INDEX credit_claims_by_source ON credit_claims (source, source_id);
 
 -- Today's credit moves into the ledger, every row. A course credited twice (passed in
 -- two classes) keeps both rows and the later one is reversed, so its total is right

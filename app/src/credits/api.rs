@@ -24,7 +24,10 @@ use {
         server::{declarations, repo, service},
     },
     crate::{
-        accounts::domain::{identity::IdNumber, roles::Role},
+        accounts::domain::{
+            identity::{IdNumber, mask_stored_id_number},
+            roles::Role,
+        },
         error::{AppError, FieldError},
         platform::{
             paging::clamp_page,
@@ -156,14 +159,13 @@ pub async fn unit_staff_hours(
         let page = clamp_page(page, u32::MAX);
         let found =
             service::unit_hours(&cx.state.db, unit_id, year, unmet_only, page, STAFF_PER_PAGE).await?;
-        let masked = |n: Option<String>| n.and_then(|n| IdNumber::parse(&n).ok()).map(|n| n.masked());
         let items = found
             .page
             .items
             .into_iter()
             .map(|s| StaffHoursLine {
                 name: s.staff.name,
-                id_number: masked(s.staff.id_number).unwrap_or_default(),
+                id_number: mask_stored_id_number(s.staff.id_number.as_deref()),
                 department: s.staff.department,
                 completion: s.completion,
             })
@@ -662,7 +664,6 @@ pub async fn unit_declare_form(
         let category = unit_category(&category)?;
         let department = department.unwrap_or_default().trim().to_owned();
         let search = search.unwrap_or_default().trim().to_owned();
-        let masked = |n: Option<String>| n.and_then(|n| IdNumber::parse(&n).ok()).map(|n| n.masked());
         let departments = service::department_options(&cx.state.db, unit_id).await?;
         let department_name =
             departments.iter().find(|(id, _)| *id == department).map(|(_, name)| name.clone());
@@ -678,7 +679,7 @@ pub async fn unit_declare_form(
             .map(|s| StaffChoice {
                 id: s.id,
                 name: s.name,
-                id_number: masked(s.id_number).unwrap_or_default(),
+                id_number: mask_stored_id_number(s.id_number.as_deref()),
                 department: s.department,
             })
             .collect();
@@ -819,10 +820,9 @@ pub async fn authority_person(id_number: String, year: Option<i64>) -> AppResult
         let years = service::completions(&cx.state.db, person.id, this_year).await?;
         // The year's evaluation is among `years`; only its rows are still needed.
         let rows = repo::rows(cx.state.db.reader(), person.id, year).await?;
-        let masked = person.id_number.as_deref().and_then(|n| IdNumber::parse(n).ok()).map(|n| n.masked());
         Ok(PersonHours {
             name: person.name,
-            id_number: masked.unwrap_or_default(),
+            id_number: mask_stored_id_number(person.id_number.as_deref()),
             unit_name: person.unit_name,
             years,
             year,

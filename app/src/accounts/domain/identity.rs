@@ -90,6 +90,11 @@ impl IdNumber {
     }
 }
 
+/// A stored ID number, masked for lists; "" when there is none (or it does not parse).
+pub fn mask_stored_id_number(stored: Option<&str>) -> String {
+    stored.and_then(|id| IdNumber::parse(id).ok()).map(|id| id.masked()).unwrap_or_default()
+}
+
 /// A birth date read from an ID number; shown and stored as `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BirthDate {

@@ -10,7 +10,7 @@ use crate::state::{AppState, Ctx};
 use crate::{
     accounts::{
         api::{IdentityReviewDetail, IdentityReviewLine, VerificationState},
-        domain::identity::IdNumber,
+        domain::identity::{IdNumber, mask_stored_id_number},
         domain::review_status::ReviewStatus,
         domain::roles::{CurrentUser, Role},
     },
@@ -52,7 +52,7 @@ struct LineRow {
 }
 
 fn masked_id(id_number: &str) -> String {
-    IdNumber::parse(id_number).map(|id| id.masked()).unwrap_or_default()
+    mask_stored_id_number(Some(id_number))
 }
 
 pub async fn list(

@@ -6,7 +6,10 @@ use super::{
     repo::{self, LedgerRow},
 };
 use crate::{
-    accounts::domain::{identity::IdNumber, roles::Role},
+    accounts::domain::{
+        identity::{IdNumber, mask_stored_id_number},
+        roles::Role,
+    },
     catalogue::domain::{Category, Hours},
     credits::{
         api::{RecordFilter, RecordLine},
@@ -61,7 +64,7 @@ pub async fn year(db: &Db, user_id: i64, year: i64) -> AppResult<(Completion, Ve
 pub fn maker_region(cx: &Ctx) -> AppResult<String> {
     match cx.user.authority_region() {
         Some(region) => Ok(region),
-        None if cx.user.has_role(crate::accounts::domain::roles::Role::PlatformAdmin) => Ok(String::new()),
+        None if cx.user.has_role(Role::PlatformAdmin) => Ok(String::new()),
         None => Err(AppError::forbidden()),
     }
 }
@@ -412,7 +415,7 @@ pub async fn revoke_unit_declaration(cx: &Ctx, id: i64, reason: &str) -> AppResu
         return Err(AppError::conflict("这条单位申报已撤销"));
     }
     let rows: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM credit_ledger WHERE source = $1 AND source_id = $2 AND reverses_id IS NULL ORDER BY id",
+        "SELECT ledger_id FROM credit_claims WHERE source = $1 AND source_id = $2 ORDER BY ledger_id",
     )
     .bind(Source::UnitDeclared.code())
     .bind(id)
@@ -446,12 +449,10 @@ pub async fn unit_hours_csv(db: &Db, unit_id: i64, year: i64, unmet_only: bool) 
         for s in staff.iter().filter(|s| !unmet_only || !s.completion.met) {
             let c = &s.completion;
             let earned = |category| c.category(category).map(|p| p.earned.to_string()).unwrap_or_default();
-            let masked =
-                s.staff.id_number.as_deref().and_then(|n| IdNumber::parse(n).ok()).map(|n| n.masked());
             writer
                 .write_record([
                     s.staff.name.clone(),
-                    masked.unwrap_or_default(),
+                    mask_stored_id_number(s.staff.id_number.as_deref()),
                     s.staff.department.clone(),
                     earned(Category::Public),
                     earned(Category::Professional),

@@ -8,7 +8,7 @@ use super::super::{
 use crate::platform::text::mask_phone;
 use crate::{
     accounts::{
-        domain::identity::{IdNumber, UNVERIFIED_NOTICE},
+        domain::identity::{UNVERIFIED_NOTICE, mask_stored_id_number},
         domain::roles::CurrentUser,
     },
     catalogue::{
@@ -463,7 +463,7 @@ pub async fn review_queue(
         .map(|row| ReviewLine {
             id: row.id,
             trainee: row.trainee,
-            id_number_masked: masked_id_number(row.id_number.as_deref()),
+            id_number_masked: mask_stored_id_number(row.id_number.as_deref()),
             phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
             class_title: row.class_title,
             session: row.session_name,
@@ -527,15 +527,9 @@ pub async fn applicant(pool: &sqlx::AnyPool, user_id: i64) -> AppResult<Applican
             "female" => "女".to_owned(),
             _ => String::new(),
         },
-        id_number_masked: masked_id_number(row.id_number.as_deref()),
+        id_number_masked: mask_stored_id_number(row.id_number.as_deref()),
         phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
         unit: row.unit_name.unwrap_or_default(),
         invoice_titles: titles.into_iter().map(|t| (t.id, t.title, t.is_default != 0)).collect(),
     })
-}
-
-/// A stored identity number, masked for display; "" when there is none (or it does
-/// not parse).
-fn masked_id_number(stored: Option<&str>) -> String {
-    stored.and_then(|id| IdNumber::parse(id).ok()).map(|id| id.masked()).unwrap_or_default()
 }

@@ -6,7 +6,7 @@ use crate::platform::text::mask_phone;
 use crate::state::{AppState, Ctx};
 use crate::{
     accounts::{
-        domain::identity::{IdNumber, Phone},
+        domain::identity::{IdNumber, Phone, mask_stored_id_number},
         domain::profile_rules::{Gender, check_real_name},
         domain::roles::CurrentUser,
         server::{passwords, users::status},
@@ -84,12 +84,7 @@ pub async fn list(
                 user_id: row.id,
                 name: row.name,
                 gender: Gender::from_stored(&row.gender)?.map(|g| g.label().to_owned()).unwrap_or_default(),
-                id_number_masked: row
-                    .id_number
-                    .as_deref()
-                    .and_then(|id| IdNumber::parse(id).ok())
-                    .map(|id| id.masked())
-                    .unwrap_or_default(),
+                id_number_masked: mask_stored_id_number(row.id_number.as_deref()),
                 phone_masked: row.phone.as_deref().map(mask_phone).unwrap_or_default(),
                 department: row.department.unwrap_or_default(),
                 verified: row.real_name_verified != 0,
