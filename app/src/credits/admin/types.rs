@@ -84,7 +84,9 @@ fn TypeCard(
                             "启用"
                         </label>
                     </div>
-                    <table class="w-full text-sm">
+                    // Scrolls sideways on a phone rather than squeezing the five columns.
+                    <div class="overflow-x-auto">
+                    <table class="w-full min-w-[36rem] text-sm">
                         <thead>
                             <tr class="text-left text-slate-500">
                                 <th class="py-1 font-normal">"字段名称"</th>
@@ -98,6 +100,7 @@ fn TypeCard(
                             {rows.into_iter().enumerate().map(|(i, spec)| view! { <FieldEditRow i spec prefix=prefix.clone() /> }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                     <button type="submit" class=PRIMARY_BUTTON>"保存"</button>
                 </ActionForm>
             </section>
