@@ -173,7 +173,7 @@ test('the unit declares hours for its staff, and the authority revokes them with
   await expect(page.getByRole('heading', { level: 1, name: '其它继续教育形式申报(公需)' })).toBeVisible();
   await page.getByRole('button', { name: '提交申报' }).click();
   await expect(page.getByText('请选择人员').first()).toBeVisible();
-  await page.getByLabel('计入年度').selectOption(String(thisYear));
+  await page.getByRole('form', { name: '按人员申报' }).getByLabel('计入年度').selectOption(String(thisYear));
   await page.getByLabel('培训内容').fill(title);
   await page.getByLabel('学时', { exact: true }).fill('2');
   await page.getByRole('checkbox', { name: /陈静/ }).check();
@@ -200,4 +200,35 @@ test('the unit declares hours for its staff, and the authority revokes them with
   const rows = page.getByRole('list', { name: '学时记录' }).getByRole('listitem').filter({ hasText: title });
   await expect(rows).toHaveCount(2);
   await expect(rows.filter({ hasText: '冲销' })).toContainText('−2 学时');
+});
+
+test('the unit imports hours from a spreadsheet: a bad file is refused line by line, a good one counts at once', async ({
+  page,
+}, testInfo) => {
+  const title = `专业技术讲座-${testInfo.project.name}-${Date.now()}`;
+  const chenJing = '510104198509210025';
+  await login(page, testInfo, DEMO_UNIT_ADMIN);
+  await page.goto('/admin/unit/declare/professional');
+  await ready(page, testInfo);
+  const form = page.getByRole('form', { name: '表格导入' });
+  const download = page.waitForEvent('download');
+  await page.getByRole('link', { name: '下载导入模板' }).click();
+  expect((await download).suggestedFilename()).toBe('单位申报学时导入模板.xlsx');
+
+  const upload = async (csv: string) => {
+    await form.getByLabel('计入年度').selectOption(String(thisYear));
+    await form.getByLabel('表格文件').setInputFiles({ name: 'hours.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await form.getByRole('button', { name: '导入并申报' }).click();
+  };
+  await upload(`身份证号,姓名,学时,培训内容\n${chenJing},张三,2,${title}\n12345,,1.25,${title}\n`);
+  await expect(page.getByText(/^文件未导入：第 3 行：身份证号.*学时：学时最多保留一位小数$/)).toBeVisible();
+  await upload(`身份证号,姓名,学时,培训内容\n${chenJing},张三,2,${title}\n`);
+  await expect(page.getByText('文件未导入：第 2 行：姓名与身份证号不符')).toBeVisible();
+
+  await upload(`身份证号,姓名,学时,培训内容\n${chenJing},陈静,2.5,${title}\n`);
+  await expect(page.getByRole('status')).toHaveText('已为 1 人申报学时，即时计入学时完成情况');
+  await page.goto(`/me/hours/${thisYear}`);
+  const row = page.getByRole('list', { name: '学时记录' }).getByRole('listitem').filter({ hasText: title });
+  await expect(row).toContainText('+2.5 学时');
+  await expect(row).toContainText('单位申报 · 专业');
 });

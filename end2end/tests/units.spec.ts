@@ -134,7 +134,7 @@ test('a CSV import creates an account that must change its password at first log
   await page.goto('/admin/unit/staff');
   await ready(page, testInfo);
   const csv = `姓名,身份证号,手机号,部门\n严五,${id},${phone},设计部\n坏行,123,${phone},\n`;
-  await page.getByLabel('CSV文件').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('表格文件').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: '导入' }).click();
   await expect(page.getByRole('heading', { name: '导入结果' })).toBeVisible();
   await expect(page.getByText('新建 1 人，关联 0 人，未导入 1 行')).toBeVisible();
@@ -176,7 +176,7 @@ test('the unit admin searches its people, then makes one of them an admin and re
   await page.goto('/admin/unit/staff');
   await ready(page, testInfo);
   const csv = `姓名,身份证号,手机号,部门\n${name},${id},${phone},\n`;
-  await page.getByLabel('CSV文件').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.getByLabel('表格文件').setInputFiles({ name: 'staff.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
   await page.getByRole('button', { name: '导入' }).click();
   await expect(page.getByText('新建 1 人，关联 0 人，未导入 0 行')).toBeVisible();
 

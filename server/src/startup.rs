@@ -127,7 +127,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::ready))
         .route("/captcha/{id}", get(captcha::image))
         .route("/files/{id}", get(files::download))
-        .route("/exports/unit-hours.csv", get(exports::unit_hours))
+        .route("/exports/{file}", get(exports::unit_file))
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .nest("/pkg", assets::pkg_router(&site_root.join("pkg"), hashed_assets))
         .merge(assets::favicon_router(&site_root.join("favicon.svg")))

@@ -13,7 +13,10 @@ use app::{
         server::repo::{self, Credited, NewEntry},
     },
     platform::{
-        server::db::Db,
+        server::{
+            db::Db,
+            sheet::{Table, read_rows},
+        },
         time::{now_ms, year_of},
     },
 };
@@ -30,6 +33,7 @@ engine_tests!(
     bad_declarations_change_nothing,
     a_unit_reviews_only_what_its_own_staff_sent,
     the_unit_declares_hours_for_its_own_staff_only,
+    a_unit_imports_hours_from_a_spreadsheet_whole_or_not_at_all,
     the_authority_reverses_adjusts_and_revokes_within_its_region,
     the_authority_edits_the_kinds_and_their_fields,
 );
@@ -731,6 +735,114 @@ async fn the_unit_declares_hours_for_its_own_staff_only(app: &TestApp) {
         .await;
     assert_eq!(foreign.field_names(), ["user_ids"]);
     assert_eq!(app.count("SELECT COUNT(*) FROM unit_declarations").await, 1, "the refused one left nothing");
+}
+
+fn hours_file(rows: &[[&str; 4]]) -> Vec<u8> {
+    Table {
+        header: ["身份证号", "姓名", "学时", "培训内容"].map(str::to_owned).to_vec(),
+        rows: rows.iter().map(|r| r.map(str::to_owned).to_vec()).collect(),
+        text_columns: vec![0],
+    }
+    .to_xlsx()
+    .unwrap()
+}
+
+async fn import_hours(
+    app: &TestApp,
+    cookie: &str,
+    category: &str,
+    filename: &str,
+    bytes: &[u8],
+) -> TestResponse {
+    let year = year_of(now_ms()).to_string();
+    let content_type = if filename.ends_with(".csv") { "text/csv" } else { "application/octet-stream" };
+    app.upload(
+        "/api/unit/declare/import/upload",
+        &[
+            Part::Text("category", category),
+            Part::Text("year", &year),
+            Part::File { name: "file", filename, content_type, bytes },
+        ],
+        Some(cookie),
+    )
+    .await
+}
+
+/// 表格导入: every problem of a file named by its line and nothing stored; a good file
+/// (Excel or CSV) credits each person their own hours at once; another unit's file
+/// naming our staff is refused. The template and the export download as Excel.
+async fn a_unit_imports_hours_from_a_spreadsheet_whole_or_not_at_all(app: &TestApp) {
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let stranger = "110101199003074477";
+    let bad = hours_file(&[
+        [TRAINEE_ID_NUMBER, "张三", "0", "讲座"],
+        [stranger, "", "2", "讲座"],
+        [TRAINEE_ID_NUMBER, "李四", "2", "讲座"],
+    ]);
+    let refused = import_hours(app, &admin, "public", "hours.xlsx", &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let message = refused.json()["fields"][0]["message"].as_str().unwrap().to_owned();
+    assert!(message.starts_with("文件未导入：第 2 行：学时：请填写学时"), "{message}");
+    let mismatch = hours_file(&[[stranger, "", "2", "讲座"], [TRAINEE_ID_NUMBER, "李四", "2", "讲座"]]);
+    let message =
+        import_hours(app, &admin, "public", "hours.xlsx", &mismatch).await.json()["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(message.contains("第 2 行：110101********4477 不是本单位审核通过的人员"), "{message}");
+    assert!(message.contains("第 3 行：姓名与身份证号不符"), "{message}");
+    assert_eq!(
+        import_hours(app, &admin, "elective", "hours.xlsx", &mismatch).await.status,
+        StatusCode::NOT_FOUND,
+        "a unit declares 公需 or 专业 only"
+    );
+    assert_eq!(
+        import_hours(app, &admin, "public", "hours.xlsx", b"PK\x03\x04not a zip").await.field_names(),
+        ["file"]
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM unit_declarations").await, 0, "nothing refused was stored");
+
+    let good = hours_file(&[[TRAINEE_ID_NUMBER, "张三", "4", "单位继续教育讲座"]]);
+    let imported = import_hours(app, &admin, "public", "/tmp/2026年讲座.xlsx", &good).await;
+    assert!(redirect_of(&imported).contains("declared=1"), "{}", imported.body);
+    let csv = format!("身份证号,姓名,学时,培训内容\n{TRAINEE_ID_NUMBER},,1.5,专业技术讲座\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    let imported = import_hours(app, &admin, "professional", "hours.csv", &gbk).await;
+    assert!(redirect_of(&imported).contains("declared=1"), "{}", imported.body);
+    assert_eq!(
+        app.count(
+            "SELECT COUNT(*) FROM unit_declarations WHERE file_name = '2026年讲座.xlsx' AND tenths = 40"
+        )
+        .await,
+        1
+    );
+    let zhang = app.login(TRAINEE_PHONE).await;
+    let year = app
+        .call("/api/me/hours/year", &[("year", &year_of(now_ms()).to_string())], Some(&zhang))
+        .await
+        .json();
+    let titles: Vec<&str> =
+        year["rows"].as_array().unwrap().iter().map(|r| r["title"].as_str().unwrap()).collect();
+    assert!(titles.contains(&"单位继续教育讲座") && titles.contains(&"专业技术讲座"), "{titles:?}");
+
+    let other_admin = other_unit_admin(app).await;
+    let foreign = import_hours(app, &other_admin, "public", "hours.xlsx", &good).await;
+    assert!(foreign.json()["fields"][0]["message"].as_str().unwrap().contains("不是本单位审核通过的人员"));
+    assert_eq!(app.count("SELECT COUNT(*) FROM unit_declarations").await, 2);
+
+    let template = app.get("/exports/unit-hours-template.xlsx", Some(&admin)).await;
+    assert_eq!(template.status, StatusCode::OK);
+    assert_eq!(read_rows(&template.bytes, 10).unwrap()[0].cells, ["身份证号", "姓名", "学时", "培训内容"]);
+    assert_eq!(app.get("/exports/unit-hours-template.xlsx", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/exports/unit-hours-template.xlsx", Some(&zhang)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.get("/exports/unit-hours-template.csv", Some(&admin)).await.status, StatusCode::NOT_FOUND);
+    let export = app.get("/exports/unit-hours.xlsx", Some(&admin)).await;
+    let rows = read_rows(&export.bytes, 100).unwrap();
+    let zhang_row = rows.iter().find(|r| r.cell(0) == "张三").unwrap();
+    assert_eq!((zhang_row.cell(3), zhang_row.cell(4)), ("4", "1.5"), "{zhang_row:?}");
 }
 
 /// 学时管理 and 单位申报学时: the authority corrects by a reversing row plus an

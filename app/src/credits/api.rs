@@ -20,6 +20,7 @@ use {
         domain::{
             declarable_years,
             declarations::{FieldKind, TypeForm, check_type},
+            unit_declaration::{check_title, required_hours},
         },
         server::{declarations, repo, service},
     },
@@ -59,6 +60,8 @@ pub struct LedgerLine {
     pub reverses: Option<i64>,
     pub approver: Option<String>,
     pub created_at: i64,
+    /// A page showing where the hours came from (the class, the record); '' for none.
+    pub evidence: String,
 }
 
 /// One year of 学时完成情况 and the rows behind it.
@@ -110,7 +113,7 @@ pub async fn my_hours_year(year: i64) -> AppResult<HoursYear> {
             return Err(AppError::not_found("没有这个年度"));
         }
         let (completion, rows) = service::year(&cx.state.db, cx.user.id, year).await?;
-        let rows = ledger_lines(rows);
+        let rows = ledger_lines(rows, Reader::Holder);
         Ok(HoursYear { completion, rows })
     })
     .await
@@ -695,15 +698,6 @@ pub async fn unit_declare_form(
     .await
 }
 
-/// Hours that must be given: more than zero, at most one decimal.
-#[cfg(feature = "ssr")]
-fn required_hours(text: &str) -> Result<Hours, &'static str> {
-    match Hours::parse(text)? {
-        Hours(0) => Err("请填写学时"),
-        hours => Ok(hours),
-    }
-}
-
 #[cfg(feature = "ssr")]
 fn unit_category(code: &str) -> AppResult<Category> {
     match Category::from_code(code) {
@@ -735,10 +729,10 @@ pub async fn declare_for_staff(#[server(flatten)] form: StaffDeclarationForm) ->
         if year.is_none() {
             errors.push(("year", format!("计入年度只能选择 {} 或 {} 年", years[0], years[1])));
         }
-        let title = form.title.trim();
-        if title.is_empty() || title.chars().count() > 100 || title.chars().any(char::is_control) {
-            errors.push(("title", "请填写培训内容（不超过 100 字）".to_owned()));
-        }
+        let title = check_title(&form.title).unwrap_or_else(|message| {
+            errors.push(("title", message.to_owned()));
+            ""
+        });
         let hours = required_hours(&form.hours).unwrap_or_else(|message| {
             errors.push(("hours", message.to_owned()));
             Hours(0)
@@ -755,14 +749,42 @@ pub async fn declare_for_staff(#[server(flatten)] form: StaffDeclarationForm) ->
                     .collect(),
             ));
         }
+        let people: Vec<declarations::StaffHours> = user_ids
+            .into_iter()
+            .map(|user_id| declarations::StaffHours { user_id, hours, title: title.to_owned() })
+            .collect();
         let declaration = declarations::UnitDeclaration {
             year: year.unwrap_or_default(),
             category,
             title,
-            hours,
-            user_ids: &user_ids,
+            file_name: "",
+            people,
         };
         let credited = declarations::declare_for_staff(&cx, unit_id, &declaration).await?;
+        leptos_axum::redirect(&format!("/admin/unit/declare/{}?declared={credited}", category.code()));
+        Ok(())
+    })
+    .await
+}
+
+/// 导入表格: a multipart form with `category`, `year` and `file` (a workbook or CSV of
+/// 身份证号, 姓名, 学时, 培训内容). The whole file is declared, or nothing and every
+/// problem is named.
+#[server(prefix = "/api", endpoint = "unit/declare/import/upload", input = MultipartFormData)]
+pub async fn import_staff_hours(data: MultipartData) -> AppResult<()> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let mut form = MultipartForm::read(data, &["file"]).await?;
+        let category = unit_category(&form.text("category"))?;
+        let years = declarable_years(year_of(cx.now));
+        let year =
+            form.text("year").trim().parse::<i64>().ok().filter(|y| years.contains(y)).ok_or_else(|| {
+                AppError::invalid_field("year", format!("计入年度只能选择 {} 或 {} 年", years[0], years[1]))
+            })?;
+        let file = form
+            .take_file("file", "导入.xlsx")
+            .ok_or_else(|| AppError::invalid_field("file", "请选择要导入的表格文件"))?;
+        let credited = declarations::import_for_staff(&cx, unit_id, year, category, &file).await?;
         leptos_axum::redirect(&format!("/admin/unit/declare/{}?declared={credited}", category.code()));
         Ok(())
     })
@@ -791,7 +813,7 @@ fn parse_id_number(text: &str) -> AppResult<IdNumber> {
 }
 
 #[cfg(feature = "ssr")]
-fn ledger_lines(rows: Vec<repo::LedgerRow>) -> Vec<LedgerLine> {
+fn ledger_lines(rows: Vec<repo::LedgerRow>, reader: Reader) -> Vec<LedgerLine> {
     rows.into_iter()
         .map(|r| LedgerLine {
             id: r.id,
@@ -803,8 +825,18 @@ fn ledger_lines(rows: Vec<repo::LedgerRow>) -> Vec<LedgerLine> {
             reverses: r.reverses_id,
             approver: r.approver,
             created_at: r.created_at,
+            // The stored evidence is a page of the holder's own (their class, their record).
+            evidence: if reader == Reader::Holder { r.evidence } else { String::new() },
         })
         .collect()
+}
+
+/// Who reads ledger rows: the holder may follow each row to its evidence.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reader {
+    Holder,
+    Authority,
 }
 
 /// 学时管理: a person of the caller's region by ID number, and one year of their ledger.
@@ -826,7 +858,7 @@ pub async fn authority_person(id_number: String, year: Option<i64>) -> AppResult
             unit_name: person.unit_name,
             years,
             year,
-            rows: ledger_lines(rows),
+            rows: ledger_lines(rows, Reader::Authority),
             adjustable_years: (0..5).map(|back| this_year - back).collect(),
         })
     })
@@ -906,8 +938,10 @@ pub struct UnitDeclarationLine {
     pub year: i64,
     pub category: Category,
     pub title: String,
+    /// Each person's hours; for an imported file (`imported`), their total.
     pub hours: Hours,
     pub people: i64,
+    pub imported: bool,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub revoke_reason: String,
@@ -929,6 +963,7 @@ pub async fn list_unit_declarations(page: Option<u32>) -> AppResult<Page<UnitDec
                 title: d.title,
                 hours: Hours(d.tenths),
                 people: d.people,
+                imported: !d.file_name.is_empty(),
                 created_at: d.created_at,
                 revoked_at: d.revoked_at,
                 revoke_reason: d.revoke_reason,

@@ -339,7 +339,7 @@ pub async fn add_staff(
     .await
 }
 
-/// A multipart form with `file`: a CSV of 姓名, 身份证号, 手机号, 部门 (UTF-8 or GBK).
+/// A multipart form with `file`: a workbook or CSV of 姓名, 身份证号, 手机号, 部门.
 #[server(prefix = "/api", endpoint = "unit/staff/import/upload", input = MultipartFormData)]
 pub async fn import_staff(data: MultipartData) -> AppResult<()> {
     respond(async move {
@@ -354,7 +354,7 @@ pub async fn import_staff(data: MultipartData) -> AppResult<()> {
         }
         let file = file
             .filter(|f| !f.is_empty())
-            .ok_or_else(|| AppError::invalid_field("file", "请选择要导入的CSV文件"))?;
+            .ok_or_else(|| AppError::invalid_field("file", "请选择要导入的表格文件"))?;
         let report_id = staff::import(&cx, unit_id, &file).await?;
         leptos_axum::redirect(&format!("/admin/unit/imports/{report_id}"));
         Ok(())

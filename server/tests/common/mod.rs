@@ -42,6 +42,8 @@ pub struct TestResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: String,
+    /// The body as sent (a spreadsheet, a PDF).
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
@@ -168,7 +170,12 @@ impl TestApp {
         if let Some(t) = &trace {
             eprintln!("answered {t}: {status}");
         }
-        TestResponse { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            bytes: bytes.to_vec(),
+        }
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> TestResponse {

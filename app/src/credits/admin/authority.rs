@@ -182,14 +182,13 @@ fn UnitDeclarationItem(
     line: UnitDeclarationLine,
     revoke: ServerAction<RevokeUnitDeclaration>,
 ) -> impl IntoView {
-    let facts = format!(
-        "{}年度 · {} · 每人 {} 学时 · {} 人 · {}",
-        line.year,
-        line.category.label(),
-        line.hours,
-        line.people,
-        format_date(line.created_at)
-    );
+    let hours = if line.imported {
+        format!("{} 人合计 {} 学时", line.people, line.hours)
+    } else {
+        format!("每人 {} 学时 · {} 人", line.hours, line.people)
+    };
+    let facts =
+        format!("{}年度 · {} · {hours} · {}", line.year, line.category.label(), format_date(line.created_at));
     let reason_id = format!("revoke-{}", line.id);
     view! {
         <li class="py-3">

@@ -133,7 +133,8 @@ pub fn UnitHoursPage() -> impl IntoView {
                     </form>
                     <p class="mt-2 flex flex-wrap items-center gap-3 text-sm text-slate-600">
                         {format!("{year}年度未达标 {} 人", view.unmet)}
-                        <a href=format!("/exports/unit-hours.csv?year={year}&unmet={}", u8::from(unmet_only)) class="text-blue-700 hover:underline" download="">"导出"</a>
+                        <a href=format!("/exports/unit-hours.xlsx?year={year}&unmet={}", u8::from(unmet_only)) class="text-blue-700 hover:underline" download="">"导出Excel"</a>
+                        <a href=format!("/exports/unit-hours.csv?year={year}&unmet={}", u8::from(unmet_only)) class="text-blue-700 hover:underline" download="">"导出CSV"</a>
                     </p>
                 </Card>
                 <PagedList page=view.page empty="没有符合条件的人员" href row={move |line: StaffHoursLine| view! { <StaffHoursItem line /> }} />

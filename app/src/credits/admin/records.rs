@@ -1,13 +1,14 @@
 //! The unit admin's 继续教育信息管理 (the records its staff sent: filters, 批量通过, one
 //! record with 通过 / 不通过) and 其它继续教育形式申报(公需)/(专业) (hours the unit
-//! declares for chosen staff, counted at once).
+//! declares for chosen staff or imports from a spreadsheet, counted at once).
 
 use crate::{
     catalogue::domain::Category,
     credits::{
         api::{
-            ApproveDeclarations, DeclarationDetail, DeclareForStaff, QueueLine, ReviewDeclaration,
-            StaffChoice, UnitDeclareView, UnitRecordsView, unit_declare_form, unit_record, unit_records,
+            ApproveDeclarations, DeclarationDetail, DeclareForStaff, ImportStaffHours, QueueLine,
+            ReviewDeclaration, StaffChoice, UnitDeclareView, UnitRecordsView, unit_declare_form, unit_record,
+            unit_records,
         },
         domain::declarations::DeclarationStatus,
         pages::records::DeclarationCard,
@@ -15,14 +16,14 @@ use crate::{
     platform::time::format_datetime,
     shell::{
         components::{
-            CARD_HEADING, Card, EmptyState, Field, INPUT, LABEL, PRIMARY_BUTTON, Pager, SECONDARY_BUTTON,
-            notice_from_query,
+            CARD_HEADING, Card, EmptyState, Field, FileField, FormError, INPUT, LABEL, PRIMARY_BUTTON, Pager,
+            SECONDARY_BUTTON, notice_from_query, url_error,
         },
         frame::Page,
         page_data::PageData,
     },
 };
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
@@ -228,6 +229,7 @@ fn UnitDeclareForm(view: UnitDeclareView, declare: ServerAction<DeclareForStaff>
     let error = Signal::derive(move || declare.value().get().and_then(Result::err));
     let staff_error = move || error.get().and_then(|e| e.field("user_ids").map(str::to_owned));
     let chosen_department = view.department.clone();
+    let (category, years) = (view.category, view.years.clone());
     view! {
         <Card>
             <form method="get" class="grid gap-3 sm:grid-cols-3 sm:items-end" aria-label="查找人员">
@@ -248,7 +250,7 @@ fn UnitDeclareForm(view: UnitDeclareView, declare: ServerAction<DeclareForStaff>
                 <button type="submit" class=SECONDARY_BUTTON>"查找人员"</button>
             </form>
         </Card>
-        <ActionForm action=declare attr:class="space-y-4" attr:novalidate="">
+        <ActionForm action=declare attr:class="space-y-4" attr:novalidate="" attr:aria-label="按人员申报">
             <input type="hidden" name="category" value=view.category.code() />
             <Card title="申报内容">
                 <div class="grid gap-3 sm:grid-cols-3">
@@ -290,5 +292,36 @@ fn UnitDeclareForm(view: UnitDeclareView, declare: ServerAction<DeclareForStaff>
             </Card>
             <button type="submit" class=PRIMARY_BUTTON>"提交申报"</button>
         </ActionForm>
+        <ImportCard category years />
+    }
+}
+
+/// 表格导入: the same declaration for many people at once, each with their own hours.
+#[component]
+fn ImportCard(category: Category, years: Vec<i64>) -> impl IntoView {
+    let error = url_error::<ImportStaffHours>();
+    // A file's problems can be many lines: shown once, under the file.
+    let headline = Signal::derive(move || error.get().filter(|e| e.field("file").is_none()));
+    view! {
+        <Card title="表格导入">
+            <p class="mb-3 text-sm text-slate-600">
+                "每人一行：身份证号、姓名（可留空，填写时须与系统中一致）、学时、培训内容。支持 Excel（.xlsx）和 CSV 文件。整个文件一起申报：有问题时不导入，并列出每一行的问题。"
+            </p>
+            <a href="/exports/unit-hours-template.xlsx" download="" class="text-sm text-blue-700 hover:underline">"下载导入模板"</a>
+            <form method="post" enctype="multipart/form-data" action=ImportStaffHours::url() class="mt-3 space-y-3" aria-label="表格导入">
+                <FormError error=headline />
+                <input type="hidden" name="category" value=category.code() />
+                <div class="grid gap-3 sm:grid-cols-2">
+                    <div>
+                        <label for="import-year" class=LABEL>"计入年度"</label>
+                        <select id="import-year" name="year" class=INPUT>
+                            {years.iter().map(|y| view! { <option value=y.to_string()>{format!("{y}年度")}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <FileField label="表格文件" name="file" accept=".xlsx,.xls,.csv,text/csv" error />
+                </div>
+                <button type="submit" class=PRIMARY_BUTTON>"导入并申报"</button>
+            </form>
+        </Card>
     }
 }

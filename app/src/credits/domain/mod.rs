@@ -6,6 +6,7 @@ use crate::catalogue::domain::{Category, Hours};
 use serde::{Deserialize, Serialize};
 
 pub mod declarations;
+pub mod unit_declaration;
 
 /// Where a ledger row's hours came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -197,6 +197,7 @@ pub fn LedgerItem(row: LedgerLine, #[prop(optional)] children: Option<Children>)
                 {row.approver.clone().map(|name| format!(" · 审核人 {name}"))}
             </p>
             {(!row.note.is_empty()).then(|| view! { <p class="mt-1 text-sm text-slate-500">{row.note.clone()}</p> })}
+            {(!row.evidence.is_empty()).then(|| view! { <a href=row.evidence.clone() class="mt-1 inline-block text-sm text-blue-700 hover:underline">"查看依据"</a> })}
             {children.map(|children| children())}
         </li>
     }

@@ -9,6 +9,7 @@ use crate::{
     credits::domain::{
         Source,
         declarations::{CheckedDeclaration, DeclarationStatus, DeclarationType, FieldSpec},
+        unit_declaration::{IMPORT_MAX_PEOPLE, describe_problems, parse_import},
     },
     error::{AppError, AppResult},
     messages::{domain::Outgoing, server::service as messages},
@@ -28,6 +29,7 @@ use crate::{
     platform::{
         server::{
             multipart::{MultipartForm, Upload},
+            sheet,
             storage::FileKind,
         },
         time::year_of,
@@ -643,16 +645,26 @@ pub async fn review(cx: &Ctx, unit_id: i64, id: i64, decision: &Decision) -> App
     Ok(())
 }
 
-/// What a unit declares for its staff (其它继续教育形式申报).
+/// What a unit declares for its staff (其它继续教育形式申报): the same hours for ticked
+/// people, or each row of an imported file.
 pub struct UnitDeclaration<'a> {
     pub year: i64,
     pub category: Category,
+    /// The declaration's 培训内容 (for an import, each person's row has its own).
     pub title: &'a str,
-    pub hours: Hours,
-    pub user_ids: &'a [i64],
+    /// The imported file's name; '' for the form.
+    pub file_name: &'a str,
+    pub people: Vec<StaffHours>,
 }
 
-/// Declares hours for chosen staff of the unit: one record and one ledger row per
+/// One person of a unit declaration.
+pub struct StaffHours {
+    pub user_id: i64,
+    pub hours: Hours,
+    pub title: String,
+}
+
+/// Declares hours for staff of the unit: one declaration, and one ledger row per
 /// person, in one transaction; someone not (or no longer) approved staff of the unit
 /// refuses the whole declaration. Returns how many were credited.
 pub async fn declare_for_staff(
@@ -661,61 +673,154 @@ pub async fn declare_for_staff(
     declaration: &UnitDeclaration<'_>,
 ) -> AppResult<usize> {
     let mut tx = cx.state.db.begin().await?;
+    for person in &declaration.people {
+        if staff_member(&mut tx, unit_id, StaffKey::Id(person.user_id)).await?.is_none() {
+            return Err(AppError::invalid_field("user_ids", "所选人员不属于本单位"));
+        }
+    }
+    let credited = insert_unit_declaration(cx, &mut tx, unit_id, declaration).await?;
+    tx.commit().await?;
+    Ok(credited)
+}
+
+/// 导入表格: reads the file, finds each row's person among the unit's approved staff
+/// (by ID number; a 姓名 given must match), and declares them all in one transaction,
+/// or refuses the file naming every problem by its line.
+pub async fn import_for_staff(
+    cx: &Ctx,
+    unit_id: i64,
+    year: i64,
+    category: Category,
+    file: &Upload,
+) -> AppResult<usize> {
+    let refuse = |problems: &[String]| AppError::invalid_field("file", describe_problems(problems));
+    let sheet = sheet::read_rows(&file.bytes, IMPORT_MAX_PEOPLE + 1)
+        .map_err(|e| AppError::invalid_field("file", e))?;
+    let rows: Vec<(u32, Vec<&str>)> =
+        sheet.iter().map(|row| (row.line, row.cells.iter().map(String::as_str).collect())).collect();
+    let lines = parse_import(&rows).map_err(|problems| refuse(&problems))?;
+    let mut tx = cx.state.db.begin().await?;
+    let mut problems = Vec::new();
+    let mut people = Vec::with_capacity(lines.len());
+    for line in &lines {
+        match staff_member(&mut tx, unit_id, StaffKey::IdNumber(line.id_number.as_str())).await? {
+            None => problems.push(format!(
+                "第 {} 行：{} 不是本单位审核通过的人员",
+                line.line,
+                line.id_number.masked()
+            )),
+            Some(staff) if !line.name.is_empty() && staff.name != line.name => {
+                problems.push(format!("第 {} 行：姓名与身份证号不符", line.line));
+            }
+            Some(staff) => {
+                people.push(StaffHours { user_id: staff.id, hours: line.hours, title: line.title.clone() })
+            }
+        }
+    }
+    if !problems.is_empty() {
+        return Err(refuse(&problems));
+    }
+    // The name as the browser sent it: the last path part, printable, at most 100 characters.
+    let file_name: String = file
+        .filename
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(100)
+        .collect();
+    let title = format!("表格导入：{file_name}");
+    let declaration = UnitDeclaration { year, category, title: &title, file_name: &file_name, people };
+    let credited = insert_unit_declaration(cx, &mut tx, unit_id, &declaration).await?;
+    tx.commit().await?;
+    Ok(credited)
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffMember {
+    id: i64,
+    name: String,
+}
+
+enum StaffKey<'a> {
+    Id(i64),
+    IdNumber(&'a str),
+}
+
+/// An approved member of the unit's staff, found by account or by ID number.
+async fn staff_member(tx: &mut Tx, unit_id: i64, key: StaffKey<'_>) -> AppResult<Option<StaffMember>> {
+    let query = match key {
+        StaffKey::Id(id) => sqlx::query_as(
+            "SELECT id, name FROM users WHERE id = $1 AND unit_id = $2 AND unit_status = 'approved'",
+        )
+        .bind(id),
+        StaffKey::IdNumber(id_number) => sqlx::query_as(
+            "SELECT id, name FROM users WHERE id_number = $1 AND unit_id = $2 AND unit_status = 'approved'",
+        )
+        .bind(id_number.to_owned()),
+    };
+    Ok(query.bind(unit_id).fetch_optional(&mut **tx).await?)
+}
+
+/// The declaration row and one ledger row per person. For the form `tenths` is each
+/// person's hours; for an import (people's hours differ) it is their total.
+async fn insert_unit_declaration(
+    cx: &Ctx,
+    tx: &mut Tx,
+    unit_id: i64,
+    declaration: &UnitDeclaration<'_>,
+) -> AppResult<usize> {
+    let tenths = if declaration.file_name.is_empty() {
+        declaration.people.first().map(|p| p.hours.0).unwrap_or_default()
+    } else {
+        declaration.people.iter().map(|p| p.hours.0).sum()
+    };
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO unit_declarations (unit_id, year, category, title, tenths, people, created_by, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO unit_declarations (unit_id, year, category, title, tenths, people, file_name, created_by, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(unit_id)
     .bind(declaration.year)
     .bind(declaration.category.code())
     .bind(declaration.title)
-    .bind(declaration.hours.0)
-    .bind(i64::try_from(declaration.user_ids.len()).unwrap_or(i64::MAX))
+    .bind(tenths)
+    .bind(i64::try_from(declaration.people.len()).unwrap_or(i64::MAX))
+    .bind(declaration.file_name)
     .bind(cx.user.id)
     .bind(cx.now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let mut credited = 0;
-    for user_id in declaration.user_ids {
-        let staff: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM users WHERE id = $1 AND unit_id = $2 AND unit_status = 'approved'",
-        )
-        .bind(user_id)
-        .bind(unit_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if staff.is_none() {
-            return Err(AppError::invalid_field("user_ids", "所选人员不属于本单位"));
-        }
+    for person in &declaration.people {
         let entry = NewEntry {
-            user_id: *user_id,
+            user_id: person.user_id,
             year: declaration.year,
             category: declaration.category,
-            tenths: declaration.hours.0,
+            tenths: person.hours.0,
             source: Source::UnitDeclared,
             source_id: id,
             kind: String::new(),
-            title: declaration.title.to_owned(),
+            title: person.title.clone(),
             evidence: String::new(),
             note: String::new(),
             approved_by: Some(cx.user.id),
             created_at: cx.now,
         };
-        if let Credited::Entered { .. } = repo::credit(&mut tx, &entry).await? {
+        if let Credited::Entered { .. } = repo::credit(tx, &entry).await? {
             credited += 1;
         }
     }
     audit::record(
-        &mut tx,
+        tx,
         cx.audit(
             "unit_declaration.create",
             "unit_declaration",
             id.to_string(),
-            format!("{} {} 学时 × {} 人", declaration.title, declaration.hours, credited),
+            format!("{} · {} 人", declaration.title, credited),
         ),
     )
     .await?;
-    tx.commit().await?;
     Ok(credited)
 }
 

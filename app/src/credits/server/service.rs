@@ -20,11 +20,11 @@ use crate::{
     units::domain::{region_covers, region_prefix},
 };
 use crate::{
-    credits::domain::{Completion, NewRequirement, evaluate},
+    credits::domain::{Completion, NewRequirement, evaluate, unit_declaration::IMPORT_COLUMNS},
     error::{AppError, AppResult},
     platform::{
         paging::{Page, limit_offset},
-        server::{audit, db::Db},
+        server::{audit, db::Db, sheet::Table},
     },
     state::Ctx,
 };
@@ -354,6 +354,7 @@ pub struct UnitDeclarationRow {
     pub title: String,
     pub tenths: i64,
     pub people: i64,
+    pub file_name: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
     pub revoke_reason: String,
@@ -375,8 +376,8 @@ pub async fn unit_declarations(cx: &Ctx, page: u32, per_page: u32) -> AppResult<
     .await?;
     let (limit, offset) = limit_offset(page, per_page);
     let items: Vec<UnitDeclarationRow> = sqlx::query_as(
-        "SELECT d.id, n.name AS unit_name, d.year, d.category, d.title, d.tenths, d.people, d.created_at, d.revoked_at,
-                d.revoke_reason
+        "SELECT d.id, n.name AS unit_name, d.year, d.category, d.title, d.tenths, d.people, d.file_name, d.created_at,
+                d.revoked_at, d.revoke_reason
          FROM unit_declarations d JOIN units n ON n.id = d.unit_id WHERE n.region_code LIKE $1
          ORDER BY d.created_at DESC, d.id DESC LIMIT $2 OFFSET $3",
     )
@@ -436,36 +437,36 @@ pub async fn revoke_unit_declaration(cx: &Ctx, id: i64, reason: &str) -> AppResu
     Ok(reversed)
 }
 
-/// The unit's 学时完成情况 for `year` as CSV (with a BOM, for Excel): one line per
-/// member, the same figures as the page.
-pub async fn unit_hours_csv(db: &Db, unit_id: i64, year: i64, unmet_only: bool) -> AppResult<Vec<u8>> {
+/// The unit's 学时完成情况 for `year` as a table to download: one line per member, the
+/// same figures as the page.
+pub async fn unit_hours_table(db: &Db, unit_id: i64, year: i64, unmet_only: bool) -> AppResult<Table> {
     let staff = unit_completions(db, unit_id, year).await?;
-    let mut out = Vec::from("\u{feff}".as_bytes());
-    {
-        let mut writer = csv::Writer::from_writer(&mut out);
-        let header =
-            ["姓名", "身份证号", "部门", "公需", "专业", "选修", "合计", "要求", "还差", "状态", "还需"];
-        writer.write_record(header).map_err(AppError::internal)?;
-        for s in staff.iter().filter(|s| !unmet_only || !s.completion.met) {
+    let header = ["姓名", "身份证号", "部门", "公需", "专业", "选修", "合计", "要求", "还差", "状态", "还需"];
+    let rows = staff
+        .iter()
+        .filter(|s| !unmet_only || !s.completion.met)
+        .map(|s| {
             let c = &s.completion;
             let earned = |category| c.category(category).map(|p| p.earned.to_string()).unwrap_or_default();
-            writer
-                .write_record([
-                    s.staff.name.clone(),
-                    mask_stored_id_number(s.staff.id_number.as_deref()),
-                    s.staff.department.clone(),
-                    earned(Category::Public),
-                    earned(Category::Professional),
-                    earned(Category::Elective),
-                    c.earned.to_string(),
-                    c.required.to_string(),
-                    c.missing.to_string(),
-                    c.verdict().to_owned(),
-                    c.shortfall(),
-                ])
-                .map_err(AppError::internal)?;
-        }
-        writer.flush().map_err(AppError::internal)?;
-    }
-    Ok(out)
+            vec![
+                s.staff.name.clone(),
+                mask_stored_id_number(s.staff.id_number.as_deref()),
+                s.staff.department.clone(),
+                earned(Category::Public),
+                earned(Category::Professional),
+                earned(Category::Elective),
+                c.earned.to_string(),
+                c.required.to_string(),
+                c.missing.to_string(),
+                c.verdict().to_owned(),
+                c.shortfall(),
+            ]
+        })
+        .collect();
+    Ok(Table { header: header.map(str::to_owned).to_vec(), rows, text_columns: vec![1] })
+}
+
+/// The empty file a unit fills in to import 单位申报学时 (身份证号 kept as text).
+pub fn import_template() -> Table {
+    Table { header: IMPORT_COLUMNS.map(str::to_owned).to_vec(), rows: Vec::new(), text_columns: vec![0] }
 }

@@ -13,6 +13,7 @@ pub mod messaging;
 pub mod multipart;
 pub mod pdf;
 pub mod request;
+pub mod sheet;
 pub mod storage;
 
 pub use request::respond;

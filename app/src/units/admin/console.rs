@@ -148,11 +148,11 @@ pub fn StaffPage() -> impl IntoView {
             </Card>
             <Card title="批量添加">
                 <p class="mb-3 text-sm text-slate-500">
-                    "上传CSV文件（UTF-8或Excel默认的GBK编码），每行：姓名,身份证号,手机号,部门。部门填写名称或“上级 / 下级”，可留空；首行可为表头。每行单独处理，有问题的行不影响其他行。"
+                    "上传 Excel（.xlsx）或 CSV 文件（UTF-8或Excel默认的GBK编码），每行：姓名、身份证号、手机号、部门。部门填写名称或“上级 / 下级”，可留空；首行可为表头。每行单独处理，有问题的行不影响其他行。"
                 </p>
                 <form method="post" enctype="multipart/form-data" action=ImportStaff::url() class="space-y-3">
                     <FormError error=import_error />
-                    <FileField label="CSV文件" name="file" accept=".csv,text/csv" error=import_error />
+                    <FileField label="表格文件" name="file" accept=".xlsx,.xls,.csv,text/csv" error=import_error />
                     <button type="submit" class=PRIMARY_BUTTON>"导入"</button>
                 </form>
             </Card>

@@ -14,7 +14,7 @@ use crate::{
     error::{AppError, AppResult},
     platform::{
         paging::{Page, limit_offset},
-        server::audit,
+        server::{audit, sheet},
     },
     units::{
         api::{ImportOutcome, ImportReport, ImportRow, StaffLine},
@@ -394,26 +394,11 @@ pub async fn add_by_phone(
 
 pub const IMPORT_MAX_ROWS: usize = 2000;
 
-/// Decodes a CSV upload: UTF-8 (with or without BOM), else GBK as Excel saves it.
-fn decode(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => text.trim_start_matches('\u{feff}').to_owned(),
-        Err(_) => encoding_rs::GBK.decode(bytes).0.into_owned(),
-    }
-}
-
 /// 批量添加: each row on its own transaction, so a bad row never aborts the good ones
 /// and never half-creates an account. Returns the stored report's id.
 pub async fn import(cx: &Ctx, unit_id: i64, file: &[u8]) -> AppResult<i64> {
-    let text = decode(file);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|_| AppError::invalid_field("file", "无法读取该文件，请上传CSV格式的文件"))?;
-    if records.len() > IMPORT_MAX_ROWS + 1 {
-        return Err(AppError::invalid_field("file", format!("一次最多导入{IMPORT_MAX_ROWS}行")));
-    }
+    let records =
+        sheet::read_rows(file, IMPORT_MAX_ROWS + 1).map_err(|e| AppError::invalid_field("file", e))?;
     let departments = department_options(&directory::department_tree(&cx.state.db, unit_id).await?);
     let unit_name: String = sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
         .bind(unit_id)
@@ -421,9 +406,9 @@ pub async fn import(cx: &Ctx, unit_id: i64, file: &[u8]) -> AppResult<i64> {
         .await?;
     let mut rows = Vec::new();
     for (index, record) in records.iter().enumerate() {
-        let fields: Vec<&str> = record.iter().collect();
-        let line = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        if (index == 0 && is_header_row(&fields)) || fields.iter().all(|f| f.trim().is_empty()) {
+        let fields: Vec<&str> = record.cells.iter().map(String::as_str).collect();
+        let line = record.line;
+        if index == 0 && is_header_row(&fields) {
             continue;
         }
         let name = fields.first().map(|f| f.trim().to_owned()).unwrap_or_default();
@@ -525,13 +510,6 @@ struct ImportRecordRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_utf8_and_gbk() {
-        assert_eq!(decode("\u{feff}姓名,身份证号".as_bytes()), "姓名,身份证号");
-        let (gbk, _, _) = encoding_rs::GBK.encode("王五,工程部");
-        assert_eq!(decode(&gbk), "王五,工程部");
-    }
 
     #[test]
     fn one_time_passwords_are_random() {
