@@ -232,3 +232,49 @@ test('the unit imports hours from a spreadsheet: a bad file is refused line by l
   await expect(row).toContainText('+2.5 学时');
   await expect(row).toContainText('单位申报 · 专业');
 });
+
+test('the authority adds a 继续教育类型 with its fields, and the trainee’s 申报 form asks them at once', async ({
+  page,
+  browser,
+}, testInfo) => {
+  const name = `技能竞赛${testInfo.project.name === 'hydrated' ? '甲' : '乙'}${Date.now() % 100000}`;
+  await login(page, testInfo, AUTHORITY);
+  await page.goto('/admin');
+  await page.getByRole('link', { name: '继续教育类型' }).click();
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { level: 1, name: '继续教育类型' })).toBeVisible();
+  const fill = async (options: string) => {
+    const card = page.getByRole('region', { name: '新增类型' });
+    await card.getByLabel('类型名称').fill(name);
+    await card.getByLabel('每项折算学时').fill('8');
+    await card.getByLabel('第 1 个字段名称').fill('竞赛名称');
+    await card.getByLabel('第 1 个字段必填').check();
+    await card.getByLabel('第 2 个字段名称').fill('获奖等级');
+    await card.getByLabel('第 2 个字段类型').selectOption({ label: '选项' });
+    await card.getByLabel('第 2 个字段选项').fill(options);
+    await card.getByRole('button', { name: '保存' }).click();
+  };
+  // A choice needs two options: refused, nothing saved.
+  await fill('一等奖');
+  await expect(
+    page.getByRole('region', { name: '新增类型' }).getByText('选项类字段至少需要两个选项，用顿号分隔'),
+  ).toBeVisible();
+  await ready(page, testInfo);
+  await expect(page.getByRole('region', { name })).toHaveCount(0);
+  await fill('一等奖、二等奖、三等奖');
+  await expect(page.getByRole('status')).toHaveText('已保存，申报表单即时更新');
+  await expect(page.getByRole('region', { name })).toBeVisible();
+
+  // The trainee sees the new kind, its fields and its conversion rule.
+  const trainee = await (await browser.newContext({ javaScriptEnabled: testInfo.project.use.javaScriptEnabled })).newPage();
+  await login(trainee, testInfo, TRAINEE);
+  await trainee.goto('/me/records/new');
+  await trainee.getByLabel('继续教育类型').selectOption({ label: name });
+  await trainee.getByRole('button', { name: '下一步' }).click();
+  await ready(trainee, testInfo);
+  await expect(trainee.getByRole('heading', { name: `继续教育类型：${name}` })).toBeVisible();
+  await expect(trainee.getByLabel('竞赛名称')).toBeVisible();
+  await expect(trainee.getByLabel('获奖等级').getByRole('option')).toHaveText(['请选择', '一等奖', '二等奖', '三等奖']);
+  await expect(trainee.getByText(`${name}按规定折算，每项计 8 学时。`)).toBeVisible();
+  await trainee.close();
+});
