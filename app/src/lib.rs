@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod admin;
 pub mod announcements;
 pub mod catalogue;
+pub mod certificates;
 pub mod credits;
 pub mod enrolment;
 pub mod error;

@@ -61,6 +61,10 @@ use crate::{
     },
 };
 
+use crate::certificates::{
+    CertificateVerifyPage, CertificatesAdminPage, MyCertificatesPage, TrainingCertificatePage,
+    YearlyCertificatePage,
+};
 use crate::credits::{
     admin::{
         CreditsManagementPage, DeclarationTypesPage, RequirementsPage, UnitDeclarationsPage, UnitDeclarePage,
@@ -180,6 +184,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/records/new") view=DeclarePage ssr=ssr.clone() />
                     <Route path=path!("/me/records/:id") view=RecordPage ssr=ssr.clone() />
                     <Route path=path!("/me/records/:id/edit") view=DeclarePage ssr=ssr.clone() />
+                    <Route path=path!("/me/certificates") view=MyCertificatesPage ssr=ssr.clone() />
+                    <Route path=path!("/me/certificates/yearly") view=YearlyCertificatePage ssr=ssr.clone() />
+                    <Route path=path!("/me/certificates/class/:id") view=TrainingCertificatePage ssr=ssr.clone() />
+                    <Route path=path!("/verify/:serial") view=CertificateVerifyPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />
                     <Route path=path!("/learn") view=LearnPage ssr=ssr.clone() />
@@ -211,6 +219,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/credits") view=CreditsManagementPage ssr=ssr.clone() />
                         <Route path=path!("/declaration-types") view=DeclarationTypesPage ssr=ssr.clone() />
                         <Route path=path!("/unit-declarations") view=UnitDeclarationsPage ssr=ssr.clone() />
+                        <Route path=path!("/certificates") view=CertificatesAdminPage ssr=ssr.clone() />
                         <Route path=path!("/identity/:id") view=IdentityReviewDetailPage ssr=ssr.clone() />
                         <Route path=path!("/unit") view=UnitInfoPage ssr=ssr.clone() />
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />

@@ -26,5 +26,7 @@ pub async fn seed_demo(state: &AppState) -> AppResult<SeedReport> {
     let courses_added = learning_seed::seed(state, &mut tx, provider_id, now_ms()).await?;
     credits_seed::seed(&mut tx, now_ms()).await?;
     tx.commit().await?;
+    // Issued after the ledger is committed: a certificate reads it like any request.
+    crate::certificates::server::seed::seed(state, now_ms()).await?;
     Ok(SeedReport { announcements_added, classes_added, courses_added })
 }

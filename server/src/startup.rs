@@ -1,4 +1,4 @@
-use crate::http::{assets, captcha, exports, files, health, payments, security};
+use crate::http::{assets, captcha, certificates, exports, files, health, payments, security};
 use app::state::{AppState, AppStateInner};
 use app::{
     App,
@@ -46,6 +46,8 @@ pub enum StartupError {
     Storage(#[from] std::io::Error),
     #[error("短信通道不可用 (SMS provider refused): {0}")]
     Messaging(String),
+    #[error("证书签名密钥不可用 (certificate key unavailable): {0}")]
+    CertificateKey(String),
 }
 
 /// Connects, migrates and assembles the shared state.
@@ -54,6 +56,11 @@ pub async fn build_state(config: Config) -> Result<AppState, StartupError> {
     let messenger = Messenger::for_config(&config).map_err(StartupError::Messaging)?;
     let db = Db::connect(&config.database_url, config.db_max_connections).await?;
     db.migrate().await?;
+    // The certificate signing key is made at first start (several servers: each may
+    // make one; all verify, the newest signs).
+    app::certificates::server::keys::ensure(&db, app::platform::time::now_ms())
+        .await
+        .map_err(|e| StartupError::CertificateKey(e.message))?;
     let storage = Storage::local(&config.storage_dir)?;
     let leptos_options = leptos_options(&config);
     let dummy_password_hash: Arc<str> =
@@ -128,6 +135,8 @@ pub fn router(state: AppState) -> Router {
         .route("/captcha/{id}", get(captcha::image))
         .route("/files/{id}", get(files::download))
         .route("/exports/{file}", get(exports::unit_file))
+        .route("/certificates/{file}", get(certificates::pdf))
+        .route("/.well-known/xueshi-keys.json", get(certificates::public_keys))
         .leptos_routes_with_context(&state, routes, context.clone(), shell_fn)
         .nest("/pkg", assets::pkg_router(&site_root.join("pkg"), hashed_assets))
         .merge(assets::favicon_router(&site_root.join("favicon.svg")))

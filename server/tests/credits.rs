@@ -140,14 +140,6 @@ fn course_entry(user_id: i64, course_id: i64, class_id: i64) -> NewEntry {
     }
 }
 
-async fn user_id(app: &TestApp, phone: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
-        .bind(phone)
-        .fetch_one(app.state.db.reader())
-        .await
-        .unwrap()
-}
-
 /// The same course passed in two classes counts once, also when both arrive at once.
 async fn one_thing_is_credited_once(app: &TestApp) {
     let user = user_id(app, OTHER_TRAINEE_PHONE).await;
@@ -631,38 +623,6 @@ async fn a_unit_reviews_only_what_its_own_staff_sent(app: &TestApp) {
     // A trainee is no unit admin.
     let trainee = app.login(TRAINEE_PHONE).await;
     assert_eq!(app.call("/api/unit/records", &[], Some(&trainee)).await.status, StatusCode::FORBIDDEN);
-}
-
-/// A unit and its admin beside the demo unit (the admin signs in with the demo password).
-async fn other_unit_admin(app: &TestApp) -> String {
-    let db = app.state.db.writer();
-    let unit_id: i64 = sqlx::query_scalar(
-        "INSERT INTO units (name, credit_code, region_code, status, created_at)
-         VALUES ('另一家设计院', '91510100MA6CX0002X', '510100', 'approved', 0) RETURNING id",
-    )
-    .fetch_one(db)
-    .await
-    .unwrap();
-    let user_id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (phone, id_number, name, password_hash, status, real_name_verified, must_change_password,
-                            unit_id, unit_status, created_at, updated_at)
-         SELECT '13900009999', '11010519491231002X', '周八', password_hash, status, 1, 0, $1, 'approved', 0, 0
-         FROM users WHERE phone = $2 RETURNING id",
-    )
-    .bind(unit_id)
-    .bind(TRAINEE_PHONE)
-    .fetch_one(db)
-    .await
-    .unwrap();
-    sqlx::query(
-        "INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'unit_admin', $2), ($1, 'trainee', 0)",
-    )
-    .bind(user_id)
-    .bind(unit_id)
-    .execute(db)
-    .await
-    .unwrap();
-    app.login("13900009999").await
 }
 
 /// 其它继续教育形式申报: counted at once for the chosen staff; someone of another unit

@@ -75,6 +75,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/credits" attr:class=SIDE_LINK>"学时管理"</A>
                 <A href="/admin/declaration-types" attr:class=SIDE_LINK>"继续教育类型"</A>
                 <A href="/admin/unit-declarations" attr:class=SIDE_LINK>"单位申报学时"</A>
+                <A href="/admin/certificates" attr:class=SIDE_LINK>"证书管理"</A>
             })}
             {user.has_role(Role::UnitAdmin).then(|| view! {
                 <A href="/admin/unit" exact=true attr:class=SIDE_LINK>"单位信息"</A>

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod captcha;
+pub mod certificates;
 pub mod exports;
 pub mod files;
 pub mod health;

@@ -249,3 +249,45 @@ pub async fn signed_refund_notify(app: &TestApp, body: &str) -> TestResponse {
     let (timestamp, nonce, signature) = app.state.payments.sandbox_gateway().sign(body, now_ms());
     notify_at(app, "/pay/notify/sandbox/refund", body, timestamp, &nonce, &signature).await
 }
+
+/// A unit and its admin beside the demo unit (the admin signs in with the demo
+/// password), signed in.
+pub async fn other_unit_admin(app: &TestApp) -> String {
+    let db = app.state.db.writer();
+    let unit_id: i64 = sqlx::query_scalar(
+        "INSERT INTO units (name, credit_code, region_code, status, created_at)
+         VALUES ('另一家设计院', '91510100MA6CX0002X', '510100', 'approved', 0) RETURNING id",
+    )
+    .fetch_one(db)
+    .await
+    .unwrap();
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (phone, id_number, name, password_hash, status, real_name_verified, must_change_password,
+                            unit_id, unit_status, created_at, updated_at)
+         SELECT '13900009999', '11010519491231002X', '周八', password_hash, status, 1, 0, $1, 'approved', 0, 0
+         FROM users WHERE phone = $2 RETURNING id",
+    )
+    .bind(unit_id)
+    .bind(TRAINEE_PHONE)
+    .fetch_one(db)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO user_roles (user_id, role, scope_id) VALUES ($1, 'unit_admin', $2), ($1, 'trainee', 0)",
+    )
+    .bind(user_id)
+    .bind(unit_id)
+    .execute(db)
+    .await
+    .unwrap();
+    app.login("13900009999").await
+}
+
+/// The id of the account with this phone.
+pub async fn user_id(app: &TestApp, phone: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM users WHERE phone = $1")
+        .bind(phone)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}

@@ -267,6 +267,7 @@ fn Profile(user: CurrentUser) -> impl IntoView {
                 <a href="/me/exams" class=link>"我的考试" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/records" class=link>"继续教育记录" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/hours" class=link>"学时完成情况" <span aria-hidden="true">"›"</span></a>
+                <a href="/me/certificates" class=link>"我的证书" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/orders" class=link>"我的订单" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/fapiao" class=link>"发票下载" <span aria-hidden="true">"›"</span></a>
                 <a href="/me/favourites" class=link>"我的收藏" <span aria-hidden="true">"›"</span></a>

@@ -122,6 +122,8 @@ pub fn ClassHomePage() -> impl IntoView {
         <Title text="班级首页" />
         <Studied data=home render={move |h: ClassHome| {
                         let requirement_met = Category::ALL.iter().all(|c| h.selected.get(*c) >= h.required.get(*c));
+                        // The rule that completes the registration (已完成), so its 培训证明 is due.
+                        let completed = Category::ALL.iter().all(|c| h.earned.get(*c) >= h.required.get(*c));
                         view! {
                             <div class="space-y-4">
                                 <a href="/learn" class="text-sm text-blue-700 hover:underline">"‹ 我的班级"</a>
@@ -146,6 +148,9 @@ pub fn ClassHomePage() -> impl IntoView {
                                             }).collect_view()}
                                         </ul>
                                         <div class="mt-3"><ProgressBar value=percent(h.earned.total(), h.required.total()) label="学时完成情况" /></div>
+                                        {completed.then(|| view! {
+                                            <a href=format!("/me/certificates/class/{}", h.class_id) class=format!("{PRIMARY_BUTTON} mt-3 w-full")>"打印培训证明"</a>
+                                        })}
                                     </Card>
                                     <Card title="培训须知">
                                         <p class="whitespace-pre-line text-sm text-slate-600">{h.notice.clone()}</p>

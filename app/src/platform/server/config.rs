@@ -69,6 +69,8 @@ struct RawConfig {
     identity_sandbox_in_production: Option<String>,
     #[serde(default = "defaults::transfer_window_days")]
     transfer_window_days: u64,
+    #[serde(default)]
+    certificate_issuer: Option<String>,
     #[serde(default = "defaults::keep_public_queries_days")]
     keep_public_queries_days: u64,
     #[serde(default = "defaults::keep_outbox_days")]
@@ -213,6 +215,8 @@ pub struct Config {
     /// How long an order waits for a bank transfer (线下转账) before it closes and its
     /// seat goes back.
     pub transfer_window: Duration,
+    /// The issuing body printed and signed on certificates (`XUESHI_CERTIFICATE_ISSUER`).
+    pub certificate_issuer: String,
     pub retention: Retention,
 }
 
@@ -338,6 +342,15 @@ impl Config {
         {
             return Err(ConfigError("XUESHI_KEEP_*_DAYS must be at least 1".into()));
         }
+        let certificate_issuer = match raw.certificate_issuer.as_deref().map(str::trim) {
+            None | Some("") => "专业技术人员继续教育平台".to_owned(),
+            Some(name) if name.chars().count() <= 40 && !name.chars().any(char::is_control) => {
+                name.to_owned()
+            }
+            Some(_) => {
+                return Err(ConfigError("XUESHI_CERTIFICATE_ISSUER: at most 40 characters".to_owned()));
+            }
+        };
         if !(1..=90).contains(&raw.transfer_window_days) {
             return Err(ConfigError("XUESHI_TRANSFER_WINDOW_DAYS must be between 1 and 90".into()));
         }
@@ -442,6 +455,7 @@ impl Config {
             sms_outbox_in_production,
             identity_provider,
             transfer_window: Duration::from_secs(raw.transfer_window_days * 86_400),
+            certificate_issuer,
             retention: Retention {
                 public_queries_days: raw.keep_public_queries_days,
                 outbox_days: raw.keep_outbox_days,

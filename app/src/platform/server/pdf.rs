@@ -1,4 +1,4 @@
-//! PDFs the platform draws itself (invoices now, certificates later), with krilla: the
+//! PDFs the platform draws itself (invoices, certificates), with krilla: the
 //! CJK font is subset into each document, so the text is selectable and prints the
 //! same everywhere. The font file is large (Noto Sans CJK is 20 MB), so it is read
 //! once, on the first document, and kept.
@@ -107,6 +107,12 @@ pub enum Ink {
     Grey,
     /// The brown-red of Chinese invoice forms.
     Form,
+    /// The red of a seal.
+    Seal,
+    /// The gold of a certificate's border.
+    Gold,
+    /// A pale fill behind a table's header.
+    Wash,
 }
 
 impl Ink {
@@ -115,6 +121,9 @@ impl Ink {
             Self::Black => rgb::Color::new(20, 20, 20),
             Self::Grey => rgb::Color::new(110, 110, 110),
             Self::Form => rgb::Color::new(150, 60, 40),
+            Self::Seal => rgb::Color::new(200, 30, 30),
+            Self::Gold => rgb::Color::new(176, 138, 62),
+            Self::Wash => rgb::Color::new(246, 240, 228),
         }
     }
 }
@@ -160,10 +169,49 @@ impl Canvas<'_, '_> {
         self.stroke(path, ink);
     }
 
+    /// A rectangle outline `width` points thick.
+    pub fn frame(&mut self, x: f32, y: f32, width: f32, height: f32, ink: Ink, line_width: f32) {
+        let mut path = PathBuilder::new();
+        if let Some(rect) = Rect::from_xywh(x, y, width, height) {
+            path.push_rect(rect);
+        }
+        self.stroke_with(path, ink, line_width);
+    }
+
+    /// A filled rectangle (a QR module, a band).
+    pub fn fill_rect(&mut self, x: f32, y: f32, width: f32, height: f32, ink: Ink) {
+        let mut path = PathBuilder::new();
+        if let Some(rect) = Rect::from_xywh(x, y, width, height) {
+            path.push_rect(rect);
+        }
+        let Some(path) = path.finish() else { return };
+        self.surface.set_stroke(None);
+        self.surface.set_fill(Some(Fill { paint: ink.color().into(), ..Default::default() }));
+        self.surface.draw_path(&path);
+    }
+
+    /// A circle outline (a seal's ring), from four Bézier quarters.
+    pub fn circle(&mut self, cx: f32, cy: f32, r: f32, ink: Ink, line_width: f32) {
+        const K: f32 = 0.552_284_8;
+        let k = K * r;
+        let mut path = PathBuilder::new();
+        path.move_to(cx + r, cy);
+        path.cubic_to(cx + r, cy + k, cx + k, cy + r, cx, cy + r);
+        path.cubic_to(cx - k, cy + r, cx - r, cy + k, cx - r, cy);
+        path.cubic_to(cx - r, cy - k, cx - k, cy - r, cx, cy - r);
+        path.cubic_to(cx + k, cy - r, cx + r, cy - k, cx + r, cy);
+        path.close();
+        self.stroke_with(path, ink, line_width);
+    }
+
     fn stroke(&mut self, path: PathBuilder, ink: Ink) {
+        self.stroke_with(path, ink, 0.8);
+    }
+
+    fn stroke_with(&mut self, path: PathBuilder, ink: Ink, width: f32) {
         let Some(path) = path.finish() else { return };
         self.surface.set_fill(None);
-        self.surface.set_stroke(Some(Stroke { paint: ink.color().into(), width: 0.8, ..Default::default() }));
+        self.surface.set_stroke(Some(Stroke { paint: ink.color().into(), width, ..Default::default() }));
         self.surface.draw_path(&path);
     }
 }

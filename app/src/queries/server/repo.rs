@@ -100,7 +100,9 @@ pub async fn answer(db: &Db, kind: QueryKind, id_number: &str, name: &str, now: 
                         detail: format!(
                             "{}年度 · 证书编号 {} · 发证日期 {}",
                             row.year,
-                            row.serial,
+                            crate::certificates::domain::Serial::parse(&row.serial)
+                                .map(|s| s.display())
+                                .unwrap_or(row.serial),
                             format_date(row.issued_at)
                         ),
                     })

@@ -1,0 +1,227 @@
+//! Certificates on both engines: issued once when due (whatever runs at the same
+//! time) and never before; verified by anyone, offline too; downloaded only by those
+//! allowed; revoked once by the authority of the holder's region.
+
+#![allow(clippy::unwrap_used)] // a failed setup step fails the test
+
+mod common;
+use app::{
+    catalogue::domain::Category,
+    certificates::{
+        domain::{PublicKey, QrPayload, Serial, verify_offline},
+        server::repo,
+    },
+    credits::{
+        domain::Source,
+        server::repo::{self as ledger, NewEntry},
+    },
+    platform::time::{now_ms, year_of},
+};
+use axum::http::StatusCode;
+use common::{enrol::*, *};
+
+engine_tests!(
+    the_yearly_certificate_is_issued_once_when_due_and_never_before,
+    a_certificate_verifies_offline_downloads_for_those_allowed_and_is_revoked_once,
+);
+
+const AUTHORITY_PHONE: &str = "13800000002";
+
+async fn certificates_of(app: &TestApp, user: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap()
+}
+
+/// 张三 holds last year's certificate (demo data, issued on the rule) and asking again
+/// issues nothing; 李四 is short, gets none and is told what is missing; once his
+/// ledger meets the year, eight requests at once issue exactly one.
+async fn the_yearly_certificate_is_issued_once_when_due_and_never_before(app: &TestApp) {
+    let last_year = (year_of(now_ms()) - 1).to_string();
+    let zhang = app.login(TRAINEE_PHONE).await;
+    let mine = app.call("/api/me/certificates", &[], Some(&zhang)).await.json();
+    let yearly: Vec<_> = mine.as_array().unwrap().iter().filter(|c| c["kind"] == "yearly").collect();
+    assert_eq!(yearly.len(), 1, "{mine}");
+    assert_eq!(yearly[0]["hours"]["total"], 940);
+    assert_eq!(yearly[0]["holder_id_number"], "510101********4578");
+    app.call("/api/me/certificates", &[], Some(&zhang)).await;
+    assert_eq!(certificates_of(app, user_id(app, TRAINEE_PHONE).await).await, 1);
+
+    let li_id = user_id(app, OTHER_TRAINEE_PHONE).await;
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    let check = app.call("/api/me/certificates/yearly", &[("year", &last_year)], Some(&li)).await.json();
+    assert!(check["certificate"].is_null(), "{check}");
+    assert_eq!(check["completion"]["met"], false);
+    assert_eq!(certificates_of(app, li_id).await, 0, "nothing is issued before it is due");
+    let page = app.get(&format!("/me/certificates/yearly?year={last_year}"), Some(&li)).await;
+    assert!(page.body.contains("学时尚未达到要求，暂不能打印证书"), "{}", page.body);
+    assert!(page.body.contains("公需还差 6 学时"));
+    assert_eq!(
+        app.call("/api/me/certificates/yearly", &[("year", "2999")], Some(&li)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.call("/api/me/certificates", &[], None).await.status, StatusCode::UNAUTHORIZED);
+
+    let mut tx = app.state.db.begin().await.unwrap();
+    for (category, tenths, id) in [(Category::Professional, 200, 1), (Category::Public, 60, 2)] {
+        let entry = NewEntry {
+            user_id: li_id,
+            year: year_of(now_ms()) - 1,
+            category,
+            tenths,
+            source: Source::Adjustment,
+            source_id: id,
+            kind: String::new(),
+            title: "补录".to_owned(),
+            evidence: String::new(),
+            note: String::new(),
+            approved_by: None,
+            created_at: now_ms(),
+        };
+        ledger::credit(&mut tx, &entry).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let form = [("year", last_year.as_str())];
+    let at_once =
+        futures::future::join_all((0..8).map(|_| app.call("/api/me/certificates/yearly", &form, Some(&li))))
+            .await;
+    let serials: std::collections::BTreeSet<String> = at_once
+        .iter()
+        .map(|r| {
+            r.json()["certificate"]["serial_code"].as_str().unwrap_or_else(|| panic!("{}", r.body)).to_owned()
+        })
+        .collect();
+    assert_eq!(serials.len(), 1, "every request answers the one certificate");
+    assert_eq!(certificates_of(app, li_id).await, 1);
+}
+
+/// The verification page answers anyone from the serial (a mistyped one is caught
+/// by its check character); the PDF goes to the holder and their unit's admin only;
+/// the public keys check the signature offline and a changed byte fails; the
+/// authority revokes once, the holder is told, and the page then says 已撤销.
+async fn a_certificate_verifies_offline_downloads_for_those_allowed_and_is_revoked_once(app: &TestApp) {
+    let zhang_id = user_id(app, TRAINEE_PHONE).await;
+    let row = repo::of_holder(app.state.db.reader(), zhang_id).await.unwrap().remove(0);
+    let serial = row.serial.clone();
+
+    let verified = app.call("/api/public/verify", &[("serial", &serial)], None).await;
+    assert_eq!(verified.status, StatusCode::OK, "{}", verified.body);
+    let verified = verified.json();
+    assert_eq!(verified["signature_valid"], true);
+    assert!(verified["code_matches"].is_null());
+    assert_eq!(verified["certificate"]["holder_name"], "张三");
+    let scanned = app
+        .call(
+            "/api/public/verify",
+            &[("serial", &serial.to_lowercase()), ("key_id", &row.key_id), ("signature", &row.signature)],
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(scanned["code_matches"], true);
+    let forged = format!("A{}", &row.signature[1..]);
+    let forged = if forged == row.signature { format!("B{}", &row.signature[1..]) } else { forged };
+    let tampered = app
+        .call(
+            "/api/public/verify",
+            &[("serial", &serial), ("key_id", &row.key_id), ("signature", &forged)],
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(tampered["code_matches"], false);
+    let mut typo: Vec<char> = serial.chars().collect();
+    typo[3] = if typo[3] == '7' { '8' } else { '7' };
+    let typo: String = typo.into_iter().collect();
+    let refused = app.call("/api/public/verify", &[("serial", &typo)], None).await;
+    assert_eq!(refused.field_names(), ["serial"]);
+    let unknown = Serial::from_random([9; 10]);
+    assert_eq!(
+        app.call("/api/public/verify", &[("serial", unknown.as_str())], None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = app.get(&format!("/verify/{serial}"), None).await;
+    assert!(page.body.contains("有效：本平台签发，数字签名核验通过"), "{}", page.body);
+
+    // Offline: the published keys and the printed data, no database.
+    let published = app.get("/.well-known/xueshi-keys.json", None).await.json();
+    let keys: Vec<PublicKey> = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| PublicKey {
+            id: k["id"].as_str().unwrap().into(),
+            public_key: k["public_key"].as_str().unwrap().into(),
+        })
+        .collect();
+    let printed = row.data().unwrap();
+    let qr = QrPayload {
+        serial: printed.serial.clone(),
+        key_id: row.key_id.clone(),
+        signature: row.signature.clone(),
+    }
+    .url("https://xueshi.example");
+    assert_eq!(verify_offline(&qr, &printed, &keys), Ok(()));
+    let mut altered = printed.clone();
+    altered.hours.total += 10;
+    assert!(verify_offline(&qr, &altered, &keys).is_err());
+
+    let pdf_path = format!("/certificates/{serial}.pdf");
+    let zhang = app.login(TRAINEE_PHONE).await;
+    let pdf = app.get(&pdf_path, Some(&zhang)).await;
+    assert_eq!(pdf.status, StatusCode::OK, "{}", pdf.body);
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    let unit_admin = app.login(UNIT_ADMIN_PHONE).await;
+    assert_eq!(app.get(&pdf_path, Some(&unit_admin)).await.status, StatusCode::OK);
+    assert_eq!(app.get(&pdf_path, None).await.status, StatusCode::UNAUTHORIZED);
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    assert_eq!(app.get(&pdf_path, Some(&li)).await.status, StatusCode::NOT_FOUND);
+    let other_admin = other_unit_admin(app).await;
+    assert_eq!(app.get(&pdf_path, Some(&other_admin)).await.status, StatusCode::NOT_FOUND);
+
+    // Revocation: the authority only, with a reason, once.
+    let revoke = |cookie: String, reason: &'static str| {
+        let serial = serial.clone();
+        async move {
+            app.call(
+                "/api/admin/certificates/revoke",
+                &[("serial", &serial), ("reason", reason)],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    assert_eq!(revoke(li.clone(), "无理由").await.status, StatusCode::FORBIDDEN);
+    let authority = app.login(AUTHORITY_PHONE).await;
+    assert_eq!(revoke(authority.clone(), " ").await.field_names(), ["reason"]);
+    let done = revoke(authority.clone(), "学时记录经核查不实").await;
+    assert!(redirect_of(&done).contains("revoked=1"), "{}", done.body);
+    assert_eq!(revoke(authority.clone(), "再次撤销").await.status, StatusCode::CONFLICT);
+    let after = app.call("/api/public/verify", &[("serial", &serial)], None).await.json();
+    assert!(after["certificate"]["revoked_at"].is_i64(), "{after}");
+    assert_eq!(after["certificate"]["revoke_reason"], "学时记录经核查不实");
+    let page = app.get(&format!("/verify/{serial}"), None).await;
+    assert!(page.body.contains("已撤销"), "{}", page.body);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM messages WHERE title = '证书撤销'").await,
+        1,
+        "the holder is told once"
+    );
+    // Not issued again by the rule: the holder sees it revoked.
+    let mine = app.call("/api/me/certificates", &[], Some(&zhang)).await.json();
+    let yearly: Vec<_> = mine.as_array().unwrap().iter().filter(|c| c["kind"] == "yearly").collect();
+    assert_eq!(yearly.len(), 1);
+    assert!(yearly[0]["revoked_at"].is_i64());
+    let found = app
+        .call("/api/admin/certificates/person", &[("id_number", TRAINEE_ID_NUMBER)], Some(&authority))
+        .await;
+    assert_eq!(found.json()["certificates"].as_array().unwrap().len(), 1, "{}", found.body);
+    assert_eq!(
+        app.call("/api/admin/certificates/person", &[("id_number", TRAINEE_ID_NUMBER)], Some(&unit_admin))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
