@@ -62,8 +62,8 @@ use crate::{
 };
 
 use crate::certificates::{
-    CertificateVerifyPage, CertificatesAdminPage, MyCertificatesPage, TrainingCertificatePage,
-    YearlyCertificatePage,
+    CertificateBatchPage, CertificateVerifyPage, CertificatesAdminPage, MyCertificatesPage,
+    TrainingCertificatePage, UnitCertificatesPage, YearlyCertificatePage,
 };
 use crate::credits::{
     admin::{
@@ -225,6 +225,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/unit/reviews") view=StaffReviewPage ssr=ssr.clone() />
                         <Route path=path!("/unit/staff") view=StaffPage ssr=ssr.clone() />
                         <Route path=path!("/unit/hours") view=UnitHoursPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/certificates") view=UnitCertificatesPage ssr=ssr.clone() />
+                        <Route path=path!("/unit/certificates/batches/:id") view=CertificateBatchPage ssr=ssr.clone() />
                         <Route path=path!("/unit/records") view=UnitRecordsPage ssr=ssr.clone() />
                         <Route path=path!("/unit/records/:id") view=UnitRecordPage ssr=ssr.clone() />
                         <Route path=path!("/unit/declare/:category") view=UnitDeclarePage ssr=ssr.clone() />

@@ -91,3 +91,32 @@ test('a mistyped serial is caught by its check character before any lookup', asy
   await page.goto('/verify/0000-0000-0000-0000-1');
   await expect(page.getByText('证书编号有误（校验位不符），请核对')).toBeVisible();
 });
+
+test('the unit prints its staff’s certificates as one PDF made in the background', async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  await login(page, testInfo, '13800000003');
+  await page.goto('/admin');
+  await page.getByRole('link', { name: '证书打印' }).click();
+  await ready(page, testInfo);
+  await expect(page.getByRole('heading', { level: 1, name: '证书打印' })).toBeVisible();
+  await page.getByLabel('年度').selectOption(String(lastYear));
+  await page.getByRole('button', { name: '查询' }).click();
+  await ready(page, testInfo);
+  // 李四 missed last year (demo data) and cannot be chosen, unless another run made it up.
+  const people = page.getByRole('list', { name: '人员' });
+  await expect(people.getByRole('listitem').filter({ hasText: '张三' })).toBeVisible();
+  await page.getByRole('button', { name: '生成所选人员证书PDF' }).click();
+  await expect(page.getByText('请选择人员').first()).toBeVisible();
+  await page.getByRole('button', { name: '打印全部达标人员证书' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: '证书打印任务' })).toBeVisible();
+  // The job makes it within seconds; the page refreshes itself until then.
+  await expect(page.getByRole('status')).toHaveText(/^已完成/, { timeout: 30_000 });
+  const status = (await page.getByRole('status').textContent())!;
+  const printed = Number(status.match(/共 (\d+) 份证书/)?.[1] ?? 0);
+  await expect(page.getByRole('link', { name: '下载证书PDF' })).toHaveCount(printed > 0 ? 1 : 0);
+  if (printed > 0) {
+    const pdf = await page.request.get((await page.getByRole('link', { name: '下载证书PDF' }).getAttribute('href'))!);
+    expect(pdf.headers()['content-type']).toBe('application/pdf');
+  }
+  await expect(page.getByRole('progressbar', { name: '打印进度' })).toHaveAttribute('aria-valuenow', '100');
+});

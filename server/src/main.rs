@@ -19,6 +19,9 @@ commands:
   migrate     apply migrations and exit
   seed-demo   apply migrations and insert the demo accounts and announcements
               (idempotent; refused when XUESHI_ENV=production)
+  rotate-certificate-key
+              make a new certificate signing key; the old ones stop signing but
+              stay published, so what they signed still verifies
   help        show this text
 
 Configuration comes from XUESHI_* environment variables (see README.md).";
@@ -43,6 +46,7 @@ fn main() -> ExitCode {
             "serve" => serve(config).await,
             "migrate" => migrate(config).await,
             "seed-demo" => seed_demo(config).await,
+            "rotate-certificate-key" => rotate_certificate_key(config).await,
             other => Err(format!("unknown command '{other}'\n\n{USAGE}")),
         }
     });
@@ -87,6 +91,16 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn migrate(config: Config) -> Result<(), String> {
     xueshi::build_state(config).await.map_err(|e| e.to_string())?.db.close().await;
     println!("数据库已是最新 (migrations applied)");
+    Ok(())
+}
+
+async fn rotate_certificate_key(config: Config) -> Result<(), String> {
+    let state = xueshi::build_state(config).await.map_err(|e| e.to_string())?;
+    let id = app::certificates::server::keys::rotate(&state.db, app::platform::time::now_ms())
+        .await
+        .map_err(|e| format!("rotation failed: {}", e.message))?;
+    state.db.close().await;
+    println!("新的证书签名密钥已启用 (new certificate signing key): {id}");
     Ok(())
 }
 

@@ -200,6 +200,13 @@ pub fn background_jobs() -> Vec<Job<AppState>> {
                 }
             }
         }),
+        // 证书打印: a unit's batch of certificates, one PDF, made once across servers.
+        Job::new(
+            "certificate_batches",
+            Duration::from_secs(2),
+            10 * minute,
+            |state: AppState, now| async move { app::certificates::server::batches::run(&state, now).await },
+        ),
         Job::new("close_expired_orders", minute, 5 * minute, |state: AppState, now| async move {
             match orders::close_expired(&state, now).await {
                 Ok(0) => Ok(String::new()),

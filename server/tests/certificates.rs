@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)] // a failed setup step fails the test
 
 mod common;
+use app::certificates::server::{batches, keys};
 use app::{
     catalogue::domain::Category,
     certificates::{
@@ -23,6 +24,8 @@ use common::{enrol::*, *};
 engine_tests!(
     the_yearly_certificate_is_issued_once_when_due_and_never_before,
     a_certificate_verifies_offline_downloads_for_those_allowed_and_is_revoked_once,
+    a_rotated_key_signs_from_then_on_and_the_old_one_still_verifies,
+    a_unit_prints_its_staffs_certificates_in_the_background,
 );
 
 const AUTHORITY_PHONE: &str = "13800000002";
@@ -224,4 +227,88 @@ async fn a_certificate_verifies_offline_downloads_for_those_allowed_and_is_revok
             .status,
         StatusCode::FORBIDDEN
     );
+}
+
+/// After a rotation the new key signs; the old one is retired, still published, and
+/// what it signed still verifies.
+async fn a_rotated_key_signs_from_then_on_and_the_old_one_still_verifies(app: &TestApp) {
+    let zhang_id = user_id(app, TRAINEE_PHONE).await;
+    let old = repo::of_holder(app.state.db.reader(), zhang_id).await.unwrap().remove(0);
+    let new_id = keys::rotate(&app.state.db, now_ms()).await.unwrap();
+    assert_ne!(new_id, old.key_id);
+    assert_eq!(keys::signer(app.state.db.reader()).await.unwrap().id, new_id);
+    let published = app.get("/.well-known/xueshi-keys.json", None).await.json();
+    let listed = published["keys"].as_array().unwrap();
+    assert_eq!(listed.len(), 2, "{published}");
+    let retired = listed.iter().find(|k| k["id"] == old.key_id.as_str()).unwrap();
+    assert!(retired["retired_on"].is_string(), "{published}");
+    let verified = app.call("/api/public/verify", &[("serial", &old.serial)], None).await.json();
+    assert_eq!(verified["signature_valid"], true);
+}
+
+/// 证书打印: the unit admin queues its staff; the job (not the request) issues what is
+/// due and makes one PDF; someone not due is skipped; another unit can neither queue
+/// our staff nor see our batch.
+async fn a_unit_prints_its_staffs_certificates_in_the_background(app: &TestApp) {
+    let last_year = (year_of(now_ms()) - 1).to_string();
+    let admin = app.login(UNIT_ADMIN_PHONE).await;
+    let list = app.call("/api/unit/certificates", &[("year", &last_year)], Some(&admin)).await.json();
+    let staff = list["staff"].as_array().unwrap();
+    let zhang = staff.iter().find(|s| s["name"] == "张三").unwrap();
+    assert_eq!(zhang["met"], true, "{list}");
+    assert!(zhang["serial"].is_string());
+    let li = staff.iter().find(|s| s["name"] == "李四").unwrap();
+    assert_eq!(li["met"], false);
+    let (zhang_pick, li_pick) = (format!("pick_{}", zhang["user_id"]), format!("pick_{}", li["user_id"]));
+
+    let queued = app
+        .call(
+            "/api/unit/certificates/print",
+            &[("year", &last_year), (&zhang_pick, "1"), (&li_pick, "1")],
+            Some(&admin),
+        )
+        .await;
+    let location = redirect_of(&queued);
+    let id: i64 = location.rsplit('/').next().unwrap().parse().unwrap();
+    let batch =
+        app.call("/api/unit/certificates/batch", &[("id", &id.to_string())], Some(&admin)).await.json();
+    assert_eq!(batch["status"], "queued", "the request does not render: {batch}");
+    let page = app.get(&location, Some(&admin)).await;
+    assert!(page.body.contains("http-equiv=\"refresh\""), "the page refreshes while it waits");
+
+    let other_admin = other_unit_admin(app).await;
+    let foreign = app
+        .call("/api/unit/certificates/print", &[("year", &last_year), (&zhang_pick, "1")], Some(&other_admin))
+        .await;
+    assert_eq!(foreign.field_names(), ["user_ids"]);
+    assert_eq!(
+        app.call("/api/unit/certificates/batch", &[("id", &id.to_string())], Some(&other_admin)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let nobody = app.call("/api/unit/certificates/print", &[("year", &last_year)], Some(&admin)).await;
+    assert_eq!(nobody.field_names(), ["user_ids"]);
+
+    let summary = batches::run(&app.state, now_ms()).await.unwrap();
+    assert!(summary.contains("1 certificates"), "{summary}");
+    let batch =
+        app.call("/api/unit/certificates/batch", &[("id", &id.to_string())], Some(&admin)).await.json();
+    assert_eq!(
+        (batch["status"].as_str(), batch["done"].as_i64(), batch["printed"].as_i64()),
+        (Some("ready"), Some(2), Some(1))
+    );
+    let file = batch["file_id"].as_str().unwrap();
+    let pdf = app.get(&format!("/files/{file}"), Some(&admin)).await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.bytes.starts_with(b"%PDF"));
+    let li_cookie = app.login(OTHER_TRAINEE_PHONE).await;
+    assert_ne!(app.get(&format!("/files/{file}"), Some(&li_cookie)).await.status, StatusCode::OK);
+    assert!(app.get(&location, Some(&admin)).await.body.contains("已完成：共 1 份证书"));
+    assert_eq!(batches::run(&app.state, now_ms()).await.unwrap(), "", "nothing left to make");
+
+    // 打印全部达标人员证书: every member who met the year.
+    let all =
+        app.call("/api/unit/certificates/print", &[("year", &last_year), ("all", "1")], Some(&admin)).await;
+    redirect_of(&all);
+    batches::run(&app.state, now_ms()).await.unwrap();
+    assert_eq!(app.count("SELECT printed FROM certificate_batches ORDER BY id DESC LIMIT 1").await, 1);
 }

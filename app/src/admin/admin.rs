@@ -85,6 +85,7 @@ fn AdminNav(user: CurrentUser) -> impl IntoView {
                 <A href="/admin/unit/declare/public" attr:class=SIDE_LINK>"其它继续教育形式申报(公需)"</A>
                 <A href="/admin/unit/declare/professional" attr:class=SIDE_LINK>"其它继续教育形式申报(专业)"</A>
                 <A href="/admin/unit/hours" attr:class=SIDE_LINK>"学时完成情况"</A>
+                <A href="/admin/unit/certificates" attr:class=SIDE_LINK>"证书打印"</A>
                 <A href="/admin/unit/departments" attr:class=SIDE_LINK>"部门管理"</A>
                 <A href="/admin/unit/managers" attr:class=SIDE_LINK>"单位管理员"</A>
             })}

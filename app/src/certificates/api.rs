@@ -1,7 +1,7 @@
 //! Server functions for certificates: 我的证书, 继续教育证书打印 and 打印培训证明 (the
 //! holder), the public verification page, and the authority's 证书管理 (find, 撤销).
 
-use super::domain::{CertificateHours, Kind};
+use super::domain::{BatchStatus, CertificateHours, Kind};
 use crate::{credits::domain::Completion, error::AppResult};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use {
     super::{
         domain::{Serial, verify_signature},
-        server::{keys, repo, service},
+        server::{batches, keys, repo, service},
     },
     crate::{
         accounts::domain::{identity::IdNumber, roles::Role},
@@ -220,6 +220,152 @@ pub async fn revoke_certificate(
         };
         leptos_axum::redirect(&back);
         Ok(())
+    })
+    .await
+}
+
+// ---- the unit's 证书打印 ----
+
+/// One member of the unit in 证书打印: their year and certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffCertificateLine {
+    pub user_id: i64,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub department: String,
+    pub met: bool,
+    /// What is missing, in words ('' when met).
+    pub shortfall: String,
+    /// As printed, when issued.
+    pub serial: Option<String>,
+    pub revoked: bool,
+}
+
+/// A 证书打印 batch and its progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchLine {
+    pub id: i64,
+    pub year: i64,
+    pub total: i64,
+    pub done: i64,
+    pub printed: i64,
+    pub status: BatchStatus,
+    /// The PDF, once ready (`/files/{id}`).
+    pub file_id: Option<String>,
+    pub error: String,
+    pub created_at: i64,
+}
+
+#[cfg(feature = "ssr")]
+impl From<batches::BatchRow> for BatchLine {
+    fn from(b: batches::BatchRow) -> Self {
+        Self {
+            id: b.id,
+            year: b.year,
+            total: b.total,
+            done: b.done,
+            printed: b.printed,
+            status: b.status,
+            file_id: b.file_id,
+            error: b.error,
+            created_at: b.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitCertificatesView {
+    pub years: Vec<i64>,
+    pub year: i64,
+    pub departments: Vec<String>,
+    pub department: String,
+    pub staff: Vec<StaffCertificateLine>,
+    pub batches: Vec<BatchLine>,
+}
+
+#[server(prefix = "/api", endpoint = "unit/certificates")]
+pub async fn unit_certificates(
+    year: Option<i64>,
+    department: Option<String>,
+) -> AppResult<UnitCertificatesView> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let this_year = year_of(cx.now);
+        let years: Vec<i64> = (0..5).map(|back| this_year - back).collect();
+        let year = year.filter(|y| years.contains(y)).unwrap_or(declarable_years(this_year)[1]);
+        let department = department.unwrap_or_default();
+        let all = credits::unit_completions(&cx.state.db, unit_id, year).await?;
+        let mut departments: Vec<String> =
+            all.iter().map(|s| s.staff.department.clone()).filter(|d| !d.is_empty()).collect();
+        departments.sort();
+        departments.dedup();
+        let issued: std::collections::HashMap<i64, repo::StaffCertificateRow> =
+            repo::unit_yearly(cx.state.db.reader(), unit_id, year)
+                .await?
+                .into_iter()
+                .map(|c| (c.user_id, c))
+                .collect();
+        let staff = all
+            .into_iter()
+            .filter(|s| department.is_empty() || s.staff.department == department)
+            .map(|s| {
+                let certificate = issued.get(&s.staff.id);
+                StaffCertificateLine {
+                    user_id: s.staff.id,
+                    name: s.staff.name,
+                    id_number: crate::accounts::domain::identity::mask_stored_id_number(
+                        s.staff.id_number.as_deref(),
+                    ),
+                    department: s.staff.department,
+                    met: s.completion.met,
+                    shortfall: s.completion.shortfall(),
+                    serial: certificate.and_then(|c| Serial::parse(&c.serial).ok()).map(|s| s.display()),
+                    revoked: certificate.is_some_and(|c| c.revoked_at.is_some()),
+                }
+            })
+            .collect();
+        let batches = batches::recent(&cx.state, unit_id).await?.into_iter().map(BatchLine::from).collect();
+        Ok(UnitCertificatesView { years, year, departments, department, staff, batches })
+    })
+    .await
+}
+
+/// 生成证书PDF: the ticked staff (`pick_<id>`), or with `all=1` every member who met the
+/// year; queued for the background job, the page then shows its progress.
+#[server(prefix = "/api", endpoint = "unit/certificates/print")]
+pub async fn print_certificates(#[server(flatten)] form: crate::credits::api::FormPairs) -> AppResult<()> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        let this_year = year_of(cx.now);
+        let year = form
+            .pairs
+            .get("year")
+            .and_then(|y| y.trim().parse::<i64>().ok())
+            .filter(|y| (this_year - 4..=this_year).contains(y))
+            .ok_or_else(|| AppError::invalid_field("year", "请选择年度"))?;
+        let user_ids: Vec<i64> = if form.pairs.get("all").map(String::as_str) == Some("1") {
+            credits::unit_completions(&cx.state.db, unit_id, year)
+                .await?
+                .into_iter()
+                .filter(|s| s.completion.met)
+                .map(|s| s.staff.id)
+                .collect()
+        } else {
+            crate::platform::text::ticked_ids(form.pairs.keys(), "pick_")
+        };
+        let id = batches::create(&cx, unit_id, year, &user_ids).await?;
+        leptos_axum::redirect(&format!("/admin/unit/certificates/batches/{id}"));
+        Ok(())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "unit/certificates/batch")]
+pub async fn certificate_batch(id: i64) -> AppResult<BatchLine> {
+    respond(async move {
+        let (cx, unit_id) = Ctx::require_unit_admin().await?;
+        Ok(batches::of_unit(&cx.state, unit_id, id).await?.into())
     })
     .await
 }

@@ -128,6 +128,52 @@ impl Kind {
 
 crate::stored_code!(Kind);
 
+/// Where a unit's 证书打印 stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BatchStatus {
+    Queued,
+    Running,
+    Ready,
+    Failed,
+}
+
+impl BatchStatus {
+    pub const ALL: [BatchStatus; 4] = [Self::Queued, Self::Running, Self::Ready, Self::Failed];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Running => "running",
+            Self::Ready => "ready",
+            Self::Failed => "failed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "排队中",
+            Self::Running => "生成中",
+            Self::Ready => "已完成",
+            Self::Failed => "生成失败",
+        }
+    }
+
+    /// Still being made: the page keeps refreshing.
+    pub fn pending(self) -> bool {
+        matches!(self, Self::Queued | Self::Running)
+    }
+}
+
+crate::stored_code!(BatchStatus);
+
+/// The most people one 证书打印 takes.
+pub const BATCH_MAX_PEOPLE: usize = 2000;
+
 /// Hours of a certificate, in tenths.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CertificateHours {

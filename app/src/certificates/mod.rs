@@ -9,5 +9,5 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-pub use admin::CertificatesAdminPage;
+pub use admin::{CertificateBatchPage, CertificatesAdminPage, UnitCertificatesPage};
 pub use pages::{CertificateVerifyPage, MyCertificatesPage, TrainingCertificatePage, YearlyCertificatePage};

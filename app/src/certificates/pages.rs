@@ -13,9 +13,7 @@ use crate::{
     credits::pages::YearCard,
     platform::time::format_date,
     shell::{
-        components::{
-            CARD_HEADING, Card, EmptyState, INPUT, InfoRow, LABEL, PRIMARY_BUTTON, SECONDARY_BUTTON,
-        },
+        components::{CARD_HEADING, Card, EmptyState, InfoRow, PRIMARY_BUTTON, SECONDARY_BUTTON, YearSelect},
         frame::Page,
         page_data::PageData,
     },
@@ -103,12 +101,7 @@ pub fn YearlyCertificatePage() -> impl IntoView {
             view! {
                 <Card>
                     <form method="get" class="flex flex-wrap items-end gap-3" aria-label="选择年度">
-                        <div>
-                            <label for="year" class=LABEL>"年度"</label>
-                            <select id="year" name="year" class=INPUT>
-                                {check.years.iter().map(|y| view! { <option value=y.to_string() selected=*y == chosen>{format!("{y}年度")}</option> }).collect_view()}
-                            </select>
-                        </div>
+                        <YearSelect years=check.years.clone() selected=chosen />
                         <button type="submit" class=SECONDARY_BUTTON>"查询"</button>
                     </form>
                 </Card>

@@ -299,3 +299,32 @@ pub fn notice_from_query(
             .map(|(_, _, text)| (*text).to_owned())
     })
 }
+
+/// A progress bar of `value` percent, with its accessible name.
+#[component]
+pub fn ProgressBar(value: i64, #[prop(into)] label: String) -> impl IntoView {
+    view! {
+        <div class="h-2 w-full overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label=label
+            aria-valuemin="0" aria-valuemax="100" aria-valuenow=value>
+            <div class="h-full rounded-full bg-blue-600" style=format!("width: {value}%")></div>
+        </div>
+    }
+}
+
+/// A labelled 年度 select (`2026年度`, …) for filter forms.
+#[component]
+pub fn YearSelect(
+    #[prop(default = "年度")] label: &'static str,
+    #[prop(default = "year")] id: &'static str,
+    years: Vec<i64>,
+    #[prop(optional)] selected: Option<i64>,
+) -> impl IntoView {
+    view! {
+        <div>
+            <label for=id class=LABEL>{label}</label>
+            <select id=id name="year" class=INPUT>
+                {years.into_iter().map(|y| view! { <option value=y.to_string() selected=Some(y) == selected>{format!("{y}年度")}</option> }).collect_view()}
+            </select>
+        </div>
+    }
+}

@@ -13,19 +13,32 @@ use qrcode::{Color, EcLevel, QrCode};
 /// 2.5 cm, the QR code's printed width.
 const QR_SIZE: f32 = 72.0;
 
-/// Renders the certificate; `qr_url` is what its code carries (the verification URL
-/// with the signature), `revoked` prints a 已撤销 mark on a revoked one.
-pub async fn render(
-    font: &PdfFont,
-    data: CertificateData,
-    qr_url: String,
-    revoked: bool,
-) -> AppResult<Vec<u8>> {
-    let code =
-        QrCode::with_error_correction_level(qr_url.as_bytes(), EcLevel::M).map_err(AppError::internal)?;
-    let width = code.width();
-    let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
-    font.render(move |canvas| draw(canvas, &data, width, &dark, revoked)).await
+/// One certificate to print: its data, what its QR code carries (the verification URL
+/// with the signature), and whether it is revoked (printed with a 已撤销 mark).
+pub struct Printable {
+    pub data: CertificateData,
+    pub qr_url: String,
+    pub revoked: bool,
+}
+
+/// Renders certificates, one page each, into one document (证书打印 of a unit prints
+/// many at once; the font is subset once).
+pub async fn render(font: &PdfFont, certificates: Vec<Printable>) -> AppResult<Vec<u8>> {
+    let mut pages = Vec::with_capacity(certificates.len());
+    for certificate in certificates {
+        let code = QrCode::with_error_correction_level(certificate.qr_url.as_bytes(), EcLevel::M)
+            .map_err(AppError::internal)?;
+        let width = code.width();
+        let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+        pages.push((certificate, width, dark));
+    }
+    let count = pages.len();
+    font.render_pages(count, move |index, canvas| {
+        if let Some((certificate, width, dark)) = pages.get(index) {
+            draw(canvas, &certificate.data, *width, dark, certificate.revoked);
+        }
+    })
+    .await
 }
 
 fn draw(canvas: &mut Canvas<'_, '_>, data: &CertificateData, qr_width: usize, dark: &[bool], revoked: bool) {

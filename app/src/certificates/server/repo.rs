@@ -182,3 +182,29 @@ pub async fn revoke<'e>(
     .rows_affected();
     Ok(done == 1)
 }
+
+/// A unit member's yearly certificate for the unit's 证书打印 list.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StaffCertificateRow {
+    pub user_id: i64,
+    pub serial: String,
+    pub revoked_at: Option<i64>,
+}
+
+/// The yearly certificates of a unit's approved staff for a year (live ones last, so
+/// a later `insert` into a map keeps the live one).
+pub async fn unit_yearly<'e>(
+    executor: impl Executor<'e, Database = Any>,
+    unit_id: i64,
+    year: i64,
+) -> AppResult<Vec<StaffCertificateRow>> {
+    Ok(sqlx::query_as(
+        "SELECT c.user_id, c.serial, c.revoked_at FROM certificates c JOIN users u ON u.id = c.user_id
+         WHERE u.unit_id = $1 AND u.unit_status = 'approved' AND c.kind = 'yearly' AND c.year = $2
+         ORDER BY CASE WHEN c.revoked_at IS NULL THEN 1 ELSE 0 END, c.issued_at",
+    )
+    .bind(unit_id)
+    .bind(year)
+    .fetch_all(executor)
+    .await?)
+}

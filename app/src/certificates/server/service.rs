@@ -246,11 +246,23 @@ pub async fn pdf(state: &AppState, user: &CurrentUser, serial: &str) -> AppResul
     if !may_download(state, user, &row).await? {
         return Err(not_found());
     }
-    let payload =
-        QrPayload { serial: serial.clone(), key_id: row.key_id.clone(), signature: row.signature.clone() };
-    let url = payload.url(&AppState::base_url(&state.config));
-    let bytes = pdf::render(&state.pdf_font, row.data()?, url, row.revoked_at.is_some()).await?;
+    let bytes = pdf::render(&state.pdf_font, vec![printable(state, &row)?]).await?;
     Ok((bytes, format!("{}-{}.pdf", row.kind.label(), serial.as_str())))
+}
+
+/// A stored certificate as its page is printed.
+pub fn printable(state: &AppState, row: &CertificateRow) -> AppResult<pdf::Printable> {
+    let data = row.data()?;
+    let payload = QrPayload {
+        serial: data.serial.clone(),
+        key_id: row.key_id.clone(),
+        signature: row.signature.clone(),
+    };
+    Ok(pdf::Printable {
+        qr_url: payload.url(&AppState::base_url(&state.config)),
+        data,
+        revoked: row.revoked_at.is_some(),
+    })
 }
 
 #[derive(sqlx::FromRow)]

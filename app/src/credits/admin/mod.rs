@@ -8,7 +8,8 @@ use super::api::{
 };
 use crate::shell::{
     components::{
-        Card, EmptyState, Field, INPUT, LABEL, PRIMARY_BUTTON, PagedList, SECONDARY_BUTTON, notice_from_query,
+        Card, EmptyState, Field, INPUT, LABEL, PRIMARY_BUTTON, PagedList, SECONDARY_BUTTON, YearSelect,
+        notice_from_query,
     },
     frame::Page,
     page_data::PageData,
@@ -117,14 +118,7 @@ pub fn UnitHoursPage() -> impl IntoView {
             view! {
                 <Card>
                     <form method="get" class="flex flex-wrap items-end gap-3" aria-label="筛选">
-                        <div>
-                            <label for="year" class=LABEL>"年度"</label>
-                            <select id="year" name="year" class=INPUT>
-                                {[view.this_year, view.this_year - 1].into_iter().map(|y| view! {
-                                    <option value=y selected=y == year>{format!("{y}年度")}</option>
-                                }).collect_view()}
-                            </select>
-                        </div>
+                        <YearSelect years=vec![view.this_year, view.this_year - 1] selected=year />
                         <label class="inline-flex items-center gap-2 pb-2 text-sm text-slate-700">
                             <input type="checkbox" name="unmet" value="1" checked=unmet_only class="h-4 w-4" />
                             "只看未达标"

@@ -20,7 +20,7 @@ use crate::{
     catalogue::domain::Category,
     error::AppResult,
     shell::{
-        components::{Card, EmptyState, FormError, Notice, PRIMARY_BUTTON, SECONDARY_BUTTON},
+        components::{Card, EmptyState, FormError, Notice, PRIMARY_BUTTON, ProgressBar, SECONDARY_BUTTON},
         errors::LoginRequiredPage,
         frame::Loaded,
     },
@@ -52,16 +52,6 @@ where
     V: IntoView + 'static,
 {
     view! { <Loaded data render login_next="/learn" /> }
-}
-
-#[component]
-fn ProgressBar(value: i64, #[prop(into)] label: String) -> impl IntoView {
-    view! {
-        <div class="h-2 w-full overflow-hidden rounded-full bg-slate-100" role="progressbar" aria-label=label
-            aria-valuemin="0" aria-valuemax="100" aria-valuenow=value>
-            <div class="h-full rounded-full bg-blue-600" style=format!("width: {value}%")></div>
-        </div>
-    }
 }
 
 /// 学习 → 我的班级.

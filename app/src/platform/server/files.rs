@@ -48,8 +48,9 @@ pub struct StreamUpload<'a> {
 
 /// Every folder uploads are stored under (the `purpose` of an upload); the orphan sweep
 /// looks in these.
-pub const PURPOSES: [&str; 8] = [
+pub const PURPOSES: [&str; 9] = [
     "announcement",
+    "certificate_batch",
     "chapter_video",
     "course_cover",
     "declaration",

@@ -68,6 +68,22 @@ impl PdfFont {
         &self,
         draw: impl FnOnce(&mut Canvas<'_, '_>) + Send + 'static,
     ) -> AppResult<Vec<u8>> {
+        let mut draw = Some(draw);
+        self.render_pages(1, move |_, canvas| {
+            if let Some(draw) = draw.take() {
+                draw(canvas);
+            }
+        })
+        .await
+    }
+
+    /// Draws an A4 document of `pages` pages (`draw` gets each page's index), the font
+    /// subset once for all of them, on the blocking pool.
+    pub async fn render_pages(
+        &self,
+        pages: usize,
+        mut draw: impl FnMut(usize, &mut Canvas<'_, '_>) + Send + 'static,
+    ) -> AppResult<Vec<u8>> {
         let (bytes, face) = self
             .bytes()
             .await
@@ -76,14 +92,16 @@ impl PdfFont {
             let font = Font::new(bytes.into(), face)
                 .ok_or_else(|| AppError::internal("the PDF font could not be parsed"))?;
             let mut document = Document::new();
-            let mut page = document.start_page_with(
-                PageSettings::from_wh(A4_WIDTH, A4_HEIGHT)
-                    .ok_or_else(|| AppError::internal("A4 page size"))?,
-            );
-            let mut surface = page.surface();
-            draw(&mut Canvas { surface: &mut surface, font });
-            surface.finish();
-            page.finish();
+            for index in 0..pages {
+                let mut page = document.start_page_with(
+                    PageSettings::from_wh(A4_WIDTH, A4_HEIGHT)
+                        .ok_or_else(|| AppError::internal("A4 page size"))?,
+                );
+                let mut surface = page.surface();
+                draw(index, &mut Canvas { surface: &mut surface, font: font.clone() });
+                surface.finish();
+                page.finish();
+            }
             document.finish().map_err(|e| AppError::internal(format!("PDF could not be written: {e:?}")))
         })
         .await
