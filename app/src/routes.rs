@@ -187,6 +187,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/me/certificates") view=MyCertificatesPage ssr=ssr.clone() />
                     <Route path=path!("/me/certificates/yearly") view=YearlyCertificatePage ssr=ssr.clone() />
                     <Route path=path!("/me/certificates/class/:id") view=TrainingCertificatePage ssr=ssr.clone() />
+                    <Route path=path!("/verify") view=CertificateVerifyPage ssr=ssr.clone() />
                     <Route path=path!("/verify/:serial") view=CertificateVerifyPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind") view=QueryPage ssr=ssr.clone() />
                     <Route path=path!("/query/:kind/:token") view=AnswerPage ssr=ssr.clone() />

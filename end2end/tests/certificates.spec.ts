@@ -65,6 +65,11 @@ test('a met year gives a signed certificate: PDF, 验证真伪, 证书查询, th
   await visitor.getByLabel('验证码', { exact: true }).fill('TEST');
   await visitor.getByRole('button', { name: '查询' }).click();
   await expect(visitor.getByRole('list', { name: '查询结果' })).toContainText(serial);
+  // …and so does its serial, typed in lower case as people do.
+  await visitor.goto('/query/certificate');
+  await visitor.getByLabel('证书编号').fill(serial.toLowerCase());
+  await visitor.getByRole('button', { name: '验证' }).click();
+  await expect(visitor.getByRole('status')).toHaveText('有效：本平台签发，数字签名核验通过');
 
   // The authority revokes it with a reason; the page then says so.
   await authority.goto('/admin');

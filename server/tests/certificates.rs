@@ -26,6 +26,7 @@ engine_tests!(
     a_certificate_verifies_offline_downloads_for_those_allowed_and_is_revoked_once,
     a_rotated_key_signs_from_then_on_and_the_old_one_still_verifies,
     a_unit_prints_its_staffs_certificates_in_the_background,
+    a_training_certificate_is_issued_once_for_a_completed_class_only,
 );
 
 const AUTHORITY_PHONE: &str = "13800000002";
@@ -311,4 +312,54 @@ async fn a_unit_prints_its_staffs_certificates_in_the_background(app: &TestApp) 
     redirect_of(&all);
     batches::run(&app.state, now_ms()).await.unwrap();
     assert_eq!(app.count("SELECT printed FROM certificate_batches ORDER BY id DESC LIMIT 1").await, 1);
+}
+
+/// 培训证明: refused while the class is only paid, issued once when the registration is
+/// 已完成 (eight requests at once), with the class's hours; never for someone else's class.
+async fn a_training_certificate_is_issued_once_for_a_completed_class_only(app: &TestApp) {
+    let (registration, out_trade_no, amount, trainee) = started_payment(app).await;
+    let paid = signed_notify(app, &notice_body(&out_trade_no, amount)).await;
+    assert_eq!(paid.status, StatusCode::OK, "{}", paid.body);
+    assert_eq!(status_of(app, registration).await, "paid");
+    let class_id: i64 = sqlx::query_scalar("SELECT class_id FROM registrations WHERE id = $1")
+        .bind(registration)
+        .fetch_one(app.state.db.reader())
+        .await
+        .unwrap();
+    let form = [("class_id", class_id.to_string())];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let early = app.call("/api/me/certificates/training", &form, Some(&trainee)).await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM certificates WHERE kind = 'training'").await, 0);
+
+    sqlx::query("UPDATE registrations SET status = 'completed' WHERE id = $1")
+        .bind(registration)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let at_once = futures::future::join_all(
+        (0..8).map(|_| app.call("/api/me/certificates/training", &form, Some(&trainee))),
+    )
+    .await;
+    assert!(at_once.iter().all(|r| r.status == StatusCode::OK), "{}", at_once[0].body);
+    assert_eq!(app.count("SELECT COUNT(*) FROM certificates WHERE kind = 'training'").await, 1);
+    let certificate = at_once[0].json();
+    assert_eq!(certificate["kind"], "training");
+    let (public, professional, elective): (i64, i64, i64) =
+        sqlx::query_as("SELECT hours_public, hours_professional, hours_elective FROM classes WHERE id = $1")
+            .bind(class_id)
+            .fetch_one(app.state.db.reader())
+            .await
+            .unwrap();
+    assert_eq!(certificate["hours"]["total"], public + professional + elective, "{certificate}");
+    let page = app.get(&format!("/me/certificates/class/{class_id}"), Some(&trainee)).await;
+    assert!(page.body.contains("打印培训证明"), "{}", page.body);
+
+    let li = app.login(OTHER_TRAINEE_PHONE).await;
+    assert_eq!(
+        app.call("/api/me/certificates/training", &form, Some(&li)).await.status,
+        StatusCode::CONFLICT
+    );
+    let mine = app.call("/api/me/certificates", &[], Some(&trainee)).await.json();
+    assert!(mine.as_array().unwrap().iter().any(|c| c["kind"] == "training"), "{mine}");
 }

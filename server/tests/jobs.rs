@@ -121,6 +121,7 @@ async fn the_platforms_jobs_run_through_the_scheduler(app: &TestApp) {
         names,
         [
             "sandbox_notifier",
+            "certificate_batches",
             "close_expired_orders",
             "settle_refunds",
             "sweep_retention",

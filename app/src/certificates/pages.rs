@@ -135,9 +135,14 @@ pub fn TrainingCertificatePage() -> impl IntoView {
 /// a certificate that exists (a revoked one says 已撤销).
 #[component]
 pub fn CertificateVerifyPage() -> impl IntoView {
-    let serial = use_params_map().with_untracked(|p| p.get("serial")).unwrap_or_default();
+    // `/verify/{serial}` from a QR code or a link, `/verify?serial=` from 证书查询's form.
+    let query = use_query_map();
+    let serial = use_params_map()
+        .with_untracked(|p| p.get("serial"))
+        .or_else(|| query.with_untracked(|q| q.get("serial")))
+        .unwrap_or_default();
     let (key_id, signature) =
-        use_query_map().with_untracked(|q| (q.get("k").unwrap_or_default(), q.get("s").unwrap_or_default()));
+        query.with_untracked(|q| (q.get("k").unwrap_or_default(), q.get("s").unwrap_or_default()));
     let data = PageData::new(verify_certificate(serial, key_id, signature));
     view! {
         <Page title="证书验证" data render={move |v: Verification| {

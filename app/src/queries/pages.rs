@@ -7,7 +7,7 @@ use super::{
 use crate::shell::page_data::PageData;
 use crate::{
     accounts::pages::CaptchaField,
-    shell::components::{Card, EmptyState, Field, FormError, PRIMARY_BUTTON},
+    shell::components::{Card, EmptyState, Field, FormError, INPUT, LABEL, PRIMARY_BUTTON, SECONDARY_BUTTON},
     shell::frame::Loaded,
 };
 use leptos::prelude::*;
@@ -53,6 +53,17 @@ pub fn QueryPage() -> impl IntoView {
                 </ActionForm>
             </Card>
             <p class="mt-3 text-center text-xs text-slate-500">"仅显示公开信息。每个地址每小时最多查询30次。"</p>
+            {move || (kind() == QueryKind::Certificate).then(|| view! {
+                <div class="mt-4"><Card title="按证书编号验证">
+                    <form method="get" action="/verify" class="space-y-3" aria-label="按证书编号验证">
+                        <div>
+                            <label for="serial" class=LABEL>"证书编号"</label>
+                            <input id="serial" name="serial" maxlength=40 placeholder="如 7K3Q-…（17 位）" class=INPUT autocomplete="off" />
+                        </div>
+                        <button type="submit" class=format!("{SECONDARY_BUTTON} w-full")>"验证"</button>
+                    </form>
+                </Card></div>
+            })}
         </div>
     }
 }
