@@ -1,14 +1,15 @@
 import { expect, test } from '@playwright/test';
-import { OTHER_TRAINEE, TRAINEE, login, ready } from './helpers';
+import { TRAINEE, login, ready } from './helpers';
 
 const AUTHORITY = '13800000002';
 const thisYear = Number(
   new Intl.DateTimeFormat('en', { year: 'numeric', timeZone: 'Asia/Shanghai' }).format(new Date()),
 );
 const lastYear = thisYear - 1;
+const UNIT_ADMIN = '13800000003';
 const ID_NUMBERS: Record<string, [string, string]> = {
   [TRAINEE]: ['张三', '510101199003074578'],
-  [OTHER_TRAINEE]: ['李四', '510105198805121234'],
+  [UNIT_ADMIN]: ['陈静', '510104198509210025'],
 };
 
 test('a met year gives a signed certificate: PDF, 验证真伪, 证书查询, then the authority revokes it', async ({
@@ -17,15 +18,16 @@ test('a met year gives a signed certificate: PDF, 验证真伪, 证书查询, th
 }, testInfo) => {
   test.setTimeout(120_000);
   const nojs = testInfo.project.use.javaScriptEnabled === false;
-  // 张三 met last year (demo data); for the other run the authority first makes up
-  // what 李四 misses, so each run revokes its own certificate.
-  const holder = nojs ? OTHER_TRAINEE : TRAINEE;
+  // 张三 met last year (demo data); for the other run the authority first credits 陈静
+  // (staff of the demo unit, no hours last year; 李四's shortfall is the demo's), so
+  // each run revokes its own certificate.
+  const holder = nojs ? UNIT_ADMIN : TRAINEE;
   const [name, idNumber] = ID_NUMBERS[holder];
   const authority = await (await browser.newContext({ javaScriptEnabled: !nojs })).newPage();
   await login(authority, testInfo, AUTHORITY);
   if (nojs) {
     await authority.goto(`/admin/credits?id_number=${idNumber}&year=${lastYear}`);
-    for (const [category, hours] of [['公需', '6'], ['专业', '20']]) {
+    for (const [category, hours] of [['公需', '30'], ['专业', '60']]) {
       await authority.getByLabel('计入年度').selectOption(String(lastYear));
       await authority.getByLabel('学时类别').selectOption({ label: category });
       await authority.getByLabel('调整学时').fill(hours);
@@ -67,8 +69,8 @@ test('a met year gives a signed certificate: PDF, 验证真伪, 证书查询, th
   await expect(visitor.getByRole('list', { name: '查询结果' })).toContainText(serial);
   // …and so does its serial, typed in lower case as people do.
   await visitor.goto('/query/certificate');
-  await visitor.getByLabel('证书编号').fill(serial.toLowerCase());
-  await visitor.getByRole('button', { name: '验证' }).click();
+  await visitor.getByRole('textbox', { name: '证书编号' }).fill(serial.toLowerCase());
+  await visitor.getByRole('button', { name: '验证', exact: true }).click();
   await expect(visitor.getByRole('status')).toHaveText('有效：本平台签发，数字签名核验通过');
 
   // The authority revokes it with a reason; the page then says so.
@@ -99,7 +101,7 @@ test('a mistyped serial is caught by its check character before any lookup', asy
 
 test('the unit prints its staff’s certificates as one PDF made in the background', async ({ page }, testInfo) => {
   test.setTimeout(90_000);
-  await login(page, testInfo, '13800000003');
+  await login(page, testInfo, UNIT_ADMIN);
   await page.goto('/admin');
   await page.getByRole('link', { name: '证书打印' }).click();
   await ready(page, testInfo);

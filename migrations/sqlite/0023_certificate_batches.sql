@@ -14,6 +14,10 @@ CREATE TABLE certificate_batches (
     status       TEXT    NOT NULL,
     file_id      TEXT    REFERENCES files (id),
     error        TEXT    NOT NULL DEFAULT '',
+    -- The job's claim: when it was taken (a claim older than the job's lease may be
+    -- taken over), and how many times, so a batch that keeps failing stops.
+    claimed_at   INTEGER,
+    attempts     INTEGER NOT NULL DEFAULT 0,
     created_at   INTEGER NOT NULL,
     finished_at  INTEGER
 );

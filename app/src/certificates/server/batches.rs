@@ -120,48 +120,82 @@ struct OpenBatch {
     requested_by: i64,
     year: i64,
     user_ids: String,
+    attempts: i64,
 }
 
-/// The job: makes the oldest open batch (a batch left running by a server whose
-/// lease lapsed is taken over; issuing is idempotent). Answers a summary for the log.
+/// How long a claim on a batch holds; a batch still running after that was left by a
+/// server that stopped, and is taken over (issuing is idempotent).
+pub const CLAIM_MS: i64 = 10 * 60 * 1000;
+/// A batch taken this many times without finishing is given up.
+const MAX_ATTEMPTS: i64 = 3;
+
+/// The job: claims the oldest queued batch (else one whose claim lapsed) with one
+/// conditional update, and makes it. Answers a summary for the log; a failure is
+/// recorded on the batch, so the job itself goes on with the next.
 pub async fn run(state: &AppState, now: i64) -> Result<String, String> {
     let batch: Option<OpenBatch> = sqlx::query_as(
-        "SELECT id, unit_id, requested_by, year, user_ids FROM certificate_batches
-         WHERE status IN ($1, $2) ORDER BY id LIMIT 1",
+        "SELECT id, unit_id, requested_by, year, user_ids, attempts FROM certificate_batches
+         WHERE status = $1 OR (status = $2 AND claimed_at < $3)
+         ORDER BY CASE WHEN status = $1 THEN 0 ELSE 1 END, id LIMIT 1",
     )
     .bind(BatchStatus::Queued.code())
     .bind(BatchStatus::Running.code())
+    .bind(now - CLAIM_MS)
     .fetch_optional(state.db.reader())
     .await
     .map_err(|e| e.to_string())?;
     let Some(batch) = batch else { return Ok(String::new()) };
-    match make(state, &batch, now).await {
+    // The claim: this server's, at `now`, unless another server took it first.
+    let claimed = sqlx::query(
+        "UPDATE certificate_batches SET status = $1, claimed_at = $2, attempts = attempts + 1
+         WHERE id = $3 AND attempts = $4 AND (status = $5 OR (status = $1 AND claimed_at < $6))",
+    )
+    .bind(BatchStatus::Running.code())
+    .bind(now)
+    .bind(batch.id)
+    .bind(batch.attempts)
+    .bind(BatchStatus::Queued.code())
+    .bind(now - CLAIM_MS)
+    .execute(state.db.writer())
+    .await
+    .map_err(|e| e.to_string())?
+    .rows_affected();
+    if claimed != 1 {
+        return Ok(String::new());
+    }
+    let outcome = if batch.attempts + 1 > MAX_ATTEMPTS {
+        Err(AppError::internal("the batch did not finish in its attempts"))
+    } else {
+        make(state, &batch, now).await
+    };
+    match outcome {
         Ok(printed) => Ok(format!("certificate batch {} ready: {printed} certificates", batch.id)),
         Err(err) => {
             tracing::error!(batch = batch.id, error = %err.message, "certificate batch failed");
-            sqlx::query(
-                "UPDATE certificate_batches SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND status = $5",
-            )
-            .bind(BatchStatus::Failed.code())
-            .bind("生成失败，请重新提交")
-            .bind(now)
-            .bind(batch.id)
-            .bind(BatchStatus::Running.code())
-            .execute(state.db.writer())
-            .await
-            .map_err(|e| e.to_string())?;
-            Err(err.message)
+            finish_failed(state, batch.id, now).await.map_err(|e| e.message)?;
+            Ok(format!("certificate batch {} failed", batch.id))
         }
     }
 }
 
+/// Marks our claim failed (a claim taken over since is left alone).
+async fn finish_failed(state: &AppState, id: i64, claimed_at: i64) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE certificate_batches SET status = $1, error = $2, finished_at = $3
+         WHERE id = $4 AND status = $5 AND claimed_at = $3",
+    )
+    .bind(BatchStatus::Failed.code())
+    .bind("生成失败，请重新提交")
+    .bind(claimed_at)
+    .bind(id)
+    .bind(BatchStatus::Running.code())
+    .execute(state.db.writer())
+    .await?;
+    Ok(())
+}
+
+/// Issues, renders and stores the batch under the claim made at `now`.
 async fn make(state: &AppState, batch: &OpenBatch, now: i64) -> AppResult<i64> {
-    sqlx::query("UPDATE certificate_batches SET status = $1 WHERE id = $2 AND status IN ($3, $1)")
-        .bind(BatchStatus::Running.code())
-        .bind(batch.id)
-        .bind(BatchStatus::Queued.code())
-        .execute(state.db.writer())
-        .await?;
     let user_ids: Vec<i64> = serde_json::from_str(&batch.user_ids).map_err(AppError::internal)?;
     let mut pages = Vec::new();
     for (index, user_id) in user_ids.iter().enumerate() {
@@ -216,9 +250,10 @@ async fn make(state: &AppState, batch: &OpenBatch, now: i64) -> AppResult<i64> {
     if let Some(file) = &file {
         files::record(&mut tx, file).await?;
     }
+    // Only under our own claim: a server that took the batch over finishes it instead.
     let finished = sqlx::query(
         "UPDATE certificate_batches SET status = $1, printed = $2, file_id = $3, finished_at = $4
-         WHERE id = $5 AND status = $6",
+         WHERE id = $5 AND status = $6 AND claimed_at = $4",
     )
     .bind(BatchStatus::Ready.code())
     .bind(printed)
@@ -230,7 +265,7 @@ async fn make(state: &AppState, batch: &OpenBatch, now: i64) -> AppResult<i64> {
     .await?
     .rows_affected();
     if finished != 1 {
-        // Another server finished it first: keep theirs.
+        // Another server took it over: theirs stands.
         drop(tx);
         if let Some(file) = &file {
             files::discard(&state.storage, &file.record).await;

@@ -58,11 +58,13 @@ pub async fn ensure(db: &Db, now: i64) -> AppResult<()> {
     Ok(())
 }
 
-/// A new key signs from now on; the others are retired (they still verify). Returns
-/// the new key's id.
+/// A new key signs from now on; the others are retired (they still verify, their
+/// secrets are erased). Returns the new key's id.
 pub async fn rotate(db: &Db, now: i64) -> AppResult<String> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE certificate_keys SET retired_at = $1 WHERE retired_at IS NULL")
+    // A retired key keeps its public half only: should it have leaked, nothing new can
+    // be signed with it from here.
+    sqlx::query("UPDATE certificate_keys SET retired_at = $1, secret = '' WHERE retired_at IS NULL")
         .bind(now)
         .execute(&mut *tx)
         .await?;

@@ -318,7 +318,7 @@ fn ImportCard(category: Category, years: Vec<i64>) -> impl IntoView {
                             {years.iter().map(|y| view! { <option value=y.to_string()>{format!("{y}年度")}</option> }).collect_view()}
                         </select>
                     </div>
-                    <FileField label="表格文件" name="file" accept=".xlsx,.xls,.csv,text/csv" error />
+                    <FileField label="表格文件" name="file" accept=".xlsx,.csv,text/csv" error />
                 </div>
                 <button type="submit" class=PRIMARY_BUTTON>"导入并申报"</button>
             </form>

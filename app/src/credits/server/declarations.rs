@@ -730,6 +730,8 @@ pub async fn import_for_staff(
         .filter(|c| !c.is_control())
         .take(100)
         .collect();
+    // An import is known by its file name, so it is never empty.
+    let file_name = if file_name.trim().is_empty() { "导入.xlsx".to_owned() } else { file_name };
     let title = format!("表格导入：{file_name}");
     let declaration = UnitDeclaration { year, category, title: &title, file_name: &file_name, people };
     let credited = insert_unit_declaration(cx, &mut tx, unit_id, &declaration).await?;

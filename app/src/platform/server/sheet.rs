@@ -1,14 +1,16 @@
-//! Tables people upload (批量添加人员, 单位申报学时导入): an Excel workbook (.xlsx or .xls,
-//! read with calamine, its first sheet) or a CSV file (UTF-8 with or without BOM, else
+//! Tables people upload (批量添加人员, 单位申报学时导入): an Excel workbook (.xlsx, its
+//! first sheet, read cell by cell with calamine) or a CSV file (UTF-8 with or without BOM, else
 //! GBK as Excel saves it). Either becomes rows of trimmed cell texts, so an import
 //! checks one shape whatever the unit's office software saved. And tables people
 //! download: the same rows as .xlsx (rust_xlsxwriter) or CSV with a BOM.
 
 use crate::error::{AppError, AppResult};
-use calamine::{Data, Reader};
+use calamine::{Data, Reader, Xlsx};
 
 /// A table larger than this is refused before it is read.
 pub const SHEET_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Columns read from a workbook; cells further right are ignored.
+pub const SHEET_MAX_COLUMNS: usize = 16;
 
 const UNREADABLE: &str = "无法读取该文件，请上传 Excel（.xlsx）或 CSV 文件";
 
@@ -19,7 +21,7 @@ pub fn read_rows(bytes: &[u8], max_rows: usize) -> Result<Vec<SheetRow>, String>
     if bytes.len() > SHEET_MAX_BYTES {
         return Err(format!("文件不能超过 {} MB", SHEET_MAX_BYTES / 1024 / 1024));
     }
-    let rows = if is_workbook(bytes) { workbook_rows(bytes)? } else { csv_rows(bytes)? };
+    let rows = if is_workbook(bytes) { workbook_rows(bytes, max_rows)? } else { csv_rows(bytes)? };
     let rows: Vec<SheetRow> = rows
         .into_iter()
         .enumerate()
@@ -46,25 +48,41 @@ impl SheetRow {
     }
 }
 
-/// A zip (.xlsx) or an OLE compound file (.xls).
+/// A zip (.xlsx) or an OLE compound file (.xls, refused as unreadable: save as .xlsx).
 fn is_workbook(bytes: &[u8]) -> bool {
     bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
 }
 
-fn workbook_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let mut workbook = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
-        .map_err(|_| UNREADABLE.to_owned())?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or_else(|| "文件中没有工作表".to_owned())?
-        .map_err(|_| UNREADABLE.to_owned())?;
-    // A range starts at its first used cell; blank leading rows keep their numbers.
-    let first_row = range.start().map(|(row, _)| row as usize).unwrap_or(0);
-    let first_column = range.start().map(|(_, column)| column as usize).unwrap_or(0);
-    let mut rows = vec![Vec::new(); first_row];
-    rows.extend(range.rows().map(|row| {
-        std::iter::repeat_n(String::new(), first_column).chain(row.iter().map(cell_text)).collect()
-    }));
+/// Reads the first sheet cell by cell, never as one rectangle: a file naming a cell in
+/// row 1,048,576 would otherwise allocate the whole grid. A cell past `max_rows` (with
+/// some room for blank rows) refuses the file; columns past [`SHEET_MAX_COLUMNS`] are
+/// ignored.
+fn workbook_rows(bytes: &[u8], max_rows: usize) -> Result<Vec<Vec<String>>, String> {
+    let unreadable = |_| UNREADABLE.to_owned();
+    let mut workbook: Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).map_err(unreadable)?;
+    let first = workbook.sheet_names().first().cloned().ok_or_else(|| "文件中没有工作表".to_owned())?;
+    let mut cells = workbook.worksheet_cells_reader(&first).map_err(unreadable)?;
+    let row_limit = max_rows.saturating_mul(2).saturating_add(100);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        if row >= row_limit {
+            return Err(format!("一次最多导入 {} 行", max_rows.saturating_sub(1)));
+        }
+        if column >= SHEET_MAX_COLUMNS {
+            continue;
+        }
+        if rows.len() <= row {
+            rows.resize(row + 1, Vec::new());
+        }
+        let line = &mut rows[row];
+        if line.len() <= column {
+            line.resize(column + 1, String::new());
+        }
+        line[column] = cell_text(&Data::from(cell.get_value().clone()));
+    }
     Ok(rows)
 }
 
@@ -221,6 +239,16 @@ mod tests {
         let csv = "a\nb\nc\n";
         assert_eq!(read_rows(csv.as_bytes(), 2).unwrap_err(), "一次最多导入 1 行");
         assert_eq!(read_rows(b"PK\x03\x04broken", 10).unwrap_err(), UNREADABLE);
+        // A cell at the bottom of the grid is refused without allocating the grid.
+        let far = workbook(&[&["身份证号"]]);
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "身份证号").unwrap();
+        sheet.write_string(1_048_575, 15, "x").unwrap();
+        sheet.write_string(0, 16_383, "far right").unwrap();
+        let bottom = book.save_to_buffer().unwrap();
+        assert_eq!(read_rows(&bottom, 10).unwrap_err(), "一次最多导入 9 行");
+        assert_eq!(read_rows(&far, 10).unwrap().len(), 1);
         assert_eq!(read_rows(&vec![b'a'; SHEET_MAX_BYTES + 1], 10).unwrap_err(), "文件不能超过 2 MB");
         // Whatever a broken quote reads as, it is an answer, not a panic.
         let _ = read_rows("\"unterminated,\u{202e}\u{0}".as_bytes(), 10);

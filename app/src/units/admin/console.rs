@@ -152,7 +152,7 @@ pub fn StaffPage() -> impl IntoView {
                 </p>
                 <form method="post" enctype="multipart/form-data" action=ImportStaff::url() class="space-y-3">
                     <FormError error=import_error />
-                    <FileField label="表格文件" name="file" accept=".xlsx,.xls,.csv,text/csv" error=import_error />
+                    <FileField label="表格文件" name="file" accept=".xlsx,.csv,text/csv" error=import_error />
                     <button type="submit" class=PRIMARY_BUTTON>"导入"</button>
                 </form>
             </Card>
