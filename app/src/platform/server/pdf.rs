@@ -15,21 +15,25 @@ use krilla::{
     text::{Font, TextDirection},
 };
 use std::sync::Arc;
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 /// A font file's bytes and the face to draw with.
 type LoadedFont = (Arc<Vec<u8>>, u32);
 
-/// The font for PDFs, loaded on first use.
+/// The font for PDFs, loaded on first use, and the renders allowed at once.
 #[derive(Clone, Debug)]
 pub struct PdfFont {
     configured: Option<FontFile>,
     loaded: Arc<OnceCell<Option<LoadedFont>>>,
+    /// One render per core: a burst of downloads queues here instead of shaping and
+    /// subsetting the CJK font on every blocking thread at once (memory, CPU).
+    renders: Arc<Semaphore>,
 }
 
 impl PdfFont {
     pub fn new(configured: Option<FontFile>) -> Self {
-        Self { configured, loaded: Arc::default() }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self { configured, loaded: Arc::default(), renders: Arc::new(Semaphore::new(cores)) }
     }
 
     /// The font bytes and face, or `None` when no CJK font is installed.
@@ -88,7 +92,9 @@ impl PdfFont {
             .bytes()
             .await
             .ok_or_else(|| AppError::conflict("服务器未安装中文字体，无法生成PDF，请上传PDF文件"))?;
+        let permit = self.renders.clone().acquire_owned().await.map_err(AppError::internal)?;
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let font = Font::new(bytes.into(), face)
                 .ok_or_else(|| AppError::internal("the PDF font could not be parsed"))?;
             let mut document = Document::new();
