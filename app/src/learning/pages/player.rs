@@ -422,6 +422,14 @@ mod playback {
                             video.set_current_time(furthest as f64 / 1000.0);
                             self.status.set("请按顺序学习，不能跳过未观看的内容".to_owned());
                         }
+                        // Seeking while playing (the resume after a reload among them): the
+                        // next segment starts where the seek lands, not at the first
+                        // `timeupdate` after it, which a busy machine fires late and so
+                        // left a gap the chapter never closed (97 %).
+                        if !video.paused() {
+                            let at = self.now_ms();
+                            self.current.set(Some((at, at)));
+                        }
                     }),
                     rate: Box::new(move |_| {
                         if let Some(video) = self.video.get_untracked()
