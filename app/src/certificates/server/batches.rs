@@ -218,11 +218,20 @@ async fn make(state: &AppState, batch: &OpenBatch, now: i64) -> AppResult<i64> {
             }
         }
         if (index + 1) % PROGRESS_EVERY == 0 || index + 1 == user_ids.len() {
-            sqlx::query("UPDATE certificate_batches SET done = $1 WHERE id = $2")
-                .bind(i64::try_from(index + 1).unwrap_or(i64::MAX))
-                .bind(batch.id)
-                .execute(state.db.writer())
-                .await?;
+            // Under our claim only; a server that took the batch over goes on alone.
+            let ours = sqlx::query(
+                "UPDATE certificate_batches SET done = $1 WHERE id = $2 AND status = $3 AND claimed_at = $4",
+            )
+            .bind(i64::try_from(index + 1).unwrap_or(i64::MAX))
+            .bind(batch.id)
+            .bind(BatchStatus::Running.code())
+            .bind(now)
+            .execute(state.db.writer())
+            .await?
+            .rows_affected();
+            if ours != 1 {
+                return Ok(0);
+            }
         }
     }
     let printed = i64::try_from(pages.len()).unwrap_or(i64::MAX);
